@@ -1,0 +1,94 @@
+// The HTTP face of the gateway. Routes only adapt HTTP to the hook pipeline (hook.ts).
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config/load.js';
+import type { DeliveryStore } from './store/types.js';
+import type { Authenticator } from './okta/auth.js';
+import type { HandleHook } from './hook.js';
+import { errorBody, parseHookRequest } from './okta/contract.js';
+import { Deadline } from './delivery/deadline.js';
+
+export interface AppDeps {
+  config: Config;
+  log: Logger;
+  store: DeliveryStore;
+  authenticator: Authenticator;
+  handleHook: HandleHook;
+  /** Certificate and key, read from the configured files, for direct HTTPS. */
+  tls?: { cert: Buffer; key: Buffer };
+}
+
+export const HOOK_PATH = '/okta/telephony';
+
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const { config, store, authenticator, handleHook } = deps;
+  const app = Fastify({
+    loggerInstance: deps.log,
+    bodyLimit: config.server.bodyLimitBytes,
+    trustProxy: config.server.trustProxy,
+    // Okta waits 3 s; a request still unread after 10 s is not Okta's.
+    requestTimeout: 10_000,
+    ...(deps.tls ? { https: deps.tls } : {}),
+  }) as unknown as FastifyInstance;
+
+  // Every client error (bad JSON, wrong content type, empty or oversized body) answers in Okta's error form.
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status < 500) {
+      req.log.warn({ code: err.code, status }, 'rejected request');
+      return reply.code(400).send(errorBody('Invalid telephony hook request', [{
+        errorSummary: clientErrorSummary(err.code), reason: err.code ?? 'BAD_REQUEST', locationType: 'body',
+      }]));
+    }
+    req.log.error({ err }, 'unexpected error');
+    // Okta falls back to its own providers on an error object; a 5xx would tell it nothing more.
+    return reply.code(200).send(errorBody("We couldn't send your verification code. Please try again later.", [{
+      errorSummary: 'Internal error', reason: 'INTERNAL_ERROR',
+    }]));
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody('Not found', [])));
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (req, reply) => {
+    try {
+      await store.ping();
+      return { status: 'ready' };
+    } catch (err) {
+      req.log.error({ err }, 'store unreachable');
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+
+  // Authentication runs on onRequest, before the body is read.
+  const authenticate = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const result = await authenticator.verify(req.headers);
+    if (!result.ok) {
+      req.log.warn({ reason: result.reason }, 'hook call not authenticated');
+      await reply.code(401).send(errorBody('Unauthorized', []));
+    }
+  };
+
+  app.post(HOOK_PATH, { onRequest: authenticate }, async (req, reply) => {
+    const deadline = new Deadline(performance.now() - reply.elapsedTime, config.hook.budgetMs, config.hook.reserveMs);
+    const parsed = parseHookRequest(req.body);
+    if (!parsed.ok) {
+      req.log.warn({ causes: parsed.causes.map((c) => `${c.reason} ${c.location ?? ''}`.trim()) }, 'invalid hook request');
+      return reply.code(400).send(errorBody('Invalid telephony hook request', parsed.causes));
+    }
+    if (parsed.notes.length > 0) req.log.info({ eventId: parsed.request.eventId, notes: parsed.notes }, 'unusual hook request');
+    const { answer } = await handleHook(parsed.request, deadline);
+    return reply.code(200).send(answer);
+  });
+
+  return app;
+}
+
+function clientErrorSummary(code: string | undefined): string {
+  switch (code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return 'Content-Type must be application/json';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY': return 'The request body is empty';
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': return 'The request body is too large';
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    default: return 'The request body is not valid JSON';
+  }
+}

@@ -1,0 +1,148 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type RawConfig } from './schema.js';
+import { providerKind, providerKindNames } from '../providers/registry.js';
+import type { BaseProviderConfig } from '../providers/base.js';
+
+export interface ConfigIssue {
+  path: string;
+  message: string;
+}
+
+/** Every problem found in a configuration, each named by its path. */
+export class ConfigError extends Error {
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[]) {
+    super(`invalid configuration:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+export interface Config extends Omit<RawConfig, 'providers'> {
+  /** Each provider's options, checked by its kind's own schema. */
+  providers: Record<string, BaseProviderConfig>;
+  /** True when no hook secret was configured anywhere: start-up generates one and keeps it. */
+  generateHookSecret: boolean;
+  /** Where the configuration came from, for messages. */
+  source: string;
+}
+
+type Env = Record<string, string | undefined>;
+type Json = unknown;
+
+export async function loadConfigFile(file: string, env: Env = process.env): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ path: '(file)', message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }]);
+  }
+  return parseConfigText(text, env, file);
+}
+
+export function parseConfigText(text: string, env: Env = process.env, source = '(inline)'): Config {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.map((e) => ({ path: '(yaml)', message: e.message.split('\n')[0] ?? e.message })));
+  }
+  return buildConfig(doc.toJS() ?? {}, env, source);
+}
+
+/** The configuration of a run with no file: everything from the environment and defaults. */
+export function configFromEnv(env: Env = process.env): Config {
+  return buildConfig({}, env, '(environment)');
+}
+
+function buildConfig(doc: Json, env: Env, source: string): Config {
+  const issues: ConfigIssue[] = [];
+  if (!isObject(doc)) throw new ConfigError([{ path: '(root)', message: 'expected a mapping of settings' }]);
+  const raw = interpolate(doc, env, [], issues) as Record<string, Json>;
+  const { value: withDefaults, generateHookSecret } = applyEnvironmentDefaults(raw, env);
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const parsed = configSchema.safeParse(withDefaults);
+  if (!parsed.success) throw new ConfigError(zodIssues(parsed.error, []));
+
+  const providers: Record<string, BaseProviderConfig> = {};
+  for (const [name, options] of Object.entries(parsed.data.providers)) {
+    const kind = providerKind(options.kind);
+    if (!kind) {
+      issues.push({ path: `providers.${name}.kind`, message: `unknown provider kind "${options.kind}" (known: ${providerKindNames().join(', ')})` });
+      continue;
+    }
+    const checked = kind.schema.safeParse(options);
+    if (checked.success) providers[name] = checked.data;
+    else issues.push(...zodIssues(checked.error, ['providers', name]));
+  }
+  parsed.data.routing.default?.forEach((name, i) => {
+    if (!(name in parsed.data.providers)) issues.push({ path: `routing.default[${i}]`, message: `unknown provider "${name}"` });
+  });
+  if (issues.length > 0) throw new ConfigError(issues);
+  return { ...parsed.data, providers, generateHookSecret, source };
+}
+
+/**
+ * The environment supplies what a file leaves out, so a bare `npm start` runs:
+ * PORT, OKTA_HOOK_SECRET, OKTA_HOOK_HEADER, and the console provider.
+ */
+function applyEnvironmentDefaults(raw: Record<string, Json>, env: Env): { value: Record<string, Json>; generateHookSecret: boolean } {
+  const value = { ...raw };
+  const server = isObject(value.server) ? { ...value.server } : {};
+  if (server.port === undefined && env.PORT !== undefined && env.PORT !== '') server.port = Number(env.PORT);
+  value.server = server;
+
+  let generateHookSecret = false;
+  if (value.auth === undefined) {
+    const secret = env.OKTA_HOOK_SECRET;
+    generateHookSecret = secret === undefined || secret === '';
+    value.auth = {
+      type: 'header',
+      header: env.OKTA_HOOK_HEADER || 'Authorization',
+      // A placeholder that passes validation; start-up replaces it with the generated secret.
+      secrets: generateHookSecret ? ['(generated at start-up)'] : [secret],
+    };
+  }
+  if (value.providers === undefined) value.providers = { console: { kind: 'console' } };
+  return { value, generateHookSecret };
+}
+
+const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Replaces `${VAR}` and `${VAR:-default}` in every string; a string that is only a placeholder keeps the value's YAML type. */
+function interpolate(node: Json, env: Env, path: (string | number)[], issues: ConfigIssue[]): Json {
+  if (typeof node === 'string') {
+    let whole = false;
+    const replaced = node.replace(PLACEHOLDER, (match, name: string, fallback: string | undefined) => {
+      whole = match === node;
+      const v = env[name];
+      if (v !== undefined && v !== '') return v;
+      if (fallback !== undefined) return fallback;
+      issues.push({ path: formatPath(path), message: `environment variable ${name} is not set` });
+      return '';
+    });
+    return whole ? parseYaml(replaced) ?? '' : replaced;
+  }
+  if (Array.isArray(node)) return node.map((v, i) => interpolate(v, env, [...path, i], issues));
+  if (isObject(node)) {
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, interpolate(v, env, [...path, k], issues)]));
+  }
+  return node;
+}
+
+function zodIssues(error: z.ZodError, prefix: (string | number)[]): ConfigIssue[] {
+  return error.issues.map((i) => ({
+    path: formatPath([...prefix, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))]),
+    message: i.message,
+  }));
+}
+
+export function formatPath(path: readonly (string | number)[]): string {
+  if (path.length === 0) return '(root)';
+  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
+}
+
+function isObject(v: Json): v is Record<string, Json> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

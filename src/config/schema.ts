@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { isSupportedCountry } from 'libphonenumber-js/max';
+
+const headerAuth = z.object({
+  type: z.literal('header'),
+  /** The "Authentication field" configured on the hook in Okta. */
+  header: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'expected an HTTP header name').default('Authorization'),
+  /** The "Authentication secret": compared with the whole header value. Two allow a rotation. */
+  secrets: z.array(z.string().min(12, 'expected a secret of at least 12 characters')).min(1).max(2),
+});
+
+const oauthAuth = z.object({
+  type: z.literal('oauth'),
+  /** Custom authorization server, e.g. https://acme.okta.com/oauth2/default */
+  issuer: z.url({ protocol: /^https?$/ }),
+  audience: z.string().min(1),
+  /** Defaults to `${issuer}/v1/keys`, where Okta publishes the signing keys. */
+  jwksUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** When set, the token's `cid` must equal it (the hook's OAuth client). */
+  clientId: z.string().min(1).optional(),
+  /** When set, the token's `scp` must contain it. */
+  scope: z.string().min(1).optional(),
+  clockToleranceSec: z.number().int().min(0).max(120).default(60),
+  /** Least time between two key-set fetches triggered by unknown key ids. */
+  jwksCooldownMs: z.number().int().min(0).default(30_000),
+  jwksTimeoutMs: z.number().int().min(100).default(2_000),
+});
+
+const region = z.string().refine((r) => isSupportedCountry(r), 'expected an ISO 3166-1 alpha-2 region, e.g. US');
+
+export const configSchema = z.object({
+  server: z.object({
+    host: z.string().default('0.0.0.0'),
+    port: z.number().int().min(0).max(65_535).default(8080),
+    /** Fastify's trustProxy: true (trust every hop) or the addresses/CIDRs of the load balancers. */
+    trustProxy: z.union([z.boolean(), z.string(), z.array(z.string())]).default(false),
+    tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+    bodyLimitBytes: z.number().int().min(1_024).max(1_048_576).default(65_536),
+    /** The gateway's public https:// address; providers send delivery receipts to it. */
+    publicUrl: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')).optional(),
+  }).prefault({}),
+  auth: z.discriminatedUnion('type', [headerAuth, oauthAuth]),
+  hook: z.object({
+    /** Time from receipt within which the answer leaves (Okta gives up at 3,000 ms). */
+    budgetMs: z.number().int().min(200).max(2_900).default(2_500),
+    /** Kept back from the budget for recording and answering. */
+    reserveMs: z.number().int().min(10).max(1_000).default(150),
+    /** An attempt is not started with less time than this left. */
+    minAttemptMs: z.number().int().min(10).max(2_000).default(300),
+    maxAttempts: z.number().int().min(1).max(10).default(3),
+    /** When no provider delivered: Okta's error object (the end user sees a generic message) or status FAILED. */
+    onFailure: z.enum(['error', 'FAILED']).default('error'),
+    /** A timeout after the request went out may still deliver: try the next provider, or answer PENDING. */
+    onAmbiguous: z.enum(['failover', 'pending']).default('failover'),
+  }).prefault({}),
+  phone: z.object({
+    /** Region used for numbers Okta sends without a country code. */
+    defaultRegion: region.default('US'),
+  }).prefault({}),
+  providers: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'expected a lower-case name (a-z, 0-9, _ or -)'),
+    z.looseObject({ kind: z.string() })).refine((p) => Object.keys(p).length > 0, 'expected at least one provider'),
+  routing: z.object({
+    /** Providers tried in order when no rule matches (default: every provider, in the order configured). */
+    default: z.array(z.string()).min(1).optional(),
+  }).prefault({}),
+  store: z.object({
+    /** SQLite file of the delivery log; its folder also keeps generated secrets. */
+    path: z.string().min(1).default('data/byot.sqlite'),
+    /** Key of the phone-number hash in the delivery log; generated and kept beside the log when unset. */
+    hashKey: z.string().min(16, 'expected at least 16 characters').optional(),
+  }).prefault({}),
+  log: z.object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  }).prefault({}),
+});
+
+export type RawConfig = z.output<typeof configSchema>;
+export type AuthConfig = RawConfig['auth'];
+export type HeaderAuthConfig = z.output<typeof headerAuth>;
+export type OAuthConfig = z.output<typeof oauthAuth>;
+export type HookConfig = RawConfig['hook'];

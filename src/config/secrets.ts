@@ -1,0 +1,27 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** Secrets the gateway makes for itself when the configuration gives none. */
+export interface GeneratedSecrets {
+  hookSecret: string;
+  hashKey: string;
+}
+
+/**
+ * Reads the generated secrets kept beside the delivery log, creating them on first run.
+ * `created` tells the caller to show the hook secret, which happens exactly once.
+ */
+export function loadGeneratedSecrets(storePath: string): { secrets: GeneratedSecrets; created: boolean; file: string } {
+  const file = join(storePath === ':memory:' ? '.' : dirname(storePath), 'secrets.json');
+  try {
+    const secrets = JSON.parse(readFileSync(file, 'utf8')) as GeneratedSecrets;
+    if (typeof secrets.hookSecret === 'string' && typeof secrets.hashKey === 'string') return { secrets, created: false, file };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  const secrets = { hookSecret: randomBytes(24).toString('base64url'), hashKey: randomBytes(32).toString('base64url') };
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+  return { secrets, created: true, file };
+}

@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+import type { Attempt, Outcome } from '../domain.js';
+import type { HookConfig } from '../config/schema.js';
+import { ProviderError, type OutboundMessage, type ProviderAdapter } from '../providers/types.js';
+import { untilAborted, type Deadline } from './deadline.js';
+
+export type DeliveryOptions = Pick<HookConfig, 'maxAttempts' | 'minAttemptMs' | 'onAmbiguous'>;
+
+/**
+ * Tries the chain one provider at a time (never two at once: both would bill and send),
+ * each attempt bounded by min(provider timeout, time left before the reserve).
+ */
+export async function deliver(
+  chain: readonly ProviderAdapter[],
+  msg: OutboundMessage,
+  deadline: Deadline,
+  opts: DeliveryOptions,
+  log: Logger,
+): Promise<Outcome> {
+  const attempts: Attempt[] = [];
+  if (chain.length === 0) return { status: 'FAILED', reason: 'no_provider', attempts };
+
+  for (const adapter of chain) {
+    if (attempts.length >= opts.maxAttempts) break;
+    const budget = Math.floor(Math.min(adapter.timeoutMs, deadline.remaining()));
+    if (budget < opts.minAttemptMs) break;
+
+    const signal = AbortSignal.any([deadline.signal, AbortSignal.timeout(budget)]);
+    const started = performance.now();
+    try {
+      const sent = await untilAborted(adapter.send(msg, signal), signal);
+      attempts.push({ provider: adapter.name, ok: true, transactionId: sent.transactionId, ms: elapsed(started) });
+      return { status: 'SUCCESSFUL', provider: adapter.name, transactionId: sent.transactionId, attempts };
+    } catch (err) {
+      const failure = classify(err, signal);
+      attempts.push({ provider: adapter.name, ok: false, category: failure.category, providerCode: failure.providerCode, ms: elapsed(started) });
+      log.warn({ provider: adapter.name, category: failure.category, providerCode: failure.providerCode, ambiguous: failure.ambiguous, err: failure.message }, 'provider attempt failed');
+      // The number is the problem, not the provider: another provider would fail the same way.
+      if (failure.category === 'invalid_number') return { status: 'FAILED', reason: 'invalid_number', attempts };
+      if (failure.ambiguous && opts.onAmbiguous === 'pending') {
+        return { status: 'PENDING', provider: adapter.name, attempts };
+      }
+    }
+  }
+  return { status: 'FAILED', reason: 'all_failed', attempts };
+}
+
+/** Anything an adapter throws becomes a ProviderError; an abort means the request may have gone out. */
+function classify(err: unknown, signal: AbortSignal): ProviderError {
+  if (err instanceof ProviderError) return err;
+  if (signal.aborted) return new ProviderError('timeout', 'no answer within the attempt budget', { ambiguous: true });
+  return new ProviderError('unavailable', err instanceof Error ? err.message : String(err));
+}
+
+const elapsed = (since: number): number => Math.round(performance.now() - since);

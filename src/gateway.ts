@@ -1,0 +1,68 @@
+// Wires a configuration into a running gateway: store, providers, authentication, pipeline, app.
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config/load.js';
+import type { ProviderAdapter } from './providers/types.js';
+import type { DeliveryStore } from './store/types.js';
+import { loadGeneratedSecrets } from './config/secrets.js';
+import { openSqliteStore } from './store/sqlite.js';
+import { buildAdapters } from './providers/build.js';
+import { createAuthenticator } from './okta/auth.js';
+import { createHook } from './hook.js';
+import { buildApp } from './app.js';
+
+export interface GatewayOptions {
+  config: Config;
+  log: Logger;
+  /** Adapters to use instead of building them from `config.providers` (tests, benchmarks). */
+  adapters?: Map<string, ProviderAdapter>;
+  /** Called once, on the run that generated the hook secret, so it can be shown to the operator. */
+  onSecretCreated?: (header: string, secret: string) => void;
+}
+
+export interface Gateway {
+  app: FastifyInstance;
+  config: Config;
+  store: DeliveryStore;
+  close(): Promise<void>;
+}
+
+export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
+  const { log } = opts;
+  let config = opts.config;
+  const generated = config.generateHookSecret || config.store.hashKey === undefined ? loadGeneratedSecrets(config.store.path) : undefined;
+  if (generated && config.generateHookSecret && config.auth.type === 'header') {
+    const auth = { ...config.auth, secrets: [generated.secrets.hookSecret] };
+    config = { ...config, auth };
+    if (generated.created) opts.onSecretCreated?.(auth.header, generated.secrets.hookSecret);
+  }
+  const hashKey = config.store.hashKey ?? generated!.secrets.hashKey;
+
+  const store = openSqliteStore(config.store.path);
+  const adapters = opts.adapters ?? buildAdapters(config, log);
+  const authenticator = createAuthenticator(config.auth);
+  try {
+    await authenticator.warm();
+  } catch (err) {
+    // Not fatal: verification fetches the keys again on the first call.
+    log.warn({ err }, 'could not fetch the OAuth signing keys at start-up');
+  }
+  const handleHook = createHook({ config, store, adapters, hashKey, log });
+  const tls = config.server.tls
+    ? { cert: readFileSync(config.server.tls.cert), key: readFileSync(config.server.tls.key) }
+    : undefined;
+  const app = buildApp({ config, log, store, authenticator, handleHook, tls });
+
+  return {
+    app,
+    config,
+    store,
+    async close() {
+      // Fastify lets in-flight hook calls finish before it resolves.
+      await app.close();
+      await Promise.all([...adapters.values()].map((a) => a.close?.()));
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,117 @@
+// The one path every OTP request takes (DESIGN.md): normalise the number, claim the eventId,
+// plan, deliver under the deadline, record, answer. The HTTP route, the admin Preview and the
+// CLI all call this; nothing here knows about HTTP.
+import type { Logger } from 'pino';
+import type { CountryCode } from 'libphonenumber-js/max';
+import type { Destination, OtpRequest, Outcome } from './domain.js';
+import type { Config } from './config/load.js';
+import type { DeliveryStore } from './store/types.js';
+import type { OutboundMessage, ProviderAdapter } from './providers/types.js';
+import { answerFor, type OktaAnswer } from './okta/contract.js';
+import { toDestination } from './phone/normalise.js';
+import { maskLogin, maskPhone, phoneHash } from './mask.js';
+import { Deadline, pause, untilAborted } from './delivery/deadline.js';
+import { deliver } from './delivery/deliver.js';
+import { smsText, voiceScript } from './delivery/messages.js';
+import { planChain } from './routing/plan.js';
+
+export interface HookDeps {
+  config: Config;
+  store: DeliveryStore;
+  adapters: ReadonlyMap<string, ProviderAdapter>;
+  /** Key of the phone hash kept in the delivery log. */
+  hashKey: string;
+  log: Logger;
+}
+
+export interface HookResult {
+  answer: OktaAnswer;
+  /** Absent when the answer was replayed for a repeated eventId. */
+  outcome?: Outcome;
+}
+
+export type HandleHook = (req: OtpRequest, deadline: Deadline) => Promise<HookResult>;
+
+/** How often a duplicate whose first call runs elsewhere looks for the stored answer. */
+const DUPLICATE_POLL_MS = 25;
+
+export function createHook(deps: HookDeps): HandleHook {
+  const { config, store, adapters, log } = deps;
+  const order = config.routing.default ?? Object.keys(config.providers);
+  const region = config.phone.defaultRegion as CountryCode;
+  // Calls in progress in this process: a concurrent duplicate waits for the same answer.
+  const inflight = new Map<string, Promise<HookResult>>();
+
+  async function run(req: OtpRequest, deadline: Deadline): Promise<HookResult> {
+    const started = performance.now();
+    const dest = toDestination(req.phone, region);
+    const masked = maskPhone(dest?.e164 ?? req.phone);
+    const claim = await store.claim({
+      eventId: req.eventId,
+      receivedAt: Date.now(),
+      requestType: req.requestType,
+      channel: req.channel,
+      phoneMasked: masked,
+      phoneHash: phoneHash(dest?.e164 ?? req.phone, deps.hashKey),
+      country: dest?.country,
+      userId: req.user.userId,
+      login: req.user.login,
+      locale: req.locale,
+      preview: req.preview,
+    });
+    if (!claim.claimed) return { answer: claim.answer ?? (await awaitStoredAnswer(req.eventId, deadline)) };
+
+    const outcome = dest
+      ? await deliver(planChain(adapters, order, req.channel), message(req, dest), deadline, config.hook, log)
+      : { status: 'FAILED' as const, reason: 'invalid_number' as const, attempts: [] };
+    const answer = answerFor(outcome, config.hook.onFailure);
+    const latencyMs = Math.round(performance.now() - started);
+    try {
+      await store.complete(req.eventId, { ...outcome, latencyMs, answer });
+    } catch (err) {
+      // The message may be out already: Okta still gets the true answer, the operator an error line.
+      log.error({ err, eventId: req.eventId }, 'could not record the hook call');
+    }
+    log.info({
+      eventId: req.eventId, requestType: req.requestType, channel: req.channel, to: masked, country: dest?.country,
+      user: req.user.login ? maskLogin(req.user.login) : req.user.userId, status: outcome.status, reason: outcome.reason,
+      provider: outcome.provider, transactionId: outcome.transactionId, attempts: outcome.attempts.length, ms: latencyMs,
+    }, 'hook call');
+    return { answer, outcome };
+  }
+
+  /** The first call with this eventId runs in another process (or died): wait for its answer until the deadline. */
+  async function awaitStoredAnswer(eventId: string, deadline: Deadline): Promise<OktaAnswer> {
+    while (!deadline.signal.aborted) {
+      await pause(DUPLICATE_POLL_MS, deadline.signal);
+      const answer = await store.answerOf(eventId);
+      if (answer) return answer;
+    }
+    log.warn({ eventId }, 'repeated eventId still in progress at the deadline; answering PENDING without sending');
+    return answerFor({ status: 'PENDING', attempts: [], reason: 'duplicate_in_flight' }, config.hook.onFailure);
+  }
+
+  return (req, deadline) => {
+    const running = inflight.get(req.eventId);
+    if (running) {
+      return untilAborted(running, deadline.signal).then(
+        (r) => ({ answer: r.answer }),
+        () => ({ answer: answerFor({ status: 'PENDING', attempts: [], reason: 'duplicate_in_flight' }, config.hook.onFailure) }),
+      );
+    }
+    const result = run(req, deadline).finally(() => inflight.delete(req.eventId));
+    inflight.set(req.eventId, result);
+    return result;
+  };
+}
+
+function message(req: OtpRequest, to: Destination): OutboundMessage {
+  return {
+    channel: req.channel,
+    to,
+    text: req.channel === 'sms' ? smsText(req) : voiceScript(req),
+    code: req.otp,
+    locale: req.locale,
+    reference: req.eventId,
+  };
+}

@@ -1,0 +1,83 @@
+// Authenticates Okta's call before its body is read: the HEADER scheme (a shared secret in a
+// configured header) or OAuth (a bearer JWT from an Okta custom authorization server).
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
+import type { AuthConfig, HeaderAuthConfig, OAuthConfig } from '../config/schema.js';
+
+/** `reason` is for the log: it never contains what the caller presented. */
+export type AuthResult = { ok: true } | { ok: false; reason: string };
+
+export interface Authenticator {
+  verify(headers: IncomingHttpHeaders): Promise<AuthResult>;
+  /** Fetch what verification needs ahead of the first call (the OAuth key set). */
+  warm(): Promise<void>;
+}
+
+export function createAuthenticator(config: AuthConfig): Authenticator {
+  return config.type === 'header' ? headerAuthenticator(config) : oauthAuthenticator(config);
+}
+
+const digest = (v: string): Buffer => createHash('sha256').update(v).digest();
+
+function headerAuthenticator(config: HeaderAuthConfig): Authenticator {
+  const name = config.header.toLowerCase();
+  // Comparing fixed-length digests keeps the comparison constant-time whatever the lengths.
+  const expected = config.secrets.map(digest);
+  return {
+    async verify(headers) {
+      const presented = headers[name];
+      if (presented === undefined || presented === '') return { ok: false, reason: `missing ${config.header} header` };
+      if (typeof presented !== 'string') return { ok: false, reason: `repeated ${config.header} header` };
+      const got = digest(presented);
+      let match = false;
+      for (const e of expected) match = timingSafeEqual(got, e) || match;
+      return match ? { ok: true } : { ok: false, reason: `wrong ${config.header} value` };
+    },
+    async warm() {},
+  };
+}
+
+function oauthAuthenticator(config: OAuthConfig): Authenticator {
+  const jwksUrl = new URL(config.jwksUrl ?? `${config.issuer.replace(/\/$/, '')}/v1/keys`);
+  const keys = createRemoteJWKSet(jwksUrl, {
+    cooldownDuration: config.jwksCooldownMs,
+    timeoutDuration: config.jwksTimeoutMs,
+  });
+  return {
+    async verify(headers) {
+      const m = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i.exec(headers.authorization ?? '');
+      if (!m?.[1]) return { ok: false, reason: 'missing bearer token' };
+      try {
+        const { payload } = await jwtVerify(m[1], keys, {
+          issuer: config.issuer,
+          audience: config.audience,
+          algorithms: ['RS256'],
+          clockTolerance: config.clockToleranceSec,
+        });
+        if (config.clientId !== undefined && payload.cid !== config.clientId) return { ok: false, reason: 'token cid is not the hook client' };
+        if (config.scope !== undefined) {
+          const scp = Array.isArray(payload.scp) ? payload.scp : typeof payload.scp === 'string' ? payload.scp.split(' ') : [];
+          if (!scp.includes(config.scope)) return { ok: false, reason: 'token lacks the hook scope' };
+        }
+        return { ok: true };
+      } catch (err) {
+        return { ok: false, reason: tokenRejection(err) };
+      }
+    },
+    async warm() {
+      await keys.reload();
+    },
+  };
+}
+
+function tokenRejection(err: unknown): string {
+  if (err instanceof joseErrors.JWTExpired) return 'token expired';
+  if (err instanceof joseErrors.JWTClaimValidationFailed) return `token claim ${err.claim} rejected (${err.reason})`;
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm not allowed';
+  if (err instanceof joseErrors.JWKSNoMatchingKey) return 'token signed by an unknown key';
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature invalid';
+  if (err instanceof joseErrors.JWKSTimeout) return 'key set fetch timed out';
+  if (err instanceof joseErrors.JOSEError) return `token rejected (${err.code})`;
+  return 'key set unavailable';
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import type { Channel } from '../domain.js';
+import type { ProviderAdapter, ProviderContext } from './types.js';
+
+/** Options every provider kind accepts, whatever it talks to. */
+export const baseProviderSchema = z.object({
+  kind: z.string(),
+  /** Longest one attempt may take; the hook's remaining budget may cut it shorter. */
+  timeoutMs: z.number().int().min(50).max(10_000).default(1_200),
+  /** Restrict the provider to some channels (default: every channel the kind supports). */
+  channels: z.array(z.enum(['sms', 'voice'])).min(1).optional(),
+});
+export type BaseProviderConfig = z.infer<typeof baseProviderSchema>;
+
+/** One provider kind (twilio, console…): how its config is checked and how an adapter is built. */
+export interface ProviderKind<S extends z.ZodType<BaseProviderConfig> = z.ZodType<BaseProviderConfig>> {
+  readonly kind: string;
+  /** Channels the kind can deliver on. */
+  readonly channels: readonly Channel[];
+  readonly schema: S;
+  create(name: string, config: z.output<S>, ctx: ProviderContext): ProviderAdapter;
+}
+
+/** The channels an adapter serves: the configured subset of what its kind supports. */
+export function adapterChannels(kind: ProviderKind, config: BaseProviderConfig): ReadonlySet<Channel> {
+  return new Set(config.channels ?? kind.channels);
+}

@@ -1,0 +1,15 @@
+import type { ProviderKind } from './base.js';
+import { consoleProvider } from './console.js';
+
+/** Every provider kind the gateway knows; adding a provider means adding its file and one line here. */
+const kinds: ReadonlyMap<string, ProviderKind> = new Map(
+  ([consoleProvider] as ProviderKind[]).map((k) => [k.kind, k]),
+);
+
+export function providerKind(kind: string): ProviderKind | undefined {
+  return kinds.get(kind);
+}
+
+export function providerKindNames(): string[] {
+  return [...kinds.keys()].sort();
+}

@@ -1,0 +1,115 @@
+import type { Channel, Destination, ErrorCategory } from '../domain.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Logger } from 'pino';
+
+/** What an adapter is asked to deliver: the destination and the text, already localised. */
+export interface OutboundMessage {
+  channel: Channel;
+  to: Destination;
+  /** SMS body, or the script a voice call speaks. Contains the code. */
+  text: string;
+  /** The bare code, for adapters that build their own voice markup. */
+  code: string;
+  /** BCP 47 language tag of `text`. */
+  locale: string;
+  /** Okta's eventId: a correlation reference some providers store with the message. */
+  reference: string;
+}
+
+export interface SendResult {
+  /** The provider's message or call id; becomes Okta's `transactionId`. */
+  transactionId: string;
+  /** The provider's own word for the state it accepted the message in (`queued`, `accepted`…). */
+  status: string;
+}
+
+export interface ProviderAdapter {
+  /** The configured name (key under `providers:`). */
+  readonly name: string;
+  readonly kind: string;
+  readonly channels: ReadonlySet<Channel>;
+  /** Longest a single attempt may take; the hook's remaining budget may cut it shorter. */
+  readonly timeoutMs: number;
+  /**
+   * Hand the message to the provider. Resolves once the provider accepted it; throws a
+   * ProviderError otherwise. Must stop work when `signal` aborts.
+   */
+  send(msg: OutboundMessage, signal: AbortSignal): Promise<SendResult>;
+  /**
+   * Verify one status callback (delivery receipt) with the provider's own scheme and read it.
+   * Throws CallbackRejected when the signature, token or timestamp does not hold.
+   */
+  receipts?(req: CallbackRequest): Promise<DeliveryReceipt[]>;
+  close?(): Promise<void>;
+}
+
+/** A status callback as it arrived at `POST /callbacks/:provider/:name[/:token]`. */
+export interface CallbackRequest {
+  /** The public URL the provider called (publicUrl + path + query): what signatures cover. */
+  url: string;
+  headers: IncomingHttpHeaders;
+  /** The body exactly as received, for signatures over raw bytes. */
+  rawBody: string;
+  /** The body parsed: a JSON value, or form fields as a string map. */
+  body: unknown;
+  /** The secret path segment, for providers that sign nothing (Infobip, 8x8). */
+  token?: string;
+  receivedAt: Date;
+}
+
+/** Where a message stands according to its provider. */
+export type ReceiptStatus = 'sent' | 'delivered' | 'undelivered' | 'failed';
+
+export interface DeliveryReceipt {
+  /** The provider's message or call id: the transactionId Okta was given. */
+  transactionId: string;
+  status: ReceiptStatus;
+  /** The provider's own status word, e.g. `delivered`, `undelivered`, `DELIVERED_TO_HANDSET`. */
+  providerStatus: string;
+  /** The provider's error code, when it gave one. */
+  providerCode?: string;
+  at: Date;
+}
+
+/** A callback that fails verification: 401 when unsigned or unknown, 403 when tampered or replayed. */
+export class CallbackRejected extends Error {
+  readonly status: 401 | 403;
+  constructor(status: 401 | 403, reason: string) {
+    super(reason);
+    this.name = 'CallbackRejected';
+    this.status = status;
+  }
+}
+
+export interface ProviderErrorOptions {
+  /** The provider's own code or status, for the delivery log. */
+  providerCode?: string;
+  /** True when the provider may have accepted the message although we saw a failure. */
+  ambiguous?: boolean;
+  cause?: unknown;
+}
+
+/** A classified provider failure; `message` must never contain the code or a full number. */
+export class ProviderError extends Error {
+  readonly category: ErrorCategory;
+  readonly providerCode?: string;
+  readonly ambiguous: boolean;
+
+  constructor(category: ErrorCategory, message: string, opts: ProviderErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'ProviderError';
+    this.category = category;
+    this.providerCode = opts.providerCode;
+    this.ambiguous = opts.ambiguous ?? false;
+  }
+}
+
+export interface ProviderContext {
+  log: Logger;
+  /**
+   * Where this provider's status callbacks arrive (`{publicUrl}/callbacks/{kind}/{name}`),
+   * when `server.publicUrl` is configured; adapters pass it with each send.
+   */
+  callbackUrl?: string;
+}
+

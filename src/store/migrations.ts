@@ -1,0 +1,45 @@
+// Schema of the delivery log, written once for SQLite and PostgreSQL alike: numbered steps,
+// each applied once and recorded in schema_migrations.
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'hook calls',
+    sql: `
+      CREATE TABLE hook_calls (
+        event_id       TEXT PRIMARY KEY,
+        received_at    BIGINT NOT NULL,
+        state          TEXT NOT NULL,
+        request_type   TEXT NOT NULL,
+        channel        TEXT NOT NULL,
+        phone_masked   TEXT NOT NULL,
+        phone_hash     TEXT NOT NULL,
+        country        TEXT,
+        user_id        TEXT,
+        login          TEXT,
+        locale         TEXT NOT NULL,
+        preview        INTEGER NOT NULL DEFAULT 0,
+        status         TEXT,
+        reason         TEXT,
+        blocked_by     TEXT,
+        provider       TEXT,
+        transaction_id TEXT,
+        attempts       TEXT,
+        attempt_count  INTEGER NOT NULL DEFAULT 0,
+        latency_ms     INTEGER,
+        answer         TEXT,
+        completed_at   BIGINT
+      );
+      CREATE INDEX hook_calls_received_at ON hook_calls (received_at);
+      CREATE INDEX hook_calls_phone_hash ON hook_calls (phone_hash);
+      CREATE INDEX hook_calls_transaction_id ON hook_calls (transaction_id);
+      CREATE INDEX hook_calls_user_id ON hook_calls (user_id);
+    `,
+  },
+];
