@@ -10,8 +10,12 @@ export function buildAdapters(config: Config, log: Logger): Map<string, Provider
     const kind = providerKind(options.kind);
     // loadConfig already refused unknown kinds; this guards callers that built a Config by hand.
     if (!kind) throw new Error(`providers.${name}.kind: unknown provider kind "${options.kind}"`);
-    const callbackUrl = config.server.publicUrl ? `${config.server.publicUrl}/callbacks/${kind.kind}/${name}` : undefined;
-    adapters.set(name, kind.create(name, options, { log: log.child({ provider: name }), callbackUrl }));
+    const base = config.server.publicUrl;
+    adapters.set(name, kind.create(name, options, {
+      log: log.child({ provider: name }),
+      callbackUrl: base ? `${base}/callbacks/${kind.kind}/${name}` : undefined,
+      voiceUrl: base ? `${base}/voice/${kind.kind}/${name}` : undefined,
+    }));
   }
   return adapters;
 }

@@ -40,6 +40,11 @@ export interface ProviderAdapter {
    * Throws CallbackRejected when the signature, token or timestamp does not hold.
    */
   receipts?(req: CallbackRequest): Promise<DeliveryReceipt[]>;
+  /**
+   * Serve a document the provider fetches while a call runs (Plivo's answer XML), at
+   * `{publicUrl}/voice/{kind}/{name}`. Throws CallbackRejected when the request is not genuine.
+   */
+  voiceDocument?(req: CallbackRequest): Promise<{ contentType: string; body: string }>;
   close?(): Promise<void>;
 }
 
@@ -111,5 +116,7 @@ export interface ProviderContext {
    * when `server.publicUrl` is configured; adapters pass it with each send.
    */
   callbackUrl?: string;
+  /** `{publicUrl}/voice/{kind}/{name}`, when `server.publicUrl` is configured (see voiceDocument). */
+  voiceUrl?: string;
 }
 
