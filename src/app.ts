@@ -30,6 +30,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     requestTimeout: 10_000,
     ...(deps.tls ? { https: deps.tls } : {}),
   }) as unknown as FastifyInstance;
+  // Okta sends JSON only; anything else is refused rather than read as text.
+  app.removeContentTypeParser('text/plain');
 
   // Every client error (bad JSON, wrong content type, empty or oversized body) answers in Okta's error form.
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {

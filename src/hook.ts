@@ -62,7 +62,7 @@ export function createHook(deps: HookDeps): HandleHook {
     if (!claim.claimed) return { answer: claim.answer ?? (await awaitStoredAnswer(req.eventId, deadline)) };
 
     const outcome = dest
-      ? await deliver(planChain(adapters, order, req.channel), message(req, dest), deadline, config.hook, log)
+      ? await deliver(planChain(adapters, order, req.channel), message(req, dest, config.messages), deadline, config.hook, log)
       : { status: 'FAILED' as const, reason: 'invalid_number' as const, attempts: [] };
     const answer = answerFor(outcome, config.hook.onFailure);
     const latencyMs = Math.round(performance.now() - started);
@@ -105,13 +105,14 @@ export function createHook(deps: HookDeps): HandleHook {
   };
 }
 
-function message(req: OtpRequest, to: Destination): OutboundMessage {
+function message(req: OtpRequest, to: Destination, texts: Config['messages']): OutboundMessage {
+  const voice = req.channel === 'voice' ? voiceScript(req.otp, req.locale, texts.voice) : undefined;
   return {
     channel: req.channel,
     to,
-    text: req.channel === 'sms' ? smsText(req) : voiceScript(req),
+    text: voice?.text ?? smsText(req, texts.sms.templates),
     code: req.otp,
-    locale: req.locale,
+    locale: voice?.locale ?? req.locale,
     reference: req.eventId,
   };
 }

@@ -63,24 +63,34 @@ function buildConfig(doc: Json, env: Env, source: string): Config {
   if (issues.length > 0) throw new ConfigError(issues);
 
   const parsed = configSchema.safeParse(withDefaults);
-  if (!parsed.success) throw new ConfigError(zodIssues(parsed.error, []));
+  if (!parsed.success) issues.push(...zodIssues(parsed.error, []));
+  // Providers are checked by their kinds even when something else is wrong, so one run lists every problem.
+  const providers = checkProviders(withDefaults.providers, issues);
+  if (parsed.success) {
+    parsed.data.routing.default?.forEach((name, i) => {
+      if (!(name in parsed.data.providers)) issues.push({ path: `routing.default[${i}]`, message: `unknown provider "${name}"` });
+    });
+  }
+  if (!parsed.success || issues.length > 0) throw new ConfigError(issues);
+  return { ...parsed.data, providers, generateHookSecret, source };
+}
 
+function checkProviders(raw: Json, issues: ConfigIssue[]): Record<string, BaseProviderConfig> {
   const providers: Record<string, BaseProviderConfig> = {};
-  for (const [name, options] of Object.entries(parsed.data.providers)) {
-    const kind = providerKind(options.kind);
+  if (!isObject(raw)) return providers;
+  for (const [name, options] of Object.entries(raw)) {
+    const kindName = isObject(options) ? options.kind : undefined;
+    if (typeof kindName !== 'string') continue; // the main schema reports it
+    const kind = providerKind(kindName);
     if (!kind) {
-      issues.push({ path: `providers.${name}.kind`, message: `unknown provider kind "${options.kind}" (known: ${providerKindNames().join(', ')})` });
+      issues.push({ path: `providers.${name}.kind`, message: `unknown provider kind "${kindName}" (known: ${providerKindNames().join(', ')})` });
       continue;
     }
     const checked = kind.schema.safeParse(options);
     if (checked.success) providers[name] = checked.data;
     else issues.push(...zodIssues(checked.error, ['providers', name]));
   }
-  parsed.data.routing.default?.forEach((name, i) => {
-    if (!(name in parsed.data.providers)) issues.push({ path: `routing.default[${i}]`, message: `unknown provider "${name}"` });
-  });
-  if (issues.length > 0) throw new ConfigError(issues);
-  return { ...parsed.data, providers, generateHookSecret, source };
+  return providers;
 }
 
 /**

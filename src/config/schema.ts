@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isSupportedCountry } from 'libphonenumber-js/max';
+import { normaliseLocale } from '../okta/contract.js';
 
 const headerAuth = z.object({
   type: z.literal('header'),
@@ -57,8 +58,25 @@ export const configSchema = z.object({
     /** Region used for numbers Okta sends without a country code. */
     defaultRegion: region.default('US'),
   }).prefault({}),
-  providers: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'expected a lower-case name (a-z, 0-9, _ or -)'),
-    z.looseObject({ kind: z.string() })).refine((p) => Object.keys(p).length > 0, 'expected at least one provider'),
+  /** Each entry is checked again by its kind's own schema (config/load.ts). */
+  providers: z.record(z.string(), z.looseObject({ kind: z.string() })).superRefine((providers, ctx) => {
+    if (Object.keys(providers).length === 0) ctx.addIssue({ code: 'custom', message: 'expected at least one provider' });
+    for (const name of Object.keys(providers)) {
+      if (!/^[a-z][a-z0-9_-]{0,31}$/.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'expected a lower-case name (a-z, 0-9, _ or -)' });
+    }
+  }),
+  messages: z.object({
+    sms: z.object({
+      /** Per-locale SMS texts (`fr`, `pt-BR`…) with `{{code}}`; they win over Okta's msgTemplate for that locale. */
+      templates: z.record(z.string(), z.string().min(1).max(1_600).refine((t) => /\{\{\s*code\s*\}\}/.test(t), 'expected a template containing {{code}}'))
+        .default({})
+        .transform((t) => Object.fromEntries(Object.entries(t).map(([k, v]) => [normaliseLocale(k), v]))),
+    }).prefault({}),
+    voice: z.object({
+      /** How many times a call says the code. */
+      repeat: z.number().int().min(1).max(5).default(2),
+    }).prefault({}),
+  }).prefault({}),
   routing: z.object({
     /** Providers tried in order when no rule matches (default: every provider, in the order configured). */
     default: z.array(z.string()).min(1).optional(),

@@ -1,0 +1,69 @@
+// Starts a real gateway on loopback for a test: temp SQLite file, captured logs, optional adapters.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import { parseConfigText, type Config } from '../../src/config/load.js';
+import { createGateway, type Gateway } from '../../src/gateway.js';
+import { createLogger } from '../../src/log.js';
+import type { ProviderAdapter } from '../../src/providers/types.js';
+
+export const SECRET = 'test-hook-secret-0123456789';
+
+export interface TestGateway {
+  url: string;
+  gateway: Gateway;
+  config: Config;
+  /** Every log line written so far, raw. */
+  logs: string[];
+  dir: string;
+  /** POSTs an Okta hook request with the test secret (or the given headers). */
+  hook(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; ms: number }>;
+  close(): Promise<void>;
+}
+
+export interface TestGatewayOptions {
+  /** YAML appended to the base test config (auth header secret, temp store). */
+  yaml?: string;
+  adapters?: Map<string, ProviderAdapter>;
+  env?: Record<string, string>;
+}
+
+export async function startGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
+  const dir = mkdtempSync(join(tmpdir(), 'byot-test-'));
+  const yaml = opts.yaml ?? '';
+  const base = [
+    /^auth:/m.test(yaml) ? '' : `auth:\n  type: header\n  header: Authorization\n  secrets: ["${SECRET}"]`,
+    /^store:/m.test(yaml) ? '' : `store:\n  path: ${join(dir, 'byot.sqlite')}\n  hashKey: test-hash-key-0123456789`,
+    /^log:/m.test(yaml) ? '' : 'log:\n  level: info',
+  ].join('\n');
+  const config = parseConfigText(`${base}\n${yaml}`, { ...opts.env });
+  const logs: string[] = [];
+  const sink = new Writable({ write(chunk: Buffer, _enc, cb) { logs.push(chunk.toString('utf8')); cb(); } });
+  const log = createLogger(config.log.level, sink);
+  const gateway = await createGateway({ config, log, adapters: opts.adapters });
+  await gateway.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = gateway.app.server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  let closed = false;
+  return {
+    url, gateway, config, logs, dir,
+    async hook(body, headers = { authorization: SECRET }) {
+      const started = performance.now();
+      const res = await fetch(`${url}/okta/telephony`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined, ms: performance.now() - started };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await gateway.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
