@@ -5,8 +5,10 @@ import type { Config } from './config/load.js';
 import type { DeliveryStore } from './store/types.js';
 import type { Authenticator } from './okta/auth.js';
 import type { HandleHook } from './hook.js';
+import type { ProviderAdapter } from './providers/types.js';
 import { errorBody, parseHookRequest } from './okta/contract.js';
 import { Deadline } from './delivery/deadline.js';
+import { callbackRoutes } from './routes/callbacks.js';
 
 export interface AppDeps {
   config: Config;
@@ -14,6 +16,7 @@ export interface AppDeps {
   store: DeliveryStore;
   authenticator: Authenticator;
   handleHook: HandleHook;
+  adapters: ReadonlyMap<string, ProviderAdapter>;
   /** Certificate and key, read from the configured files, for direct HTTPS. */
   tls?: { cert: Buffer; key: Buffer };
 }
@@ -81,6 +84,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const { answer } = await handleHook(parsed.request, deadline);
     return reply.code(200).send(answer);
   });
+
+  app.register(callbackRoutes, { adapters: deps.adapters, store, publicUrl: config.server.publicUrl });
 
   return app;
 }

@@ -52,7 +52,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const tls = config.server.tls
     ? { cert: readFileSync(config.server.tls.cert), key: readFileSync(config.server.tls.key) }
     : undefined;
-  const app = buildApp({ config, log, store, authenticator, handleHook, tls });
+  const app = buildApp({ config, log, store, authenticator, handleHook, adapters, tls });
 
   return {
     app,

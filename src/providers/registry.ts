@@ -1,9 +1,17 @@
 import type { ProviderKind } from './base.js';
 import { consoleProvider } from './console.js';
+import { infobipProvider } from './infobip.js';
+import { plivoProvider } from './plivo.js';
+import { sinchProvider } from './sinch.js';
+import { telnyxProvider } from './telnyx.js';
+import { twilioProvider } from './twilio.js';
+import { vonageProvider } from './vonage.js';
 
 /** Every provider kind the gateway knows; adding a provider means adding its file and one line here. */
 const kinds: ReadonlyMap<string, ProviderKind> = new Map(
-  ([consoleProvider] as ProviderKind[]).map((k) => [k.kind, k]),
+  ([
+    consoleProvider, infobipProvider, plivoProvider, sinchProvider, telnyxProvider, twilioProvider, vonageProvider,
+  ] as ProviderKind[]).map((k) => [k.kind, k]),
 );
 
 export function providerKind(kind: string): ProviderKind | undefined {

@@ -42,4 +42,14 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX hook_calls_user_id ON hook_calls (user_id);
     `,
   },
+  {
+    version: 2,
+    name: 'delivery receipts',
+    sql: `
+      ALTER TABLE hook_calls ADD COLUMN receipt_status TEXT;
+      ALTER TABLE hook_calls ADD COLUMN receipt_provider_status TEXT;
+      ALTER TABLE hook_calls ADD COLUMN receipt_code TEXT;
+      ALTER TABLE hook_calls ADD COLUMN receipt_at BIGINT;
+    `,
+  },
 ];

@@ -28,6 +28,13 @@ export function openSqliteStore(path: string): DeliveryStore {
       latency_ms = @latencyMs, answer = @answer, completed_at = @completedAt
     WHERE event_id = @eventId`);
 
+  // 'sent' is the only state a later receipt may move on from; a replayed or late 'sent' changes nothing.
+  const receipt = db.prepare(`
+    UPDATE hook_calls SET receipt_status = @status, receipt_provider_status = @providerStatus,
+      receipt_code = @providerCode, receipt_at = @at
+    WHERE provider = @provider AND transaction_id = @transactionId
+      AND (receipt_status IS NULL OR receipt_status = 'sent' OR (@status <> 'sent' AND receipt_at <= @at))`);
+
   const answerOf = (eventId: string): OktaAnswer | undefined => {
     const row = selectAnswer.get(eventId);
     return row?.state === 'done' && row.answer ? (JSON.parse(row.answer) as OktaAnswer) : undefined;
@@ -61,6 +68,16 @@ export function openSqliteStore(path: string): DeliveryStore {
     },
     async answerOf(eventId: string) {
       return answerOf(eventId);
+    },
+    async recordReceipt(provider, r) {
+      return receipt.run({
+        provider,
+        transactionId: r.transactionId,
+        status: r.status,
+        providerStatus: r.providerStatus,
+        providerCode: r.providerCode ?? null,
+        at: r.at.getTime(),
+      }).changes;
     },
     async ping() {
       db.prepare('SELECT 1').get();

@@ -1,0 +1,278 @@
+// Plivo: SMS through the Message API, voice through the Call API. Direct HTTP: the `plivo` SDK
+// hardcodes the voice base URL (reference §5) and is heavy.
+//
+// A Plivo call fetches its script from `answer_url` once the callee picks up, after the hook has
+// already answered Okta. The adapter serves that document itself (voiceDocument) and keeps no state:
+// the script travels in the answer_url query, sealed with AES-256-GCM under a key derived from the
+// auth token, together with an expiry a few minutes ahead. The code never appears in clear in the
+// URL Plivo stores, and any instance holding the same auth token can serve the document.
+//
+// Replays: Plivo's V3 signature has no timestamp. For status callbacks a replay can only restate a
+// status Plivo already reported for that message (V3 covers the URL and every posted field), and
+// recording a receipt is idempotent, so nonces are not remembered. A replayed answer request is
+// bounded by the sealed expiry; a token is not single-use because Plivo retries answer_url.
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { adapterChannels, baseProviderSchema, type ProviderKind } from './base.js';
+import { basicAuth, categoryForStatus, httpCall, providerAgent, statusError, type HttpReply } from './http.js';
+import { escapeXml, forLocale, languageOf } from './markup.js';
+import { safeEqual } from './verify.js';
+import {
+  CallbackRejected, ProviderError,
+  type CallbackRequest, type DeliveryReceipt, type OutboundMessage, type ReceiptStatus, type SendResult,
+} from './types.js';
+import type { ErrorCategory } from '../domain.js';
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** How long a sealed voice script stays valid: call setup plus ringing, with room to spare. */
+const SCRIPT_TTL_MS = 5 * 60_000;
+/** Query parameter of answer_url that carries the sealed script. */
+const SCRIPT_PARAM = 's';
+
+const schema = baseProviderSchema.extend({
+  kind: z.literal('plivo'),
+  authId: z.string({ error: 'expected the Plivo Auth ID' }).min(1, 'expected the Plivo Auth ID'),
+  authToken: z.string({ error: 'expected the Plivo Auth Token' }).min(1, 'expected the Plivo Auth Token'),
+  /** A Plivo number: the SMS source and the caller id. */
+  from: z.string({ error: 'expected E.164 number' }).regex(E164, 'expected E.164 number'),
+  baseUrl: z.url({ error: 'expected a URL' }).default('https://api.plivo.com'),
+  /** Override the `<Speak>` voice per locale or language: WOMAN, MAN or a Polly voice, e.g. { 'en-GB': 'MAN' }. */
+  voices: z.record(z.string(), z.string().min(1)).default({}),
+});
+
+type PlivoConfig = z.output<typeof schema>;
+
+/** `<Speak>` voice per locale, from Plivo's supported-language table (pt-PT has only MAN). */
+const VOICES: Readonly<Record<string, { voice: string; language: string }>> = {
+  en: { voice: 'WOMAN', language: 'en-US' },
+  'en-GB': { voice: 'WOMAN', language: 'en-GB' },
+  'en-AU': { voice: 'WOMAN', language: 'en-AU' },
+  fr: { voice: 'WOMAN', language: 'fr-FR' },
+  'fr-CA': { voice: 'WOMAN', language: 'fr-CA' },
+  de: { voice: 'WOMAN', language: 'de-DE' },
+  es: { voice: 'WOMAN', language: 'es-ES' },
+  'es-US': { voice: 'WOMAN', language: 'es-US' },
+  'es-MX': { voice: 'WOMAN', language: 'es-US' },
+  it: { voice: 'WOMAN', language: 'it-IT' },
+  nl: { voice: 'WOMAN', language: 'nl-NL' },
+  pl: { voice: 'WOMAN', language: 'pl-PL' },
+  pt: { voice: 'WOMAN', language: 'pt-BR' },
+  'pt-PT': { voice: 'MAN', language: 'pt-PT' },
+  ru: { voice: 'WOMAN', language: 'ru-RU' },
+  sv: { voice: 'WOMAN', language: 'sv-SE' },
+  da: { voice: 'WOMAN', language: 'da-DK' },
+  ja: { voice: 'WOMAN', language: 'ja-JP' },
+};
+
+/** Message `Status` (url callback). */
+const MESSAGE_STATUS: Readonly<Record<string, ReceiptStatus>> = {
+  queued: 'sent', sent: 'sent',
+  delivered: 'delivered',
+  undelivered: 'undelivered',
+  failed: 'failed', rejected: 'failed',
+};
+
+/** Call `CallStatus` (hangup_url callback). */
+const CALL_STATUS: Readonly<Record<string, ReceiptStatus>> = {
+  ringing: 'sent', 'in-progress': 'sent',
+  completed: 'delivered',
+  busy: 'undelivered', 'no-answer': 'undelivered', timeout: 'undelivered', cancel: 'undelivered',
+  failed: 'failed',
+};
+
+interface Script { text: string; locale: string; expires: number }
+
+export const plivoProvider: ProviderKind<typeof schema> = {
+  kind: 'plivo',
+  channels: ['sms', 'voice'],
+  schema,
+  create(name, config, ctx) {
+    const { voiceUrl, callbackUrl } = ctx;
+    if (!voiceUrl && config.channels?.includes('voice')) {
+      throw new Error(`providers.${name}.channels: plivo voice needs server.publicUrl (Plivo fetches the call script from it)`);
+    }
+    const channels = adapterChannels(plivoProvider, { ...config, channels: config.channels ?? (voiceUrl ? undefined : ['sms']) });
+    const agent = providerAgent();
+    const account = `${config.baseUrl.replace(/\/+$/, '')}/v1/Account/${encodeURIComponent(config.authId)}`;
+    const headers = { authorization: basicAuth(config.authId, config.authToken), 'content-type': 'application/json', accept: 'application/json' };
+    const sealKey = Buffer.from(hkdfSync('sha256', config.authToken, 'byot-gateway', `plivo voice script ${name}`, 32));
+
+    async function post(path: string, body: unknown, signal: AbortSignal): Promise<HttpReply> {
+      return httpCall(agent, { url: `${account}${path}`, headers, body: JSON.stringify(body), signal });
+    }
+
+    async function sendSms(msg: OutboundMessage, signal: AbortSignal): Promise<SendResult> {
+      const reply = await post('/Message/', {
+        src: config.from, dst: msg.to.e164, text: msg.text, type: 'sms',
+        ...(callbackUrl ? { url: callbackUrl, method: 'POST' } : {}),
+      }, signal);
+      if (!ok(reply)) throw classify(reply, config, 'plivo SMS');
+      const uuids = field(reply.json, 'message_uuid');
+      const id = str(Array.isArray(uuids) ? uuids[0] : undefined);
+      if (!id) throw noId(reply, 'plivo SMS');
+      return { transactionId: id, status: str(field(reply.json, 'message')) ?? 'queued' };
+    }
+
+    async function sendVoice(msg: OutboundMessage, signal: AbortSignal): Promise<SendResult> {
+      if (!voiceUrl) throw new ProviderError('rejected', 'plivo voice needs server.publicUrl');
+      const answer = new URL(voiceUrl);
+      answer.searchParams.set(SCRIPT_PARAM, seal(sealKey, { text: msg.text, locale: msg.locale, expires: Date.now() + SCRIPT_TTL_MS }));
+      const reply = await post('/Call/', {
+        from: config.from, to: msg.to.e164, answer_url: answer.toString(), answer_method: 'POST',
+        ...(callbackUrl ? { hangup_url: callbackUrl, hangup_method: 'POST' } : {}),
+      }, signal);
+      if (!ok(reply)) throw classify(reply, config, 'plivo call');
+      const id = str(field(reply.json, 'request_uuid'));
+      if (!id) throw noId(reply, 'plivo call');
+      return { transactionId: id, status: str(field(reply.json, 'message')) ?? 'queued' };
+    }
+
+    return {
+      name,
+      kind: 'plivo',
+      channels,
+      timeoutMs: config.timeoutMs,
+      send: (msg, signal) => (msg.channel === 'voice' ? sendVoice(msg, signal) : sendSms(msg, signal)),
+      async receipts(req) {
+        const params = formParams(req);
+        verifyV3(req, params, config.authToken);
+        return readReceipt(params, req.receivedAt);
+      },
+      async voiceDocument(req) {
+        verifyV3(req, formParams(req), config.authToken);
+        const token = new URL(req.url).searchParams.get(SCRIPT_PARAM);
+        const script = token === null ? undefined : open(sealKey, token);
+        if (!script) throw new CallbackRejected(403, 'plivo voice script missing or not ours');
+        if (script.expires < req.receivedAt.getTime()) throw new CallbackRejected(403, 'plivo voice script expired');
+        return { contentType: 'application/xml', body: speak(config, script) };
+      },
+      async close() {
+        await agent.close();
+      },
+    };
+  },
+};
+
+function speak(config: PlivoConfig, script: Script): string {
+  const entry = forLocale(VOICES, script.locale)!;
+  const voice = config.voices[script.locale] ?? config.voices[languageOf(script.locale)] ?? entry.voice;
+  return `<Response><Speak voice="${escapeXml(voice)}" language="${escapeXml(entry.language)}">${escapeXml(script.text)}</Speak></Response>`;
+}
+
+/** iv ‖ ciphertext ‖ tag, base64url: safe in a query string as it is. */
+function seal(key: Buffer, script: Script): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([cipher.update(JSON.stringify(script), 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
+}
+
+function open(key: Buffer, token: string): Script | undefined {
+  const raw = Buffer.from(token, 'base64url');
+  if (raw.length < 12 + 16 + 1) return undefined;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+    decipher.setAuthTag(raw.subarray(raw.length - 16));
+    const text = Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString('utf8');
+    const value = JSON.parse(text) as Partial<Script>;
+    if (typeof value.text !== 'string' || typeof value.locale !== 'string' || typeof value.expires !== 'number') return undefined;
+    return { text: value.text, locale: value.locale, expires: value.expires };
+  } catch {
+    return undefined; // tag mismatch: tampered, or sealed under another auth token
+  }
+}
+
+function ok(reply: HttpReply): boolean {
+  return reply.status >= 200 && reply.status < 300;
+}
+
+/**
+ * Plivo answers `{api_id, error}` with no code of its own, so the HTTP status is the providerCode.
+ * The error text quotes numbers, so it only steers the category and never enters the message.
+ */
+function classify(reply: HttpReply, config: PlivoConfig, what: string): ProviderError {
+  const error = field(reply.json, 'error');
+  const text = typeof error === 'string' ? error : JSON.stringify(error ?? '');
+  return statusError(reply, category(reply.status, text, config.from), undefined, what);
+}
+
+function category(status: number, text: string, from: string): ErrorCategory {
+  if (/insufficient (credit|balance|fund)/i.test(text)) return 'insufficient_funds';
+  // Plivo documents 403 on POST /Message/ and /Call/ as a geo-permission refusal (SDK GeoPermissionError).
+  if (status === 403) return 'region_blocked';
+  if (status === 400 && /not a valid (phone )?number|invalid (dst|to|destination)/i.test(text)) {
+    // The complaint may be about our own source number: a configuration fault, not the user's number.
+    return text.includes(from.slice(1)) ? 'auth' : 'invalid_number';
+  }
+  return categoryForStatus(status);
+}
+
+/** A 2xx without an id: Plivo may well have accepted it, so failing over could send twice. */
+function noId(reply: HttpReply, what: string): ProviderError {
+  return new ProviderError('unavailable', `${what}: HTTP ${reply.status} without an id`, { providerCode: String(reply.status), ambiguous: true });
+}
+
+/** The posted form fields (Plivo posts callbacks and answer requests as x-www-form-urlencoded). */
+function formParams(req: CallbackRequest): URLSearchParams {
+  const type = req.headers['content-type'];
+  return typeof type === 'string' && type.includes('application/x-www-form-urlencoded') ? new URLSearchParams(req.rawBody) : new URLSearchParams();
+}
+
+/**
+ * X-Plivo-Signature-V3: base64 HMAC-SHA256 (auth token) over the signed URL + '.' + nonce, where the
+ * signed URL is scheme://host/path, then '?' and the query pairs sorted as k=v joined by '&', then,
+ * when fields were posted, '.' (only after a non-empty query) and the sorted fields as k+v with
+ * nothing between (plivo-node lib/utils/v3Security.js). The header may list several signatures.
+ */
+function verifyV3(req: CallbackRequest, params: URLSearchParams, authToken: string): void {
+  const signatures = header(req, 'x-plivo-signature-v3');
+  const nonce = header(req, 'x-plivo-signature-v3-nonce');
+  if (!signatures || !nonce) throw new CallbackRejected(401, 'plivo V3 signature headers missing');
+  const expected = createHmac('sha256', authToken).update(`${signedUrl(req.url, [...params])}.${nonce}`).digest('base64');
+  if (!signatures.split(',').some((s) => safeEqual(s.trim(), expected))) throw new CallbackRejected(403, 'plivo V3 signature mismatch');
+}
+
+function signedUrl(url: string, posted: [string, string][]): string {
+  const u = new URL(url);
+  const query = sorted([...u.searchParams]).map(([k, v]) => `${k}=${v}`).join('&');
+  const base = `${u.protocol}//${u.host}${u.pathname}`;
+  if (posted.length === 0) return query ? `${base}?${query}` : base;
+  return `${base}?${query}${query ? '.' : ''}${sorted(posted).map(([k, v]) => k + v).join('')}`;
+}
+
+/** By key, then by value, in code-unit order (what JavaScript's default sort does in Plivo's SDK). */
+function sorted(pairs: [string, string][]): [string, string][] {
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return [...pairs].sort((a, b) => cmp(a[0], b[0]) || cmp(a[1], b[1]));
+}
+
+/** A message callback names MessageUUID; a hangup callback names the RequestUUID the Call API returned. */
+function readReceipt(params: URLSearchParams, receivedAt: Date): DeliveryReceipt[] {
+  const messageId = params.get('MessageUUID');
+  if (messageId) {
+    const word = params.get('Status') ?? '';
+    const status = MESSAGE_STATUS[word];
+    const code = params.get('ErrorCode');
+    return status ? [{ transactionId: messageId, status, providerStatus: word, providerCode: code || undefined, at: receivedAt }] : [];
+  }
+  const requestId = params.get('RequestUUID') || params.get('ALegRequestUUID');
+  const word = params.get('CallStatus') ?? '';
+  const status = CALL_STATUS[word];
+  if (!requestId || !status) return [];
+  const cause = params.get('HangupCause');
+  return [{ transactionId: requestId, status, providerStatus: word, providerCode: cause || undefined, at: receivedAt }];
+}
+
+function header(req: CallbackRequest, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}

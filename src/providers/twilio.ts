@@ -1,0 +1,217 @@
+// Twilio: SMS through the Messages API, voice through the Calls API with inline TwiML. Both are one
+// form-encoded POST, so the adapter talks REST directly over the shared undici pool: the `twilio` SDK
+// cannot be pointed at another base URL and brings axios and its own retries into the OTP deadline.
+import { createHmac } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { z } from 'zod';
+import type { ErrorCategory } from '../domain.js';
+import { adapterChannels, baseProviderSchema, type ProviderKind } from './base.js';
+import { basicAuth, categoryForStatus, httpCall, providerAgent, statusError, type HttpReply } from './http.js';
+import { escapeXml, forLocale } from './markup.js';
+import { CallbackRejected, ProviderError, type DeliveryReceipt, type ReceiptStatus, type SendResult } from './types.js';
+import { safeEqual } from './verify.js';
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+const schema = baseProviderSchema.extend({
+  kind: z.literal('twilio'),
+  accountSid: z.string({ error: 'expected the Account SID (AC followed by 32 hex digits)' })
+    .regex(/^AC[0-9a-f]{32}$/i, 'expected the Account SID (AC followed by 32 hex digits)'),
+  /** The API password unless an API key is given; always what signs the status callbacks. */
+  authToken: z.string().min(1, 'expected the auth token').optional(),
+  apiKeySid: z.string().regex(/^SK[0-9a-f]{32}$/i, 'expected an API key SID (SK followed by 32 hex digits)').optional(),
+  apiKeySecret: z.string().min(1, 'expected the API key secret').optional(),
+  /** Caller id for calls, and the SMS sender unless a Messaging Service is given. */
+  from: z.string().regex(E164, 'expected E.164 number').optional(),
+  /** SMS sender pool (MG…); takes precedence over `from` for SMS. */
+  messagingServiceSid: z.string().regex(/^MG[0-9a-f]{32}$/i, 'expected a Messaging Service SID (MG followed by 32 hex digits)').optional(),
+  baseUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).transform((u) => u.replace(/\/+$/, '')).default('https://api.twilio.com'),
+}).superRefine((c, ctx) => {
+  if (c.authToken === undefined && (c.apiKeySid === undefined || c.apiKeySecret === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['authToken'], message: 'expected authToken, or apiKeySid with apiKeySecret' });
+  }
+  if ((c.apiKeySid === undefined) !== (c.apiKeySecret === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [c.apiKeySid === undefined ? 'apiKeySid' : 'apiKeySecret'], message: 'expected apiKeySid and apiKeySecret together' });
+  }
+  const channels = c.channels ?? twilioProvider.channels;
+  if (channels.includes('sms') && c.from === undefined && c.messagingServiceSid === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['from'], message: 'expected E.164 number (or messagingServiceSid) to send SMS' });
+  }
+  if (channels.includes('voice') && c.from === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['from'], message: 'expected E.164 number to place voice calls' });
+  }
+});
+
+// Twilio's documented error codes (reference §12); anything else falls back to the HTTP status.
+const ERROR_CODES: Readonly<Record<number, ErrorCategory>> = {
+  21211: 'invalid_number', 21614: 'invalid_number', 21612: 'invalid_number', 21217: 'invalid_number',
+  21408: 'region_blocked', 21215: 'region_blocked', 30450: 'region_blocked',
+  20005: 'insufficient_funds', 10001: 'insufficient_funds',
+  20429: 'rate_limited',
+  20003: 'auth', 21606: 'auth', 21608: 'auth',
+  21610: 'rejected',
+};
+
+// Amazon Polly voices Twilio offers, per language; `language` is the voice's own tag.
+const VOICES: Readonly<Record<string, { voice: string; language: string }>> = {
+  en: { voice: 'Polly.Joanna', language: 'en-US' },
+  'en-GB': { voice: 'Polly.Amy', language: 'en-GB' },
+  'en-AU': { voice: 'Polly.Nicole', language: 'en-AU' },
+  'en-IN': { voice: 'Polly.Raveena', language: 'en-IN' },
+  fr: { voice: 'Polly.Celine', language: 'fr-FR' },
+  'fr-CA': { voice: 'Polly.Chantal', language: 'fr-CA' },
+  de: { voice: 'Polly.Marlene', language: 'de-DE' },
+  es: { voice: 'Polly.Conchita', language: 'es-ES' },
+  'es-MX': { voice: 'Polly.Mia', language: 'es-MX' },
+  'es-US': { voice: 'Polly.Penelope', language: 'es-US' },
+  it: { voice: 'Polly.Carla', language: 'it-IT' },
+  pt: { voice: 'Polly.Ines', language: 'pt-PT' },
+  'pt-BR': { voice: 'Polly.Vitoria', language: 'pt-BR' },
+  nl: { voice: 'Polly.Lotte', language: 'nl-NL' },
+  da: { voice: 'Polly.Naja', language: 'da-DK' },
+  sv: { voice: 'Polly.Astrid', language: 'sv-SE' },
+  nb: { voice: 'Polly.Liv', language: 'nb-NO' },
+  no: { voice: 'Polly.Liv', language: 'nb-NO' },
+  pl: { voice: 'Polly.Ewa', language: 'pl-PL' },
+  ru: { voice: 'Polly.Tatyana', language: 'ru-RU' },
+  tr: { voice: 'Polly.Filiz', language: 'tr-TR' },
+  ja: { voice: 'Polly.Mizuki', language: 'ja-JP' },
+  ko: { voice: 'Polly.Seoyeon', language: 'ko-KR' },
+  zh: { voice: 'Polly.Zhiyu', language: 'cmn-CN' },
+  ar: { voice: 'Polly.Zeina', language: 'arb' },
+};
+
+/** Long enough for a phone to ring through to its owner; a code is useless to voicemail. */
+const RING_SECONDS = '30';
+
+const MESSAGE_STATUS: Readonly<Record<string, ReceiptStatus>> = {
+  accepted: 'sent', scheduled: 'sent', queued: 'sent', sending: 'sent', sent: 'sent',
+  delivered: 'delivered', read: 'delivered',
+  undelivered: 'undelivered',
+  failed: 'failed', canceled: 'failed',
+};
+
+const CALL_STATUS: Readonly<Record<string, ReceiptStatus>> = {
+  queued: 'sent', initiated: 'sent', ringing: 'sent', 'in-progress': 'sent',
+  completed: 'delivered',
+  busy: 'undelivered', 'no-answer': 'undelivered',
+  failed: 'failed', canceled: 'failed',
+};
+
+export const twilioProvider: ProviderKind<typeof schema> = {
+  kind: 'twilio',
+  channels: ['sms', 'voice'],
+  schema,
+  create(name, config, ctx) {
+    const agent = providerAgent();
+    const authorization = config.apiKeySid !== undefined && config.apiKeySecret !== undefined
+      ? basicAuth(config.apiKeySid, config.apiKeySecret)
+      : basicAuth(config.accountSid, config.authToken ?? '');
+    const authToken = config.authToken;
+    // Only ask Twilio for callbacks this adapter can verify (the signature key is the auth token).
+    const statusCallback = authToken === undefined ? undefined : ctx.callbackUrl;
+
+    async function post(resource: 'Messages' | 'Calls', form: URLSearchParams, signal: AbortSignal): Promise<SendResult> {
+      const what = resource === 'Messages' ? 'twilio sms' : 'twilio call';
+      if (statusCallback !== undefined) form.set('StatusCallback', statusCallback);
+      const reply = await httpCall(agent, {
+        url: `${config.baseUrl}/2010-04-01/Accounts/${config.accountSid}/${resource}.json`,
+        headers: { authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: form.toString(),
+        signal,
+      });
+      if (reply.status < 200 || reply.status >= 300) throw failure(reply, what);
+      const sid = stringField(reply.json, 'sid');
+      // Accepted but unreadable: the message may well be on its way.
+      if (sid === undefined) throw new ProviderError('unavailable', `${what}: HTTP ${reply.status} without a sid`, { providerCode: String(reply.status), ambiguous: true });
+      return { transactionId: sid, status: stringField(reply.json, 'status') ?? 'queued' };
+    }
+
+    return {
+      name,
+      kind: 'twilio',
+      channels: adapterChannels(twilioProvider, config),
+      timeoutMs: config.timeoutMs,
+      send(msg, signal) {
+        if (msg.channel === 'sms') {
+          const form = new URLSearchParams({ To: msg.to.e164, Body: msg.text });
+          // The schema guarantees one of the two senders when SMS is enabled.
+          if (config.messagingServiceSid !== undefined) form.set('MessagingServiceSid', config.messagingServiceSid);
+          else form.set('From', config.from ?? '');
+          return post('Messages', form, signal);
+        }
+        const { voice, language } = forLocale(VOICES, msg.locale) ?? VOICES.en!;
+        const twiml = `<Response><Say voice="${escapeXml(voice)}" language="${escapeXml(language)}">${escapeXml(msg.text)}</Say></Response>`;
+        return post('Calls', new URLSearchParams({ To: msg.to.e164, From: config.from ?? '', Twiml: twiml, Timeout: RING_SECONDS }), signal);
+      },
+      receipts: authToken === undefined ? undefined : async (req) => {
+        // Twilio signs no timestamp, so a captured callback cannot be refused as stale; a replay can
+        // only repeat a status Twilio already sent for that message.
+        const signature = header(req.headers, 'x-twilio-signature');
+        if (!signature) throw new CallbackRejected(401, 'missing X-Twilio-Signature');
+        const fields = new URLSearchParams(req.rawBody);
+        if (!safeEqual(signature, twilioSignature(authToken, req.url, fields))) {
+          throw new CallbackRejected(403, 'X-Twilio-Signature does not match');
+        }
+        return readReceipt(fields, req.receivedAt);
+      },
+      async close() {
+        await agent.close();
+      },
+    };
+  },
+};
+
+function failure(reply: HttpReply, what: string): ProviderError {
+  // Twilio's own `message` repeats the number ("Invalid 'To' Phone Number: +1…"), so only the code is kept.
+  const code = numberField(reply.json, 'code');
+  const category = (code === undefined ? undefined : ERROR_CODES[code]) ?? categoryForStatus(reply.status);
+  return statusError(reply, category, code === undefined ? undefined : String(code), `${what} refused`);
+}
+
+/**
+ * Base64 HMAC-SHA1, keyed with the auth token, of the URL Twilio called followed by every form
+ * field sorted by name, each as name + value.
+ */
+function twilioSignature(authToken: string, url: string, fields: URLSearchParams): string {
+  const pairs = [...fields].sort(([a, av], [b, bv]) => compare(a, b) || compare(av, bv));
+  return createHmac('sha1', authToken).update(url + pairs.map(([k, v]) => k + v).join(''), 'utf8').digest('base64');
+}
+
+function readReceipt(fields: URLSearchParams, receivedAt: Date): DeliveryReceipt[] {
+  const messageSid = fields.get('MessageSid');
+  const callSid = fields.get('CallSid');
+  const [transactionId, word, table] = messageSid !== null
+    ? [messageSid, fields.get('MessageStatus'), MESSAGE_STATUS]
+    : [callSid, fields.get('CallStatus'), CALL_STATUS];
+  const status = word === null ? undefined : table[word];
+  if (transactionId === null || word === null || status === undefined) return [];
+  // Call callbacks carry an RFC 2822 Timestamp; message callbacks carry none.
+  const stamp = new Date(fields.get('Timestamp') ?? Number.NaN);
+  return [{
+    transactionId,
+    status,
+    providerStatus: word,
+    providerCode: fields.get('ErrorCode') || undefined,
+    at: Number.isNaN(stamp.getTime()) ? receivedAt : stamp,
+  }];
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function stringField(json: unknown, key: string): string | undefined {
+  const value = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)[key] : undefined;
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function numberField(json: unknown, key: string): number | undefined {
+  const value = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)[key] : undefined;
+  return typeof value === 'number' ? value : undefined;
+}

@@ -1,0 +1,258 @@
+// Vonage: SMS through the SMS API (rest.nexmo.com), voice through the Voice API (api.nexmo.com) with
+// an NCCO `talk` action. Direct HTTP over the shared undici pool rather than @vonage/server-sdk:
+// each channel is one POST, the SDK's current releases require Node 22, and jose already signs JWTs.
+import { createHash, createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { jwtVerify, SignJWT } from 'jose';
+import { z } from 'zod';
+import type { ErrorCategory } from '../domain.js';
+import { adapterChannels, baseProviderSchema, type ProviderKind } from './base.js';
+import { categoryForStatus, httpCall, parseJson, providerAgent, statusError, type HttpReply } from './http.js';
+import { forLocale } from './markup.js';
+import { CallbackRejected, ProviderError, type DeliveryReceipt, type ReceiptStatus } from './types.js';
+import { safeEqual } from './verify.js';
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+/** An E.164 number, or an alphanumeric sender id (at most 11 characters, not all digits). */
+const SENDER = /^(\+[1-9]\d{6,14}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$/;
+
+const baseUrl = (fallback: string) =>
+  z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).transform((u) => u.replace(/\/+$/, '')).default(fallback);
+
+const schema = baseProviderSchema.extend({
+  kind: z.literal('vonage'),
+  /** SMS API credentials. */
+  apiKey: z.string().min(1, 'expected the API key').optional(),
+  apiSecret: z.string().min(1, 'expected the API secret').optional(),
+  /** SMS sender: a Vonage number or an alphanumeric sender id; also the caller id when it is a number. */
+  from: z.string().regex(SENDER, 'expected an E.164 number or an alphanumeric sender id of up to 11 characters').optional(),
+  /** Voice API application: its id and its private key (PEM; `\n` escapes, as env variables often carry them, are accepted). */
+  applicationId: z.uuid({ error: 'expected the application id (a UUID)' }).optional(),
+  privateKey: z.string().transform((pem) => pem.replace(/\\n/g, '\n'))
+    .refine(isRsaPrivateKey, "expected the application's RSA private key in PEM format").optional(),
+  /** Caller id for calls when `from` is not a number: a Vonage number linked to the application. */
+  voiceFrom: z.string().regex(E164, 'expected E.164 number').optional(),
+  /** The account's signature secret: verifies the signed webhooks (call events). */
+  signatureSecret: z.string().min(1, 'expected the signature secret').optional(),
+  smsBaseUrl: baseUrl('https://rest.nexmo.com'),
+  voiceBaseUrl: baseUrl('https://api.nexmo.com'),
+}).superRefine((c, ctx) => {
+  const channels = c.channels ?? vonageProvider.channels;
+  const need = (field: keyof typeof c, channel: string, message: string) => {
+    if (c[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `${message} (needed for ${channel})` });
+  };
+  if (channels.includes('sms')) {
+    need('apiKey', 'sms', 'expected the API key');
+    need('apiSecret', 'sms', 'expected the API secret');
+    need('from', 'sms', 'expected an E.164 number or an alphanumeric sender id');
+  }
+  if (channels.includes('voice')) {
+    need('applicationId', 'voice', 'expected the application id (a UUID)');
+    need('privateKey', 'voice', "expected the application's RSA private key in PEM format");
+    if (callerId(c) === undefined) ctx.addIssue({ code: 'custom', path: ['voiceFrom'], message: 'expected E.164 number (needed for voice when from is not a number)' });
+  }
+});
+
+type VonageConfig = z.output<typeof schema>;
+
+// SMS API `status` values (reference §12). 3 is "invalid parameters": the number only when `to` is named.
+const SMS_STATUS: Readonly<Record<string, ErrorCategory>> = {
+  1: 'rate_limited', 2: 'rejected', 3: 'rejected', 4: 'auth', 5: 'unavailable', 6: 'invalid_number',
+  7: 'rejected', 8: 'auth', 9: 'insufficient_funds', 15: 'auth', 29: 'region_blocked',
+};
+
+// Voice API problem+json `type` fragments (reference §2.4).
+const PROBLEM_TYPES: Readonly<Record<string, ErrorCategory>> = {
+  'low-balance': 'insufficient_funds',
+  unauthorized: 'auth', 'invalid-api-key': 'auth', 'jwt-expired': 'auth', 'jwt-revoked': 'auth',
+  forbidden: 'auth', unprovisioned: 'auth', 'account-suspended': 'auth',
+  'rate-limit': 'rate_limited',
+  'invalid-params': 'rejected',
+};
+
+// Vonage text-to-speech language codes, per locale.
+const LANGUAGES: Readonly<Record<string, string>> = {
+  en: 'en-US', 'en-GB': 'en-GB', 'en-AU': 'en-AU', 'en-IN': 'en-IN',
+  fr: 'fr-FR', 'fr-CA': 'fr-CA', de: 'de-DE', es: 'es-ES', 'es-MX': 'es-MX', 'es-US': 'es-US',
+  it: 'it-IT', pt: 'pt-PT', 'pt-BR': 'pt-BR', nl: 'nl-NL', da: 'da-DK', sv: 'sv-SE', nb: 'nb-NO', no: 'nb-NO',
+  pl: 'pl-PL', ru: 'ru-RU', tr: 'tr-TR', ja: 'ja-JP', ko: 'ko-KR', zh: 'cmn-CN',
+};
+
+const CALL_STATUS: Readonly<Record<string, ReceiptStatus>> = {
+  started: 'sent', ringing: 'sent', answered: 'sent',
+  completed: 'delivered',
+  busy: 'undelivered', timeout: 'undelivered', unanswered: 'undelivered', cancelled: 'undelivered',
+  failed: 'failed', rejected: 'failed',
+};
+
+/** Long enough for a phone to ring through to its owner; a code is useless to voicemail. */
+const RING_SECONDS = 30;
+/** Signed webhooks older than this are refused as replays; a little skew is allowed the other way. */
+const MAX_AGE_S = 300;
+const CLOCK_SKEW_S = 30;
+
+// GSM 03.38 (basic set and extension table): anything else must go as `type=unicode`.
+const GSM = new Set('@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€');
+
+export const vonageProvider: ProviderKind<typeof schema> = {
+  kind: 'vonage',
+  channels: ['sms', 'voice'],
+  schema,
+  create(name, config, ctx) {
+    const agent = providerAgent();
+    // Parsed once: the schema already proved it is an RSA key.
+    const privateKey = config.privateKey === undefined ? undefined : createPrivateKey(config.privateKey);
+    const webhookKey = config.signatureSecret === undefined ? undefined : new TextEncoder().encode(config.signatureSecret);
+
+    async function sendSms(text: string, to: string, reference: string, signal: AbortSignal) {
+      // No `callback` here: SMS API receipts are signed with `sig`, not the JWT `receipts` verifies,
+      // so they would all be refused; the account-level receipt URL still applies.
+      const form = new URLSearchParams({
+        api_key: config.apiKey ?? '', api_secret: config.apiSecret ?? '',
+        from: digitsOf(config.from ?? ''), to: digitsOf(to), text, 'client-ref': reference,
+      });
+      if (![...text].every((c) => GSM.has(c))) form.set('type', 'unicode');
+      const reply = await httpCall(agent, {
+        url: `${config.smsBaseUrl}/sms/json`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: form.toString(),
+        signal,
+      });
+      // The SMS API answers 200 even when it refuses: the verdict is each message's `status`.
+      if (reply.status !== 200) throw statusError(reply, categoryForStatus(reply.status), undefined, 'vonage sms refused');
+      const messages = arrayField(reply.json, 'messages');
+      const refused = messages.find((m) => stringField(m, 'status') !== '0');
+      if (refused !== undefined) throw smsFailure(refused);
+      const id = stringField(messages[0], 'message-id');
+      if (id === undefined) throw new ProviderError('unavailable', 'vonage sms: HTTP 200 without a message-id', { providerCode: '200', ambiguous: true });
+      return { transactionId: id, status: 'accepted' };
+    }
+
+    async function call(text: string, to: string, locale: string, signal: AbortSignal) {
+      const jwt = await new SignJWT({ application_id: config.applicationId })
+        .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
+        .setIssuedAt()
+        .setJti(randomUUID())
+        .setExpirationTime('5m')
+        .sign(privateKey as KeyObject); // the schema requires the key whenever voice is enabled
+      const body = {
+        to: [{ type: 'phone', number: digitsOf(to) }],
+        from: { type: 'phone', number: digitsOf(callerId(config) ?? '') },
+        ncco: [{ action: 'talk', text, language: forLocale(LANGUAGES, locale) }],
+        ringing_timer: RING_SECONDS,
+        // Only ask for events this adapter can verify.
+        ...(ctx.callbackUrl !== undefined && webhookKey !== undefined ? { event_url: [ctx.callbackUrl], event_method: 'POST' } : {}),
+      };
+      const reply = await httpCall(agent, {
+        url: `${config.voiceBaseUrl}/v1/calls`,
+        headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(body),
+        signal,
+      });
+      if (reply.status < 200 || reply.status >= 300) throw voiceFailure(reply);
+      const uuid = stringField(reply.json, 'uuid');
+      if (uuid === undefined) throw new ProviderError('unavailable', `vonage call: HTTP ${reply.status} without a uuid`, { providerCode: String(reply.status), ambiguous: true });
+      return { transactionId: uuid, status: stringField(reply.json, 'status') ?? 'started' };
+    }
+
+    return {
+      name,
+      kind: 'vonage',
+      channels: adapterChannels(vonageProvider, config),
+      timeoutMs: config.timeoutMs,
+      send(msg, signal) {
+        return msg.channel === 'sms'
+          ? sendSms(msg.text, msg.to.e164, msg.reference, signal)
+          : call(msg.text, msg.to.e164, msg.locale, signal);
+      },
+      receipts: webhookKey === undefined ? undefined : async (req) => {
+        const token = /^Bearer\s+(\S+)$/i.exec(header(req.headers, 'authorization') ?? '')?.[1];
+        if (token === undefined) throw new CallbackRejected(401, 'missing Authorization: Bearer token');
+        let claims;
+        try {
+          ({ payload: claims } = await jwtVerify(token, webhookKey, {
+            algorithms: ['HS256'], currentDate: req.receivedAt, requiredClaims: ['iat', 'payload_hash'],
+          }));
+        } catch {
+          throw new CallbackRejected(403, 'webhook token does not verify');
+        }
+        const age = req.receivedAt.getTime() / 1000 - (claims.iat ?? 0);
+        if (age > MAX_AGE_S || age < -CLOCK_SKEW_S) throw new CallbackRejected(403, 'webhook token is stale');
+        const hash = createHash('sha256').update(req.rawBody, 'utf8').digest('hex');
+        if (typeof claims.payload_hash !== 'string' || !safeEqual(claims.payload_hash.toLowerCase(), hash)) {
+          throw new CallbackRejected(403, 'payload_hash does not match the body');
+        }
+        return readEvent(parseJson(req.rawBody), req.receivedAt);
+      },
+      async close() {
+        await agent.close();
+      },
+    };
+  },
+};
+
+function smsFailure(message: unknown): ProviderError {
+  const status = stringField(message, 'status') ?? 'unknown';
+  // The error text names the parameter ("Invalid to address") but never its value.
+  const namesTo = status === '3' && /\bto\b/i.test(stringField(message, 'error-text') ?? '');
+  const category = namesTo ? 'invalid_number' : SMS_STATUS[status] ?? 'rejected';
+  return new ProviderError(category, `vonage sms refused: status ${status}`, { providerCode: status });
+}
+
+function voiceFailure(reply: HttpReply): ProviderError {
+  const type = stringField(reply.json, 'type');
+  const fragment = type?.includes('#') ? type.slice(type.indexOf('#') + 1) : undefined;
+  const namesTo = fragment === 'invalid-params'
+    && arrayField(reply.json, 'invalid_parameters').some((p) => /^to\b/.test(stringField(p, 'name') ?? ''));
+  const category = namesTo ? 'invalid_number' : (fragment === undefined ? undefined : PROBLEM_TYPES[fragment]) ?? categoryForStatus(reply.status);
+  return statusError(reply, category, fragment, 'vonage call refused');
+}
+
+/** A Voice API event (`uuid`, `status`, `timestamp`, sometimes `detail`) as a receipt; other events say nothing. */
+function readEvent(event: unknown, receivedAt: Date): DeliveryReceipt[] {
+  const uuid = stringField(event, 'uuid');
+  const word = stringField(event, 'status');
+  const status = word === undefined ? undefined : CALL_STATUS[word];
+  if (uuid === undefined || word === undefined || status === undefined) return [];
+  const stamp = new Date(stringField(event, 'timestamp') ?? Number.NaN);
+  return [{
+    transactionId: uuid,
+    status,
+    providerStatus: word,
+    providerCode: stringField(event, 'detail'),
+    at: Number.isNaN(stamp.getTime()) ? receivedAt : stamp,
+  }];
+}
+
+/** The caller id: `voiceFrom`, else `from` when it is a number. */
+function callerId(c: Pick<VonageConfig, 'from' | 'voiceFrom'>): string | undefined {
+  return c.voiceFrom ?? (c.from !== undefined && E164.test(c.from) ? c.from : undefined);
+}
+
+/** Vonage wants numbers without the `+`; alphanumeric sender ids pass unchanged. */
+function digitsOf(address: string): string {
+  return E164.test(address) ? address.slice(1) : address;
+}
+
+function isRsaPrivateKey(pem: string): boolean {
+  try {
+    return createPrivateKey(pem).asymmetricKeyType === 'rsa';
+  } catch {
+    return false;
+  }
+}
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function stringField(json: unknown, key: string): string | undefined {
+  const value = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)[key] : undefined;
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function arrayField(json: unknown, key: string): unknown[] {
+  const value = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)[key] : undefined;
+  return Array.isArray(value) ? value : [];
+}

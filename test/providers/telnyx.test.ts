@@ -1,0 +1,324 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import pino from 'pino';
+import { json, startMock, type MockServer, type RecordedRequest } from '../support/mock-http.js';
+import { telnyxProvider } from '../../src/providers/telnyx.js';
+import {
+  CallbackRejected, ProviderError,
+  type CallbackRequest, type OutboundMessage, type ProviderAdapter, type ProviderContext,
+} from '../../src/providers/types.js';
+
+const API_KEY = 'KEY0123456789ABCDEF';
+const APP_ID = '1494404757140276705';
+const FROM = '+15550001111';
+const TO = '+447700900123';
+const CODE = '482913';
+const CALLBACK = 'https://gw.example.com/callbacks/telnyx/tx';
+
+const log = pino({ level: 'silent' });
+const keys = generateKeyPairSync('ed25519');
+const PUBLIC_KEY = Buffer.from(keys.publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('base64');
+
+const sms: OutboundMessage = {
+  channel: 'sms', to: { e164: TO, country: 'GB', type: 'MOBILE', valid: true },
+  text: `Your code is ${CODE}`, code: CODE, locale: 'en-GB', reference: 'evt-1',
+};
+const voice: OutboundMessage = { ...sms, channel: 'voice', text: 'Votre code est 4, 8, 2, 9, 1, 3 & voilà', locale: 'fr-FR' };
+
+/** Telnyx's error envelope. */
+function errors(res: ServerResponse, status: number, code: string | undefined, title: string, detail: string): void {
+  json(res, status, { errors: [{ ...(code ? { code } : {}), title, detail, meta: { url: `https://developers.telnyx.com/docs/overview/errors/${code}` } }] });
+}
+
+type Scenario = (req: RecordedRequest, res: ServerResponse, body: Record<string, unknown>) => void;
+
+/**
+ * Stands in for api.telnyx.com/v2: checks auth, route, JSON encoding and required fields the way
+ * Telnyx does, then lets the test's scenario answer.
+ */
+function telnyxApi(scenario: Scenario) {
+  return (req: RecordedRequest, res: ServerResponse) => {
+    if (req.headers.authorization !== `Bearer ${API_KEY}`) {
+      return errors(res, 401, '10009', 'Authentication failed', 'The required authentication headers were either invalid or not included in the request.');
+    }
+    const route = req.method === 'POST' && (req.url === '/v2/messages' ? 'sms' : req.url === `/v2/texml/calls/${APP_ID}` ? 'voice' : undefined);
+    if (!route) return errors(res, 404, '10005', 'Resource not found', 'The requested resource or URL could not be found.');
+    if (!String(req.headers['content-type']).startsWith('application/json')) {
+      return errors(res, 415, '10014', 'Unsupported Media Type', 'The request failed because the server does not support the media type.');
+    }
+    const body = JSON.parse(req.body) as Record<string, unknown>;
+    const required = route === 'sms' ? ['to', 'text'] : ['From', 'To'];
+    const missing = required.find((f) => typeof body[f] !== 'string');
+    if (missing) return errors(res, 422, '10004', 'Missing required parameter', `The '${missing}' parameter is required.`);
+    scenario(req, res, body);
+  };
+}
+
+const messageAccepted: Scenario = (_req, res, body) => json(res, 200, {
+  data: {
+    record_type: 'message', id: '40385f64-5717-4562-b3fc-2c963f66afa6', type: 'SMS', text: body.text,
+    from: { phone_number: body.from }, to: [{ phone_number: body.to, status: 'queued', line_type: 'Wireless' }],
+  },
+});
+const callQueued: Scenario = (_req, res, body) => json(res, 200, { call_sid: 'v3:9X2vxPDFY2RHSJ1EdMS0RHRksMTg7ldNxdjWbVr9zBjbGjGsSe-aiQ', from: body.From, to: body.To, status: 'queued' });
+
+function context(over: Partial<ProviderContext> = {}): ProviderContext {
+  return { log, callbackUrl: CALLBACK, ...over };
+}
+
+async function failure(p: Promise<unknown>): Promise<ProviderError> {
+  const err = await p.then(() => undefined, (e: unknown) => e);
+  assert.ok(err instanceof ProviderError, `expected a ProviderError, got ${String(err)}`);
+  assert.ok(!err.message.includes(CODE), 'message leaks the code');
+  assert.ok(!err.message.includes(TO.slice(1)), 'message leaks the number');
+  return err;
+}
+
+describe('telnyx provider', () => {
+  let mock: MockServer;
+  let adapter: ProviderAdapter;
+
+  function build(over: Record<string, unknown> = {}, ctx = context()): ProviderAdapter {
+    const config = telnyxProvider.schema.parse({
+      kind: 'telnyx', apiKey: API_KEY, from: FROM, texmlApplicationId: APP_ID, publicKey: PUBLIC_KEY, baseUrl: `${mock.url}/v2`, ...over,
+    });
+    return telnyxProvider.create('tx', config, ctx);
+  }
+
+  before(async () => {
+    mock = await startMock();
+    adapter = build();
+  });
+  after(async () => {
+    await adapter.close?.();
+    await mock.close();
+  });
+
+  describe('config', () => {
+    it('parses a good config with defaults', () => {
+      const config = telnyxProvider.schema.parse({ kind: 'telnyx', apiKey: API_KEY, from: FROM });
+      assert.equal(config.baseUrl, 'https://api.telnyx.com/v2');
+      assert.equal(config.timeoutMs, 1_200);
+      assert.deepEqual(config.voices, {});
+    });
+
+    it('names the field and what it expects', () => {
+      const cases: [Record<string, unknown>, string, string][] = [
+        [{ from: '07700900123' }, 'from', 'expected E.164 number'],
+        [{ apiKey: undefined }, 'apiKey', 'expected the Telnyx API key'],
+        [{ apiKey: '' }, 'apiKey', 'expected the Telnyx API key'],
+        [{ publicKey: 'bm90IGEga2V5' }, 'publicKey', 'expected the base64 Ed25519 public key (32 bytes) from Mission Control'],
+        [{ channels: ['voice'] }, 'texmlApplicationId', 'voice needs the TeXML application (connection) id'],
+      ];
+      for (const [over, path, message] of cases) {
+        const result = telnyxProvider.schema.safeParse({ kind: 'telnyx', apiKey: API_KEY, from: FROM, ...over });
+        assert.equal(result.success, false, path);
+        assert.deepEqual(result.error!.issues.map((i) => [i.path.join('.'), i.message]), [[path, message]]);
+      }
+    });
+
+    it('offers voice only with a TeXML application', async () => {
+      const smsOnly = build({ texmlApplicationId: undefined });
+      assert.deepEqual([...smsOnly.channels], ['sms']);
+      assert.deepEqual([...adapter.channels].sort(), ['sms', 'voice']);
+      await smsOnly.close?.();
+    });
+  });
+
+  describe('sms', () => {
+    it('sends JSON with bearer auth and returns data.id', async () => {
+      mock.handle(telnyxApi(messageAccepted));
+      const result = await adapter.send(sms, AbortSignal.timeout(2_000));
+      assert.deepEqual(result, { transactionId: '40385f64-5717-4562-b3fc-2c963f66afa6', status: 'queued' });
+      const sent = JSON.parse(mock.requests.at(-1)!.body) as Record<string, unknown>;
+      assert.deepEqual(sent, { from: FROM, to: TO, text: `Your code is ${CODE}`, webhook_url: CALLBACK });
+    });
+
+    it('passes the messaging profile when configured', async () => {
+      mock.handle(telnyxApi(messageAccepted));
+      const withProfile = build({ messagingProfileId: '400174fe-0a13-4e28-b4f5-0123456789ab' });
+      await withProfile.send(sms, AbortSignal.timeout(2_000));
+      await withProfile.close?.();
+      assert.equal((JSON.parse(mock.requests.at(-1)!.body) as Record<string, unknown>).messaging_profile_id, '400174fe-0a13-4e28-b4f5-0123456789ab');
+    });
+
+    it('asks for no receipts it could not verify', async () => {
+      mock.handle(telnyxApi(messageAccepted));
+      const unsigned = build({ publicKey: undefined });
+      await unsigned.send(sms, AbortSignal.timeout(2_000));
+      await unsigned.close?.();
+      assert.equal((JSON.parse(mock.requests.at(-1)!.body) as Record<string, unknown>).webhook_url, undefined);
+      assert.equal(unsigned.receipts, undefined);
+    });
+
+    errorCases(() => adapter, () => mock, sms, {
+      invalid: [400, '40310', "Invalid 'to' address", `The 'to' address ${TO} is not a valid phone number.`],
+      region: [400, '40309', 'Invalid destination region', `The destination ${TO} is not in the messaging profile's whitelisted destinations.`],
+    });
+
+    it('recognises an exhausted balance by its words when the code is not specific', async () => {
+      mock.handle(telnyxApi((_req, res) => errors(res, 400, '10015', 'Bad Request', 'Your account balance is too low to send this message.')));
+      const err = await failure(adapter.send(sms, AbortSignal.timeout(2_000)));
+      assert.equal(err.category, 'insufficient_funds');
+      assert.equal(err.providerCode, '10015');
+    });
+  });
+
+  describe('voice', () => {
+    it('starts a TeXML call with the script inline and returns call_sid', async () => {
+      mock.handle(telnyxApi(callQueued));
+      const result = await adapter.send(voice, AbortSignal.timeout(2_000));
+      assert.deepEqual(result, { transactionId: 'v3:9X2vxPDFY2RHSJ1EdMS0RHRksMTg7ldNxdjWbVr9zBjbGjGsSe-aiQ', status: 'queued' });
+      const sent = JSON.parse(mock.requests.at(-1)!.body) as Record<string, unknown>;
+      assert.deepEqual(sent, {
+        From: FROM, To: TO, StatusCallback: CALLBACK, StatusCallbackMethod: 'POST',
+        Texml: '<Response><Say voice="Polly.Lea-Neural" language="fr-FR">Votre code est 4, 8, 2, 9, 1, 3 &amp; voilà</Say></Response>',
+      });
+    });
+
+    it('uses a configured voice for the language', async () => {
+      mock.handle(telnyxApi(callQueued));
+      const custom = build({ voices: { fr: 'Polly.Mathieu' } });
+      await custom.send(voice, AbortSignal.timeout(2_000));
+      await custom.close?.();
+      assert.match(String((JSON.parse(mock.requests.at(-1)!.body) as Record<string, unknown>).Texml), /<Say voice="Polly.Mathieu" language="fr-FR">/);
+    });
+
+    errorCases(() => adapter, () => mock, voice, {
+      invalid: [422, '10002', 'Invalid phone number', 'The phone number is invalid.'],
+      // Telnyx documents no voice-specific synchronous code for a blocked destination; the API-wide one is assumed.
+      region: [400, '40309', 'Invalid destination region', 'The destination is not in the outbound profile\'s whitelisted destinations.'],
+    });
+  });
+
+  describe('receipts', () => {
+    const signedAt = new Date('2026-03-01T10:00:00Z');
+    const ts = String(signedAt.getTime() / 1000);
+
+    function callback(rawBody: string, body: unknown, headers: Record<string, string>, receivedAt = signedAt): CallbackRequest {
+      return { url: CALLBACK, headers, rawBody, body, receivedAt };
+    }
+    function signature(timestamp: string, rawBody: string, key: KeyObject = keys.privateKey): string {
+      return sign(null, Buffer.from(`${timestamp}|${rawBody}`), key).toString('base64');
+    }
+    function messageEvent(status: string, errorsList: unknown[] = []) {
+      const body = {
+        data: {
+          event_type: 'message.finalized', id: 'b301ed3f-1490-491f-995f-6e64e69674d4', occurred_at: '2026-03-01T09:59:58.000+00:00', record_type: 'event',
+          payload: { id: '40385f64-5717-4562-b3fc-2c963f66afa6', to: [{ phone_number: TO, status }], errors: errorsList },
+        },
+        meta: { attempt: 1, delivered_to: CALLBACK },
+      };
+      return { body, rawBody: JSON.stringify(body) };
+    }
+
+    it('reads a signed message.finalized event', async () => {
+      const { body, rawBody } = messageEvent('delivered');
+      const receipts = await adapter.receipts!(callback(rawBody, body, { 'telnyx-signature-ed25519': signature(ts, rawBody), 'telnyx-timestamp': ts }));
+      assert.deepEqual(receipts, [{
+        transactionId: '40385f64-5717-4562-b3fc-2c963f66afa6', status: 'delivered', providerStatus: 'delivered',
+        providerCode: undefined, at: new Date('2026-03-01T09:59:58Z'),
+      }]);
+    });
+
+    it('carries the delivery error code', async () => {
+      const { body, rawBody } = messageEvent('delivery_failed', [{ code: '40001', title: 'Not routable' }]);
+      const [receipt] = await adapter.receipts!(callback(rawBody, body, { 'telnyx-signature-ed25519': signature(ts, rawBody), 'telnyx-timestamp': ts }));
+      assert.equal(receipt!.status, 'undelivered');
+      assert.equal(receipt!.providerCode, '40001');
+    });
+
+    it('reads a signed TeXML status callback (form post)', async () => {
+      const fields = { CallSid: 'v3:9X2vxPDFY2RHSJ1EdMS0RHRksMTg7ldNxdjWbVr9zBjbGjGsSe-aiQ', CallStatus: 'no-answer', Timestamp: '2026-03-01T09:59:00Z', To: TO };
+      const rawBody = new URLSearchParams(fields).toString();
+      const receipts = await adapter.receipts!(callback(rawBody, fields, { 'telnyx-signature-ed25519': signature(ts, rawBody), 'telnyx-timestamp': ts }));
+      assert.deepEqual(receipts, [{ transactionId: fields.CallSid, status: 'undelivered', providerStatus: 'no-answer', providerCode: undefined, at: new Date('2026-03-01T09:59:00Z') }]);
+    });
+
+    it('rejects a tampered body with 403', async () => {
+      const { rawBody } = messageEvent('delivery_failed');
+      const forged = messageEvent('delivered');
+      const req = callback(forged.rawBody, forged.body, { 'telnyx-signature-ed25519': signature(ts, rawBody), 'telnyx-timestamp': ts });
+      await assert.rejects(adapter.receipts!(req), (e: unknown) => e instanceof CallbackRejected && e.status === 403);
+    });
+
+    it('rejects a signature from another key with 403', async () => {
+      const { body, rawBody } = messageEvent('delivered');
+      const other = generateKeyPairSync('ed25519').privateKey;
+      const req = callback(rawBody, body, { 'telnyx-signature-ed25519': signature(ts, rawBody, other), 'telnyx-timestamp': ts });
+      await assert.rejects(adapter.receipts!(req), (e: unknown) => e instanceof CallbackRejected && e.status === 403);
+    });
+
+    it('rejects a missing signature with 401', async () => {
+      const { body, rawBody } = messageEvent('delivered');
+      await assert.rejects(adapter.receipts!(callback(rawBody, body, { 'telnyx-timestamp': ts })), (e: unknown) => e instanceof CallbackRejected && e.status === 401);
+    });
+
+    it('rejects a stale timestamp with 403 even when correctly signed', async () => {
+      const { body, rawBody } = messageEvent('delivered');
+      const headers = { 'telnyx-signature-ed25519': signature(ts, rawBody), 'telnyx-timestamp': ts };
+      await assert.rejects(adapter.receipts!(callback(rawBody, body, headers, new Date(signedAt.getTime() + 301_000))),
+        (e: unknown) => e instanceof CallbackRejected && e.status === 403);
+      // Inside the tolerance the same callback is accepted.
+      assert.equal((await adapter.receipts!(callback(rawBody, body, headers, new Date(signedAt.getTime() + 299_000)))).length, 1);
+    });
+  });
+});
+
+type ErrorBody = [status: number, code: string, title: string, detail: string];
+
+/** The failure modes every channel must classify the same way. */
+function errorCases(adapter: () => ProviderAdapter, mock: () => MockServer, msg: OutboundMessage, own: { invalid: ErrorBody; region: ErrorBody }): void {
+  const send = (signal: AbortSignal = AbortSignal.timeout(2_000)) => adapter().send(msg, signal);
+  const cases: [string, ErrorBody, string, string][] = [
+    ['invalid number', own.invalid, 'invalid_number', own.invalid[1]],
+    ['destination region not enabled', own.region, 'region_blocked', own.region[1]],
+    ['429 too many requests', [429, '10011', 'Too many requests', 'You have exceeded the maximum number of allowed requests.'], 'rate_limited', '10011'],
+    ['500 unexpected error', [500, '10007', 'Unexpected error', 'An unexpected error occured.'], 'unavailable', '10007'],
+  ];
+  for (const [what, [status, code, title, detail], category, providerCode] of cases) {
+    it(`classifies ${what} as ${category}`, async () => {
+      mock().handle(telnyxApi((_req, res) => errors(res, status, code, title, detail)));
+      const err = await failure(send());
+      assert.equal(err.category, category);
+      assert.equal(err.providerCode, providerCode);
+    });
+  }
+
+  it('classifies 402 (no credit) as insufficient_funds', async () => {
+    mock().handle(telnyxApi((_req, res) => errors(res, 402, undefined, 'Payment required', 'Insufficient funds on the account.')));
+    const err = await failure(send());
+    assert.equal(err.category, 'insufficient_funds');
+    assert.equal(err.providerCode, '402');
+  });
+
+  it('classifies a wrong API key (401, 10009) as auth', async () => {
+    mock().handle(telnyxApi(() => assert.fail('the mock must refuse the key first')));
+    const wrongKey = telnyxProvider.create('tx-bad', telnyxProvider.schema.parse({
+      kind: 'telnyx', apiKey: 'KEY-REVOKED', from: FROM, texmlApplicationId: APP_ID, baseUrl: `${mock().url}/v2`,
+    }), { log });
+    const err = await failure(wrongKey.send(msg, AbortSignal.timeout(2_000)));
+    await wrongKey.close?.();
+    assert.equal(err.category, 'auth');
+    assert.equal(err.providerCode, '10009');
+  });
+
+  it('classifies a connection reset as unavailable, possibly sent', async () => {
+    mock().handle((_req, res) => { res.socket?.destroy(); });
+    const err = await failure(send());
+    assert.equal(err.category, 'unavailable');
+    assert.equal(err.ambiguous, true);
+    assert.match(err.providerCode ?? '', /^(ECONNRESET|UND_ERR_SOCKET)$/);
+  });
+
+  it('classifies no answer within the deadline as timeout', async () => {
+    mock().handle(() => { /* never answers */ });
+    const started = Date.now();
+    const err = await failure(send(AbortSignal.timeout(200)));
+    assert.equal(err.category, 'timeout');
+    assert.equal(err.ambiguous, true);
+    assert.ok(Date.now() - started < 1_500, 'the signal must stop the request');
+  });
+}
