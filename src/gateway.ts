@@ -10,6 +10,8 @@ import { openSqliteStore } from './store/sqlite.js';
 import { buildAdapters } from './providers/build.js';
 import { createAuthenticator } from './okta/auth.js';
 import { createHook } from './hook.js';
+import { createRouter } from './routing/plan.js';
+import { Breaker } from './delivery/breaker.js';
 import { buildApp } from './app.js';
 
 export interface GatewayOptions {
@@ -48,7 +50,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     // Not fatal: verification fetches the keys again on the first call.
     log.warn({ err }, 'could not fetch the OAuth signing keys at start-up');
   }
-  const handleHook = createHook({ config, store, adapters, hashKey, log });
+  const breakers = new Map([...adapters.keys()].map((name) => [name, new Breaker(name, config.resilience.breaker,
+    (provider, state) => log[state === 'closed' ? 'info' : 'warn']({ provider, state }, 'circuit breaker changed state'))]));
+  const router = createRouter(config, adapters, breakers);
+  const handleHook = createHook({ config, store, router, breakers, hashKey, log });
   const tls = config.server.tls
     ? { cert: readFileSync(config.server.tls.cert), key: readFileSync(config.server.tls.key) }
     : undefined;

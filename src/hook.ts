@@ -6,19 +6,21 @@ import type { CountryCode } from 'libphonenumber-js/max';
 import type { Destination, OtpRequest, Outcome } from './domain.js';
 import type { Config } from './config/load.js';
 import type { DeliveryStore } from './store/types.js';
-import type { OutboundMessage, ProviderAdapter } from './providers/types.js';
+import type { OutboundMessage } from './providers/types.js';
 import { answerFor, type OktaAnswer } from './okta/contract.js';
 import { toDestination } from './phone/normalise.js';
 import { maskLogin, maskPhone, phoneHash } from './mask.js';
 import { Deadline, pause, untilAborted } from './delivery/deadline.js';
 import { deliver } from './delivery/deliver.js';
 import { smsText, voiceScript } from './delivery/messages.js';
-import { planChain } from './routing/plan.js';
+import type { Router } from './routing/plan.js';
+import type { Breaker } from './delivery/breaker.js';
 
 export interface HookDeps {
   config: Config;
   store: DeliveryStore;
-  adapters: ReadonlyMap<string, ProviderAdapter>;
+  router: Router;
+  breakers: ReadonlyMap<string, Breaker>;
   /** Key of the phone hash kept in the delivery log. */
   hashKey: string;
   log: Logger;
@@ -36,8 +38,7 @@ export type HandleHook = (req: OtpRequest, deadline: Deadline) => Promise<HookRe
 const DUPLICATE_POLL_MS = 25;
 
 export function createHook(deps: HookDeps): HandleHook {
-  const { config, store, adapters, log } = deps;
-  const order = config.routing.default ?? Object.keys(config.providers);
+  const { config, store, router, breakers, log } = deps;
   const region = config.phone.defaultRegion as CountryCode;
   // Calls in progress in this process: a concurrent duplicate waits for the same answer.
   const inflight = new Map<string, Promise<HookResult>>();
@@ -61,9 +62,13 @@ export function createHook(deps: HookDeps): HandleHook {
     });
     if (!claim.claimed) return { answer: claim.answer ?? (await awaitStoredAnswer(req.eventId, deadline)) };
 
-    const outcome = dest
-      ? await deliver(planChain(adapters, order, req.channel), message(req, dest, config.messages), deadline, config.hook, log)
-      : { status: 'FAILED' as const, reason: 'invalid_number' as const, attempts: [] };
+    let outcome: Outcome = { status: 'FAILED', reason: 'invalid_number', attempts: [] };
+    let route: string | undefined;
+    if (dest) {
+      const plan = router.plan({ channel: req.channel, requestType: req.requestType, locale: req.locale, dest });
+      route = plan.rule;
+      outcome = await deliver(plan.chain, message(req, dest, config.messages), deadline, config.hook, log, breakers);
+    }
     const answer = answerFor(outcome, config.hook.onFailure);
     const latencyMs = Math.round(performance.now() - started);
     try {
@@ -74,7 +79,7 @@ export function createHook(deps: HookDeps): HandleHook {
     }
     log.info({
       eventId: req.eventId, requestType: req.requestType, channel: req.channel, to: masked, country: dest?.country,
-      user: req.user.login ? maskLogin(req.user.login) : req.user.userId, status: outcome.status, reason: outcome.reason,
+      user: req.user.login ? maskLogin(req.user.login) : req.user.userId, route, status: outcome.status, reason: outcome.reason,
       provider: outcome.provider, transactionId: outcome.transactionId, attempts: outcome.attempts.length, ms: latencyMs,
     }, 'hook call');
     return { answer, outcome };

@@ -66,13 +66,21 @@ function buildConfig(doc: Json, env: Env, source: string): Config {
   if (!parsed.success) issues.push(...zodIssues(parsed.error, []));
   // Providers are checked by their kinds even when something else is wrong, so one run lists every problem.
   const providers = checkProviders(withDefaults.providers, issues);
-  if (parsed.success) {
-    parsed.data.routing.default?.forEach((name, i) => {
-      if (!(name in parsed.data.providers)) issues.push({ path: `routing.default[${i}]`, message: `unknown provider "${name}"` });
-    });
-  }
+  if (parsed.success) issues.push(...unknownProviders(parsed.data));
   if (!parsed.success || issues.length > 0) throw new ConfigError(issues);
   return { ...parsed.data, providers, generateHookSecret, source };
+}
+
+/** Every provider name routing refers to must be configured. */
+function unknownProviders(config: RawConfig): ConfigIssue[] {
+  const refs: [string, string][] = [];
+  config.routing.default?.forEach((name, i) => refs.push([`routing.default[${i}]`, name]));
+  config.routing.rules.forEach((rule, r) => {
+    rule.providers?.forEach((name, i) => refs.push([`routing.rules[${r}].providers[${i}]`, name]));
+    Object.keys(rule.split ?? {}).forEach((name) => refs.push([`routing.rules[${r}].split.${name}`, name]));
+    rule.fallback.forEach((name, i) => refs.push([`routing.rules[${r}].fallback[${i}]`, name]));
+  });
+  return refs.filter(([, name]) => !(name in config.providers)).map(([path, name]) => ({ path, message: `unknown provider "${name}"` }));
 }
 
 function checkProviders(raw: Json, issues: ConfigIssue[]): Record<string, BaseProviderConfig> {

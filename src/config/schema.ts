@@ -29,6 +29,32 @@ const oauthAuth = z.object({
 
 const region = z.string().refine((r) => isSupportedCountry(r), 'expected an ISO 3166-1 alpha-2 region, e.g. US');
 
+/** `X` or `[X, Y]`, read as a list. */
+const oneOrMany = <T extends z.ZodType>(item: T) => z.union([item, z.array(item).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
+
+export const NUMBER_TYPES = ['MOBILE', 'FIXED_LINE', 'FIXED_LINE_OR_MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST',
+  'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL', 'UNKNOWN'] as const;
+
+const routingRule = z.object({
+  /** A label for explain output and logs. */
+  name: z.string().min(1).max(64).optional(),
+  /** Every given condition must hold; an absent one matches anything. */
+  match: z.strictObject({
+    country: oneOrMany(region).optional(),
+    channel: oneOrMany(z.enum(['sms', 'voice'])).optional(),
+    requestType: oneOrMany(z.enum(['pre-enrollment', 'mfa-verification', 'account-unlock', 'password-reset', 'unknown'])).optional(),
+    /** `fr` matches every French locale; `fr-CA` only Canadian French. */
+    locale: oneOrMany(z.string().min(2).transform(normaliseLocale)).optional(),
+    numberType: oneOrMany(z.enum(NUMBER_TYPES)).optional(),
+  }).prefault({}),
+  /** An ordered chain… */
+  providers: z.array(z.string()).min(1).optional(),
+  /** …or a weighted split, e.g. { twilio: 70, vonage: 30 }, the same provider for a number every time. */
+  split: z.record(z.string(), z.number().int().min(1).max(1_000)).refine((w) => Object.keys(w).length >= 2, 'expected at least two weighted providers').optional(),
+  /** Tried after the chain or split. */
+  fallback: z.array(z.string()).default([]),
+}).refine((r) => (r.providers === undefined) !== (r.split === undefined), 'expected either providers or split');
+
 export const configSchema = z.object({
   server: z.object({
     host: z.string().default('0.0.0.0'),
@@ -78,8 +104,21 @@ export const configSchema = z.object({
     }).prefault({}),
   }).prefault({}),
   routing: z.object({
+    /** Ordered rules; the first whose `match` fits the request decides the providers. */
+    rules: z.array(routingRule).default([]),
     /** Providers tried in order when no rule matches (default: every provider, in the order configured). */
     default: z.array(z.string()).min(1).optional(),
+  }).prefault({}),
+  resilience: z.object({
+    breaker: z.object({
+      mode: z.enum(['consecutive', 'rate']).default('consecutive'),
+      /** `consecutive`: failures in a row that open the breaker. */
+      threshold: z.number().int().min(1).max(100).default(5),
+      /** `rate`: how many recent calls are weighed, and the failing share that opens it. */
+      window: z.number().int().min(2).max(1_000).default(20),
+      ratio: z.number().gt(0).max(1).default(0.5),
+      cooldownMs: z.number().int().min(100).max(600_000).default(15_000),
+    }).prefault({}),
   }).prefault({}),
   store: z.object({
     /** SQLite file of the delivery log; its folder also keeps generated secrets. */

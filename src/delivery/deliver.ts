@@ -3,6 +3,7 @@ import type { Attempt, Outcome } from '../domain.js';
 import type { HookConfig } from '../config/schema.js';
 import { ProviderError, type OutboundMessage, type ProviderAdapter } from '../providers/types.js';
 import { untilAborted, type Deadline } from './deadline.js';
+import type { Breaker } from './breaker.js';
 
 export type DeliveryOptions = Pick<HookConfig, 'maxAttempts' | 'minAttemptMs' | 'onAmbiguous'>;
 
@@ -16,6 +17,7 @@ export async function deliver(
   deadline: Deadline,
   opts: DeliveryOptions,
   log: Logger,
+  breakers: ReadonlyMap<string, Breaker> = new Map(),
 ): Promise<Outcome> {
   const attempts: Attempt[] = [];
   if (chain.length === 0) return { status: 'FAILED', reason: 'no_provider', attempts };
@@ -26,13 +28,17 @@ export async function deliver(
     if (budget < opts.minAttemptMs) break;
 
     const signal = AbortSignal.any([deadline.signal, AbortSignal.timeout(budget)]);
+    const breaker = breakers.get(adapter.name);
+    const admission = breaker?.admit() ?? 'normal';
     const started = performance.now();
     try {
       const sent = await untilAborted(adapter.send(msg, signal), signal);
+      breaker?.record(admission, true);
       attempts.push({ provider: adapter.name, ok: true, transactionId: sent.transactionId, ms: elapsed(started) });
       return { status: 'SUCCESSFUL', provider: adapter.name, transactionId: sent.transactionId, attempts };
     } catch (err) {
       const failure = classify(err, signal);
+      breaker?.record(admission, false, failure.category);
       attempts.push({ provider: adapter.name, ok: false, category: failure.category, providerCode: failure.providerCode, ms: elapsed(started) });
       log.warn({ provider: adapter.name, category: failure.category, providerCode: failure.providerCode, ambiguous: failure.ambiguous, err: failure.message }, 'provider attempt failed');
       // The number is the problem, not the provider: another provider would fail the same way.

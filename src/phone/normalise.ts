@@ -28,7 +28,8 @@ export function toDestination(raw: string, defaultRegion: CountryCode): Destinat
   const valid = best.isValid();
   return {
     e164: best.number,
-    country: best.country,
+    // An invalid number still has a calling code: its main country serves routing and policy.
+    country: best.country ?? best.getPossibleCountries()[0],
     type: valid ? ((best.getType() as NumberType | undefined) ?? 'UNKNOWN') : 'UNKNOWN',
     valid,
   };

@@ -9,6 +9,11 @@ export const baseProviderSchema = z.object({
   timeoutMs: z.number().int().min(50).max(10_000).default(1_200),
   /** Restrict the provider to some channels (default: every channel the kind supports). */
   channels: z.array(z.enum(['sms', 'voice'])).min(1).optional(),
+  /** Countries (ISO 3166-1 alpha-2) the provider may or may not be used for. */
+  countries: z.object({
+    allow: z.array(z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 code, e.g. US')).min(1).optional(),
+    deny: z.array(z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 code, e.g. US')).default([]),
+  }).optional(),
 });
 export type BaseProviderConfig = z.infer<typeof baseProviderSchema>;
 

@@ -1,7 +1,7 @@
 // Vonage: SMS through the SMS API (rest.nexmo.com), voice through the Voice API (api.nexmo.com) with
 // an NCCO `talk` action. Direct HTTP over the shared undici pool rather than @vonage/server-sdk:
 // each channel is one POST, the SDK's current releases require Node 22, and jose already signs JWTs.
-import { createHash, createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
@@ -9,7 +9,7 @@ import type { ErrorCategory } from '../domain.js';
 import { adapterChannels, baseProviderSchema, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, parseJson, providerAgent, statusError, type HttpReply } from './http.js';
 import { forLocale } from './markup.js';
-import { CallbackRejected, ProviderError, type DeliveryReceipt, type ReceiptStatus } from './types.js';
+import { CallbackRejected, ProviderError, type CallbackRequest, type DeliveryReceipt, type ReceiptStatus } from './types.js';
 import { safeEqual } from './verify.js';
 
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -18,6 +18,10 @@ const SENDER = /^(\+[1-9]\d{6,14}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$/;
 
 const baseUrl = (fallback: string) =>
   z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).transform((u) => u.replace(/\/+$/, '')).default(fallback);
+
+/** SMS API signature methods, named as Vonage's SDKs name them: `md5hash`, or HMAC with that digest. */
+const SMS_SIGNATURE_METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const;
+type SmsSignatureMethod = (typeof SMS_SIGNATURE_METHODS)[number];
 
 const schema = baseProviderSchema.extend({
   kind: z.literal('vonage'),
@@ -32,8 +36,15 @@ const schema = baseProviderSchema.extend({
     .refine(isRsaPrivateKey, "expected the application's RSA private key in PEM format").optional(),
   /** Caller id for calls when `from` is not a number: a Vonage number linked to the application. */
   voiceFrom: z.string().regex(E164, 'expected E.164 number').optional(),
-  /** The account's signature secret: verifies the signed webhooks (call events). */
+  /**
+   * The API key's signature secret (dashboard, API settings): verifies call events (HS256 JWT) and,
+   * once Vonage support has enabled signed SMS webhooks, the `sig` of SMS delivery receipts.
+   */
   signatureSecret: z.string().min(1, 'expected the signature secret').optional(),
+  /** The signature method the dashboard sets for that key; Vonage prefers the HMACs to the legacy `md5hash`. */
+  smsSignatureMethod: z.enum(SMS_SIGNATURE_METHODS, {
+    error: `expected one of ${SMS_SIGNATURE_METHODS.join(', ')} (the signature method set in the Vonage dashboard)`,
+  }).default('sha256'),
   smsBaseUrl: baseUrl('https://rest.nexmo.com'),
   voiceBaseUrl: baseUrl('https://api.nexmo.com'),
 }).superRefine((c, ctx) => {
@@ -85,6 +96,14 @@ const CALL_STATUS: Readonly<Record<string, ReceiptStatus>> = {
   failed: 'failed', rejected: 'failed',
 };
 
+// SMS API delivery receipt `status` values. `unknown` claims nothing, so it must not overwrite a verdict.
+const DLR_STATUS: Readonly<Record<string, ReceiptStatus>> = {
+  accepted: 'sent', buffered: 'sent', unknown: 'sent',
+  delivered: 'delivered',
+  expired: 'undelivered', failed: 'undelivered',
+  rejected: 'failed',
+};
+
 /** Long enough for a phone to ring through to its owner; a code is useless to voicemail. */
 const RING_SECONDS = 30;
 /** Signed webhooks older than this are refused as replays; a little skew is allowed the other way. */
@@ -105,13 +124,13 @@ export const vonageProvider: ProviderKind<typeof schema> = {
     const webhookKey = config.signatureSecret === undefined ? undefined : new TextEncoder().encode(config.signatureSecret);
 
     async function sendSms(text: string, to: string, reference: string, signal: AbortSignal) {
-      // No `callback` here: SMS API receipts are signed with `sig`, not the JWT `receipts` verifies,
-      // so they would all be refused; the account-level receipt URL still applies.
       const form = new URLSearchParams({
         api_key: config.apiKey ?? '', api_secret: config.apiSecret ?? '',
         from: digitsOf(config.from ?? ''), to: digitsOf(to), text, 'client-ref': reference,
       });
       if (![...text].every((c) => GSM.has(c))) form.set('type', 'unicode');
+      // Only ask for receipts this adapter can verify.
+      if (ctx.callbackUrl !== undefined && webhookKey !== undefined) form.set('callback', ctx.callbackUrl);
       const reply = await httpCall(agent, {
         url: `${config.smsBaseUrl}/sms/json`,
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
@@ -166,8 +185,9 @@ export const vonageProvider: ProviderKind<typeof schema> = {
           : call(msg.text, msg.to.e164, msg.locale, signal);
       },
       receipts: webhookKey === undefined ? undefined : async (req) => {
+        // Call events carry a JWT; SMS delivery receipts are signed in their own parameters instead.
         const token = /^Bearer\s+(\S+)$/i.exec(header(req.headers, 'authorization') ?? '')?.[1];
-        if (token === undefined) throw new CallbackRejected(401, 'missing Authorization: Bearer token');
+        if (token === undefined) return smsReceipt(req, webhookKey, config.smsSignatureMethod);
         let claims;
         try {
           ({ payload: claims } = await jwtVerify(token, webhookKey, {
@@ -206,6 +226,61 @@ function voiceFailure(reply: HttpReply): ProviderError {
     && arrayField(reply.json, 'invalid_parameters').some((p) => /^to\b/.test(stringField(p, 'name') ?? ''));
   const category = namesTo ? 'invalid_number' : (fragment === undefined ? undefined : PROBLEM_TYPES[fragment]) ?? categoryForStatus(reply.status);
   return statusError(reply, category, fragment, 'vonage call refused');
+}
+
+/**
+ * An SMS API delivery receipt, as query parameters (GET), a form or a JSON object (POST), signed
+ * with `sig` over its other parameters and a `timestamp`.
+ */
+function smsReceipt(req: CallbackRequest, secret: Uint8Array, method: SmsSignatureMethod): DeliveryReceipt[] {
+  const sig = stringField(req.body, 'sig');
+  if (sig === undefined) throw new CallbackRejected(401, 'missing Authorization: Bearer token (call event) or sig (SMS receipt)');
+  const params = flatParams(req.body);
+  // Vonage's HMACs arrive in upper-case hex, md5hash in lower case.
+  if (params === undefined || !safeEqual(sig.toLowerCase(), smsSignature(params, secret, method))) {
+    throw new CallbackRejected(403, 'sig does not match the receipt');
+  }
+  const stamp = /^\d{1,12}$/.test(params.timestamp ?? '') ? Number(params.timestamp) : Number.NaN;
+  const age = req.receivedAt.getTime() / 1000 - stamp;
+  if (Number.isNaN(age) || age > MAX_AGE_S || age < -CLOCK_SKEW_S) throw new CallbackRejected(403, 'receipt timestamp is missing or stale');
+
+  const id = stringField(params, 'messageId');
+  const word = stringField(params, 'status');
+  const status = word === undefined ? undefined : DLR_STATUS[word];
+  // Anything else signed this way (an inbound SMS) is genuine but no receipt.
+  if (id === undefined || word === undefined || status === undefined) return [];
+  return [{
+    transactionId: id,
+    status,
+    providerStatus: word,
+    providerCode: stringField(params, 'err-code'),
+    // The signed `timestamp` (Unix seconds) marks the push like `message-timestamp`, without a zone to guess.
+    at: new Date(stamp * 1000),
+  }];
+}
+
+/**
+ * The SMS API signature, in lower-case hex: `&key=value` for each parameter but `sig`, sorted by key,
+ * with `&` and `=` in values replaced by `_`; then MD5 of that and the secret (`md5hash`), or the HMAC
+ * of it keyed with the secret.
+ */
+function smsSignature(params: Readonly<Record<string, string>>, secret: Uint8Array, method: SmsSignatureMethod): string {
+  const signed = Object.keys(params).filter((k) => k !== 'sig').sort()
+    .map((k) => `&${k}=${(params[k] ?? '').replace(/[&=]/g, '_')}`).join('');
+  return method === 'md5hash'
+    ? createHash('md5').update(signed, 'utf8').update(secret).digest('hex')
+    : createHmac(method, secret).update(signed, 'utf8').digest('hex');
+}
+
+/** The callback's parameters as strings; undefined when it is not a flat parameter set. */
+function flatParams(body: unknown): Record<string, string> | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const params: Record<string, string> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return undefined;
+    params[key] = String(value);
+  }
+  return params;
 }
 
 /** A Voice API event (`uuid`, `status`, `timestamp`, sometimes `detail`) as a receipt; other events say nothing. */

@@ -79,8 +79,9 @@ export async function callbackRoutes(app: FastifyInstance, deps: CallbackDeps): 
     }
     return reply.code(204).send();
   };
-  app.post('/callbacks/:provider/:name', receive);
-  app.post('/callbacks/:provider/:name/:token', receive);
+  // Some providers (Vonage SMS by default) deliver receipts as GET with query parameters.
+  app.route({ method: ['GET', 'POST'], url: '/callbacks/:provider/:name', handler: receive });
+  app.route({ method: ['GET', 'POST'], url: '/callbacks/:provider/:name/:token', handler: receive });
 
   const document = async (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const adapter = adapterFor(req.params, reply);

@@ -1,10 +1,137 @@
-import type { Channel } from '../domain.js';
+// Routing is data: ordered rules pick a chain or a weighted split for a request, providers that
+// cannot take it are skipped with a reason, and providers whose breaker is open go to the back.
+import { createHash } from 'node:crypto';
+import type { Channel, Destination, RequestType } from '../domain.js';
+import type { Config } from '../config/load.js';
 import type { ProviderAdapter } from '../providers/types.js';
+import type { Breaker } from '../delivery/breaker.js';
+import { languageOf } from '../providers/markup.js';
 
-/**
- * The providers to try, in order: the configured default chain (or every provider in
- * configuration order), keeping those that serve the channel.
- */
-export function planChain(adapters: ReadonlyMap<string, ProviderAdapter>, order: readonly string[], channel: Channel): ProviderAdapter[] {
-  return order.map((name) => adapters.get(name)).filter((a): a is ProviderAdapter => a !== undefined && a.channels.has(channel));
+/** What routing looks at. */
+export interface RouteInput {
+  channel: Channel;
+  requestType: RequestType;
+  locale: string;
+  dest: Destination;
+}
+
+export interface RouteStep {
+  provider: string;
+  /** Why it is at this place in the chain, or why it was left out. */
+  reason: string;
+}
+
+export interface RoutePlan {
+  /** `rules[1] (uk-split)`, or `default`. */
+  rule: string;
+  /** The conditions that made the rule match. */
+  matched: string[];
+  /** Attempt order. */
+  chain: ProviderAdapter[];
+  steps: RouteStep[];
+  skipped: RouteStep[];
+}
+
+type Rule = Config['routing']['rules'][number];
+
+export interface Router {
+  plan(input: RouteInput): RoutePlan;
+}
+
+export function createRouter(config: Config, adapters: ReadonlyMap<string, ProviderAdapter>, breakers: ReadonlyMap<string, Breaker>): Router {
+  const defaultOrder = config.routing.default ?? Object.keys(config.providers);
+
+  return {
+    plan(input) {
+      const index = config.routing.rules.findIndex((r) => matches(r, input) !== undefined);
+      const rule = config.routing.rules[index];
+      const candidates = rule ? candidatesOf(rule, index, input.dest.e164) : defaultOrder.map((p) => ({ provider: p, reason: 'default chain' }));
+      const steps: RouteStep[] = [];
+      const skipped: RouteStep[] = [];
+      const seen = new Set<string>();
+      for (const c of candidates) {
+        if (seen.has(c.provider)) continue;
+        seen.add(c.provider);
+        const refusal = refuses(c.provider, input);
+        if (refusal) skipped.push({ provider: c.provider, reason: refusal });
+        else steps.push(c);
+      }
+      // An open breaker moves a provider to the back rather than out: trying it beats giving up.
+      const healthy = steps.filter((s) => breakers.get(s.provider)?.available() ?? true);
+      const open = steps.filter((s) => !healthy.includes(s)).map((s) => ({ ...s, reason: `${s.reason}; breaker open, moved to the back` }));
+      const ordered = [...healthy, ...open];
+      return {
+        rule: rule ? `rules[${index}]${rule.name ? ` (${rule.name})` : ''}` : 'default',
+        matched: rule ? matches(rule, input)! : [],
+        chain: ordered.map((s) => adapters.get(s.provider)!),
+        steps: ordered,
+        skipped,
+      };
+    },
+  };
+
+  /** Why a provider cannot take this request, or undefined. */
+  function refuses(provider: string, input: RouteInput): string | undefined {
+    const adapter = adapters.get(provider);
+    if (!adapter) return 'not configured';
+    if (!adapter.channels.has(input.channel)) return `does not send ${input.channel}`;
+    const countries = config.providers[provider]?.countries;
+    const country = input.dest.country;
+    if (countries && country === undefined && countries.allow) return 'country unknown and the provider has an allow list';
+    if (countries && country !== undefined) {
+      if (countries.deny.includes(country)) return `country ${country} denied`;
+      if (countries.allow && !countries.allow.includes(country)) return `country ${country} not in its allow list`;
+    }
+    return undefined;
+  }
+}
+
+/** The conditions that hold, as readable reasons, or undefined when one does not. */
+function matches(rule: Rule, input: RouteInput): string[] | undefined {
+  const m = rule.match;
+  const reasons: string[] = [];
+  const check = (values: readonly string[] | undefined, actual: string | undefined, label: string, fits = (v: string) => v === actual): boolean => {
+    if (values === undefined) return true;
+    if (actual === undefined || !values.some(fits)) return false;
+    reasons.push(`${label} ${actual}`);
+    return true;
+  };
+  const ok = check(m.country, input.dest.country, 'country')
+    && check(m.channel, input.channel, 'channel')
+    && check(m.requestType, input.requestType, 'requestType')
+    && check(m.locale, input.locale, 'locale', (v) => v === input.locale || (!v.includes('-') && v === languageOf(input.locale)))
+    && check(m.numberType, input.dest.type, 'numberType');
+  if (!ok) return undefined;
+  return reasons.length > 0 ? reasons : ['matches every request'];
+}
+
+/** The rule's providers in order: a chain as written, or the split's pick for this number, the rest of the split by weight, then the fallbacks. */
+function candidatesOf(rule: Rule, index: number, e164: string): RouteStep[] {
+  if (rule.providers) {
+    return [...rule.providers.map((p, i) => ({ provider: p, reason: `rule chain #${i + 1}` })), ...fallbacks(rule)];
+  }
+  const weights = Object.entries(rule.split!);
+  const pick = splitPick(weights, `${index}:${e164}`);
+  const total = weights.reduce((sum, [, w]) => sum + w, 0);
+  const rest = weights.filter(([p]) => p !== pick).sort((a, b) => b[1] - a[1]);
+  return [
+    { provider: pick, reason: `split pick (weight ${rule.split![pick]}/${total})` },
+    ...rest.map(([p, w]) => ({ provider: p, reason: `rest of the split (weight ${w}/${total})` })),
+    ...fallbacks(rule),
+  ];
+}
+
+function fallbacks(rule: Rule): RouteStep[] {
+  return rule.fallback.map((p, i) => ({ provider: p, reason: `fallback #${i + 1}` }));
+}
+
+/** The same number always lands on the same provider, so a user's resends go the same way. */
+export function splitPick(weights: readonly [string, number][], key: string): string {
+  const total = weights.reduce((sum, [, w]) => sum + w, 0);
+  let point = (createHash('sha256').update(key).digest().readUInt32BE(0) / 2 ** 32) * total;
+  for (const [provider, weight] of weights) {
+    if (point < weight) return provider;
+    point -= weight;
+  }
+  return weights.at(-1)![0];
 }

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { decodeJwt, decodeProtectedHeader, exportPKCS8, generateKeyPair, jwtVerify, SignJWT, type CryptoKey } from 'jose';
 import pino from 'pino';
@@ -86,6 +86,50 @@ async function signedEvent(
   return { url: CALLBACK_URL, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, rawBody, body: JSON.parse(rawBody), receivedAt: RECEIVED };
 }
 
+/**
+ * The SMS API signature as Vonage's "signing messages" guide describes it, written here apart from the
+ * adapter and pinned to Vonage's published vectors below: `&key=value` for every parameter but sig,
+ * sorted by key, `&` and `=` in values turned into `_`; MD5 of that plus the secret (lower-case hex)
+ * for md5hash, else the HMAC keyed with the secret (upper-case hex, as Vonage sends it).
+ */
+function vonageSig(params: Record<string, string>, secret: string, method: string): string {
+  let base = '';
+  for (const key of Object.keys(params).sort()) {
+    if (key !== 'sig') base += `&${key}=${(params[key] ?? '').replaceAll('&', '_').replaceAll('=', '_')}`;
+  }
+  return method === 'md5hash'
+    ? createHash('md5').update(base + secret).digest('hex')
+    : createHmac(method, secret).update(base).digest('hex').toUpperCase();
+}
+
+/** Published test vectors (Vonage PHP SDK, test/Client/SignatureTest.php): signed inbound messages. */
+const VECTOR_SECRET = 'my_secret_key_for_testing';
+const inboundVector = {
+  'message-timestamp': '2013-11-21 15:27:30', messageId: '020000001B0FE827', msisdn: '14843472194',
+  text: 'Test again', timestamp: '1385047698', to: '13239877404', type: 'text',
+};
+// Signed by Vonage itself (it carries a nonce), with `&` and `=` in the text.
+const ampersandVector = {
+  keyword: 'TEST', 'message-timestamp': '2017-04-04 22:57:47', messageId: '0B00000042AC53BD', msisdn: '14843472194',
+  nonce: '929d6744-bd28-42c8-b6cf-31d5b4f43732', text: 'Test with & and =', timestamp: '1491346667', to: '12192259404', type: 'text',
+};
+
+/** An SMS delivery receipt as the gateway route hands it over, for each way Vonage can send it. */
+type DlrEncoding = 'GET' | 'POST' | 'POST-JSON';
+function smsCallback(params: Record<string, string>, encoding: DlrEncoding = 'GET', receivedAt = RECEIVED): CallbackRequest {
+  const query = new URLSearchParams(params).toString();
+  switch (encoding) {
+    case 'GET':
+      return { url: `${CALLBACK_URL}?${query}`, headers: {}, rawBody: '', body: Object.fromEntries(new URLSearchParams(query)), receivedAt };
+    case 'POST':
+      return { url: CALLBACK_URL, headers: { 'content-type': 'application/x-www-form-urlencoded' }, rawBody: query, body: Object.fromEntries(new URLSearchParams(query)), receivedAt };
+    case 'POST-JSON': {
+      const raw = JSON.stringify(params);
+      return { url: CALLBACK_URL, headers: { 'content-type': 'application/json' }, rawBody: raw, body: JSON.parse(raw), receivedAt };
+    }
+  }
+}
+
 describe('vonage provider', () => {
   let mock: MockServer;
   let publicKey: CryptoKey;
@@ -148,7 +192,7 @@ describe('vonage provider', () => {
     json(res, 201, { uuid: CALL_UUID, status: 'started', direction: 'outbound', conversation_uuid: 'CON-f972836a-550f-45fa-956c-12a2ab5b7d22' });
 
   describe('sms', () => {
-    it('sends a form-encoded message with the API credentials and returns the message-id', async () => {
+    it('sends a form-encoded message with the API credentials and a receipt callback, and returns the message-id', async () => {
       mock.handle(smsApi(smsAccepted));
       const sent = await adapter().send(message('sms'), AbortSignal.timeout(2_000));
       assert.deepEqual(sent, { transactionId: '0A0000000123ABCD1', status: 'accepted' });
@@ -158,8 +202,18 @@ describe('vonage provider', () => {
       assert.equal(req.headers['content-type'], 'application/x-www-form-urlencoded');
       assert.deepEqual(Object.fromEntries(new URLSearchParams(req.body)), {
         api_key: API_KEY, api_secret: API_SECRET, from: 'ACME', to: '447700900123',
-        text: `Your verification code is ${CODE}.`, 'client-ref': 'evt-uS5871kJThSsU8qlA1LTcg',
+        text: `Your verification code is ${CODE}.`, 'client-ref': 'evt-uS5871kJThSsU8qlA1LTcg', callback: CALLBACK_URL,
       });
+    });
+
+    it('asks for no receipts it could not verify (no signature secret) or has nowhere to receive (no public URL)', async () => {
+      mock.handle(smsApi(smsAccepted));
+      await adapter({ signatureSecret: undefined }).send(message('sms'), AbortSignal.timeout(2_000));
+      assert.equal(new URLSearchParams(last().body).get('callback'), null);
+      await adapter({}, {}).send(message('sms'), AbortSignal.timeout(2_000));
+      assert.equal(new URLSearchParams(last().body).get('callback'), null);
+      await adapter().send(message('sms'), AbortSignal.timeout(2_000));
+      assert.equal(new URLSearchParams(last().body).get('callback'), CALLBACK_URL);
     });
 
     it('sends a number sender without the + and non-GSM text as unicode', async () => {
@@ -349,6 +403,105 @@ describe('vonage provider', () => {
     });
   });
 
+  describe('sms receipts', () => {
+    const rejectedWith = (status: number) => (err: unknown) => err instanceof CallbackRejected && err.status === status;
+    const pushedAt = epoch(RECEIVED) - 2;
+    /** A delivery receipt with every field Vonage sends once signed webhooks are enabled. */
+    const dlr = (fields: Record<string, string> = {}): Record<string, string> => ({
+      msisdn: '447700900123', to: 'ACME', 'network-code': '23410', messageId: '0A0000000123ABCD1', price: '0.03330000',
+      status: 'delivered', scts: '2503011159', 'err-code': '0', 'api-key': API_KEY, 'client-ref': 'evt-uS5871kJThSsU8qlA1LTcg',
+      'message-timestamp': '2025-03-01 11:59:58', timestamp: String(pushedAt), nonce: 'ec11dd3e-1e7f-4db5-9467-82b02cd223b9',
+      ...fields,
+    });
+    const signed = (params: Record<string, string>, method = 'sha256', secret = SIGNATURE_SECRET) =>
+      ({ ...params, sig: vonageSig(params, secret, method) });
+
+    it("the test's signer reproduces Vonage's published signatures", () => {
+      assert.equal(vonageSig(inboundVector, VECTOR_SECRET, 'sha256'), 'DDB8397C2B90AAC7F3882D306475C9A5058C92322EEF43C92B298B6E0FC0D330');
+      assert.equal(vonageSig(inboundVector, VECTOR_SECRET, 'sha1'), '27D0D05C2876C7CB1720DBCDBA4D492E1E55C09A');
+      assert.equal(vonageSig(inboundVector, VECTOR_SECRET, 'md5hash'), 'd2e7b1dc968737c5998ad624e02f90b7');
+      assert.equal(vonageSig(ampersandVector, VECTOR_SECRET, 'md5hash'), 'e06d9763e3fd0b9c31beb5fc2fcb011c');
+    });
+
+    it("accepts Vonage's published signed messages, and reads no receipt from an inbound SMS", async () => {
+      const at = (stamp: string) => new Date((Number(stamp) + 10) * 1000);
+      const sha256 = adapter({ signatureSecret: VECTOR_SECRET });
+      const req = smsCallback({ ...inboundVector, sig: 'DDB8397C2B90AAC7F3882D306475C9A5058C92322EEF43C92B298B6E0FC0D330' }, 'GET', at(inboundVector.timestamp));
+      assert.deepEqual(await sha256.receipts!(req), []);
+      const md5hash = adapter({ signatureSecret: VECTOR_SECRET, smsSignatureMethod: 'md5hash' });
+      const amp = smsCallback({ ...ampersandVector, sig: 'e06d9763e3fd0b9c31beb5fc2fcb011c' }, 'POST', at(ampersandVector.timestamp));
+      assert.deepEqual(await md5hash.receipts!(amp), []);
+      await assert.rejects(sha256.receipts!({ ...req, body: { ...inboundVector, text: 'Test agai', sig: 'DDB8397C2B90AAC7F3882D306475C9A5058C92322EEF43C92B298B6E0FC0D330' } }), rejectedWith(403));
+    });
+
+    for (const encoding of ['GET', 'POST', 'POST-JSON'] as const) {
+      it(`reads a sha256-signed delivery receipt sent as ${encoding}`, async () => {
+        assert.deepEqual(await adapter().receipts!(smsCallback(signed(dlr()), encoding)), [{
+          transactionId: '0A0000000123ABCD1', status: 'delivered', providerStatus: 'delivered', providerCode: '0', at: new Date(pushedAt * 1000),
+        }]);
+      });
+    }
+
+    const statuses: [string, string, string][] = [
+      ['accepted', '0', 'sent'], ['buffered', '0', 'sent'], ['unknown', '1', 'sent'],
+      ['expired', '2', 'undelivered'], ['failed', '3', 'undelivered'], ['rejected', '6', 'failed'],
+    ];
+    for (const [word, errCode, status] of statuses) {
+      it(`maps status ${word} (err-code ${errCode}) to ${status}`, async () => {
+        const [receipt] = await adapter().receipts!(smsCallback(signed(dlr({ status: word, 'err-code': errCode }))));
+        assert.equal(receipt?.status, status);
+        assert.equal(receipt?.providerStatus, word);
+        assert.equal(receipt?.providerCode, errCode);
+      });
+    }
+
+    for (const method of ['md5hash', 'md5', 'sha1', 'sha512']) {
+      it(`verifies ${method} when the dashboard is set to it, and refuses it under another method`, async () => {
+        const req = smsCallback(signed(dlr(), method));
+        assert.equal((await adapter({ smsSignatureMethod: method }).receipts!(req)).length, 1);
+        await assert.rejects(adapter().receipts!(req), rejectedWith(403));
+      });
+    }
+
+    it('signs values with & and = as Vonage does (replaced by _)', async () => {
+      const [receipt] = await adapter().receipts!(smsCallback(signed(dlr({ 'client-ref': 'a=1&b=2' })), 'POST'));
+      assert.equal(receipt?.status, 'delivered');
+    });
+
+    it('refuses a receipt without sig (and without a bearer token) with 401', async () => {
+      const unsigned = dlr();
+      await assert.rejects(adapter().receipts!(smsCallback(unsigned)), rejectedWith(401));
+      await assert.rejects(adapter().receipts!(smsCallback(unsigned, 'POST-JSON')), rejectedWith(401));
+    });
+
+    it('refuses a tampered receipt with 403', async () => {
+      const good = signed(dlr({ status: 'failed', 'err-code': '3' }));
+      for (const tampered of [{ ...good, status: 'delivered' }, { ...good, messageId: '0A0000000123ABCD2' }, { ...good, extra: '1' }]) {
+        await assert.rejects(adapter().receipts!(smsCallback(tampered, 'POST')), rejectedWith(403));
+      }
+    });
+
+    it('refuses a receipt signed with another secret with 403', async () => {
+      await assert.rejects(adapter().receipts!(smsCallback(signed(dlr(), 'sha256', 'someone-else-entirely-0123456789'))), rejectedWith(403));
+    });
+
+    it('refuses a receipt whose timestamp is more than 5 minutes old, in the future or missing (403)', async () => {
+      const a = adapter();
+      const stamped = (t: number) => smsCallback(signed(dlr({ timestamp: String(t) })));
+      await assert.rejects(a.receipts!(stamped(epoch(RECEIVED) - 301)), rejectedWith(403));
+      await assert.rejects(a.receipts!(stamped(epoch(RECEIVED) + 120)), rejectedWith(403));
+      const undated = dlr();
+      delete undated.timestamp;
+      await assert.rejects(a.receipts!(smsCallback(signed(undated))), rejectedWith(403));
+      assert.equal((await a.receipts!(stamped(epoch(RECEIVED) - 290))).length, 1);
+    });
+
+    it('still reads call events by their bearer token', async () => {
+      const [receipt] = await adapter().receipts!(await signedEvent({ uuid: CALL_UUID, status: 'completed', timestamp: '2025-03-01T11:59:58.000Z' }));
+      assert.equal(receipt?.transactionId, CALL_UUID);
+    });
+  });
+
   describe('config', () => {
     const good = () => ({
       kind: 'vonage', apiKey: API_KEY, apiSecret: API_SECRET, from: 'ACME',
@@ -359,6 +512,7 @@ describe('vonage provider', () => {
       const config = vonageProvider.schema.parse(good());
       assert.equal(config.smsBaseUrl, 'https://rest.nexmo.com');
       assert.equal(config.voiceBaseUrl, 'https://api.nexmo.com');
+      assert.equal(config.smsSignatureMethod, 'sha256');
     });
 
     it('accepts a private key whose newlines arrive escaped, as from an environment variable', () => {
@@ -378,6 +532,7 @@ describe('vonage provider', () => {
       ['a missing private key', { privateKey: undefined }, 'privateKey', /needed for voice/],
       ['a private key that is not one', { privateKey: '-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----' }, 'privateKey', /RSA private key in PEM/],
       ['an application id that is not a UUID', { applicationId: 'my-app' }, 'applicationId', /UUID/],
+      ['an SMS signature method Vonage does not offer', { smsSignatureMethod: 'sha384' }, 'smsSignatureMethod', /expected one of md5hash, md5, sha1, sha256, sha512/],
       ['voice with an alphanumeric sender and no caller id', { voiceFrom: undefined }, 'voiceFrom', /needed for voice when from is not a number/],
     ];
     for (const [what, change, path, message] of bad) {

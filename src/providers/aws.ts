@@ -1,0 +1,202 @@
+// AWS End User Messaging SMS and Voice v2 (SendTextMessage, SendVoiceMessage with Amazon Polly voices)
+// and, with `sms: sns`, SMS through SNS Publish. Through the official SDK: it signs with SigV4 and finds
+// credentials on its default chain (environment, profile, instance or task role) when none are configured.
+import { z } from 'zod';
+import {
+  PinpointSMSVoiceV2Client, PinpointSMSVoiceV2ServiceException, SendTextMessageCommand, SendVoiceMessageCommand,
+  type ValidationExceptionField, type VoiceId,
+} from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
+import type { ErrorCategory } from '../domain.js';
+import { adapterChannels, baseProviderSchema, type ProviderKind } from './base.js';
+import { categoryForStatus, networkError } from './http.js';
+import { escapeXml, forLocale } from './markup.js';
+import { ProviderError, type OutboundMessage } from './types.js';
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+const endpoint = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL, e.g. a VPC endpoint' });
+
+const schema = baseProviderSchema.extend({
+  kind: z.literal('aws'),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected an AWS region such as us-east-1'),
+  /** Static credentials; leave all out to use the SDK's default chain (env, profile, instance/task role). */
+  accessKeyId: z.string().min(1, 'expected an access key id').optional(),
+  secretAccessKey: z.string().min(1, 'expected a secret access key').optional(),
+  sessionToken: z.string().min(1).optional(),
+  /** Which service sends SMS: End User Messaging SMS and Voice v2 (default) or SNS. Voice is always End User Messaging. */
+  sms: z.enum(['end-user-messaging', 'sns'], { error: 'expected end-user-messaging or sns' }).default('end-user-messaging'),
+  /**
+   * End User Messaging: phone number, sender id, pool or their ARN/id (required for voice).
+   * SNS: an E.164 number becomes AWS.MM.SMS.OriginationNumber, anything else AWS.SNS.SMS.SenderID.
+   */
+  originationIdentity: z.string().min(1).optional(),
+  configurationSetName: z.string().min(1).optional(),
+  /** Spoken as SSML (slowed down, text escaped) or as plain text. */
+  voiceTextType: z.enum(['SSML', 'TEXT'], { error: 'expected SSML or TEXT' }).default('SSML'),
+  /** End User Messaging endpoint (tests, VPC endpoints); default https://sms-voice.{region}.amazonaws.com. */
+  endpoint: endpoint.optional(),
+  /** SNS endpoint; default https://sns.{region}.amazonaws.com. */
+  snsEndpoint: endpoint.optional(),
+}).superRefine((c, ctx) => {
+  if ((c.accessKeyId === undefined) !== (c.secretAccessKey === undefined)) {
+    const missing = c.accessKeyId === undefined ? 'accessKeyId' : 'secretAccessKey';
+    ctx.addIssue({ code: 'custom', path: [missing], message: `expected ${missing} with ${missing === 'accessKeyId' ? 'secretAccessKey' : 'accessKeyId'} (or neither, for the default credential chain)` });
+  }
+  if (c.sessionToken !== undefined && c.accessKeyId === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['sessionToken'], message: 'expected accessKeyId and secretAccessKey with sessionToken' });
+  }
+  const voice = c.channels === undefined || c.channels.includes('voice');
+  if (voice && c.originationIdentity === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['originationIdentity'], message: 'expected the origination phone number (or pool) that places voice calls (or set channels: [sms])' });
+  }
+});
+
+// Amazon Polly standard voices that SendVoiceMessage accepts, per language.
+const VOICES: Readonly<Record<string, VoiceId>> = {
+  en: 'JOANNA', 'en-GB': 'AMY', 'en-AU': 'NICOLE', 'en-IN': 'RAVEENA',
+  fr: 'CELINE', 'fr-CA': 'CHANTAL', de: 'MARLENE', es: 'CONCHITA', 'es-US': 'PENELOPE', 'es-MX': 'MIA',
+  it: 'CARLA', pt: 'INES', 'pt-BR': 'CAMILA', nl: 'LOTTE', da: 'NAJA', nb: 'LIV', sv: 'ASTRID', pl: 'EWA',
+  ro: 'CARMEN', ru: 'TATYANA', tr: 'FILIZ', ja: 'MIZUKI', ko: 'SEOYEON', zh: 'ZHIYU', ar: 'ZEINA',
+};
+
+/**
+ * AWS SMS and voice. No receipts route: delivery events leave AWS through configuration-set event
+ * destinations (SNS topic, CloudWatch Logs, Firehose), not a per-message callback URL.
+ */
+export const awsProvider: ProviderKind<typeof schema> = {
+  kind: 'aws',
+  channels: ['sms', 'voice'],
+  schema,
+  create(name, config) {
+    const common = {
+      region: config.region,
+      ...(config.accessKeyId !== undefined && config.secretAccessKey !== undefined
+        ? { credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey, sessionToken: config.sessionToken } }
+        : {}),
+      // Failover and the hook's deadline decide about retries, not the SDK.
+      maxAttempts: 1,
+      // Options for the SDK's NodeHttpHandler: a dead endpoint fails fast; the attempt's signal bounds the rest.
+      requestHandler: { connectionTimeout: 1_000 },
+    };
+    const eum = new PinpointSMSVoiceV2Client({ ...common, ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }) });
+    const sns = config.sms === 'sns' ? new SNSClient({ ...common, ...(config.snsEndpoint === undefined ? {} : { endpoint: config.snsEndpoint }) }) : undefined;
+    const what = `${name} (${config.region})`;
+
+    // Each returns the MessageId AWS answered with.
+    async function sendText(msg: OutboundMessage, signal: AbortSignal): Promise<string | undefined> {
+      const out = await eum.send(new SendTextMessageCommand({
+        DestinationPhoneNumber: msg.to.e164,
+        OriginationIdentity: config.originationIdentity,
+        MessageBody: msg.text,
+        MessageType: 'TRANSACTIONAL',
+        ConfigurationSetName: config.configurationSetName,
+        Context: { reference: msg.reference },
+      }), { abortSignal: signal });
+      return out.MessageId;
+    }
+
+    async function sendVoice(msg: OutboundMessage, signal: AbortSignal): Promise<string | undefined> {
+      const ssml = config.voiceTextType === 'SSML';
+      const out = await eum.send(new SendVoiceMessageCommand({
+        DestinationPhoneNumber: msg.to.e164,
+        OriginationIdentity: config.originationIdentity,
+        // A slower rate helps the listener write the digits down.
+        MessageBody: ssml ? `<speak><prosody rate="slow">${escapeXml(msg.text)}</prosody></speak>` : msg.text,
+        MessageBodyTextType: config.voiceTextType,
+        VoiceId: forLocale(VOICES, msg.locale),
+        ConfigurationSetName: config.configurationSetName,
+        Context: { reference: msg.reference },
+      }), { abortSignal: signal });
+      return out.MessageId;
+    }
+
+    async function publish(client: SNSClient, msg: OutboundMessage, signal: AbortSignal): Promise<string | undefined> {
+      const origin = config.originationIdentity;
+      const attribute = (value: string) => ({ DataType: 'String', StringValue: value });
+      const out = await client.send(new PublishCommand({
+        PhoneNumber: msg.to.e164,
+        Message: msg.text,
+        MessageAttributes: {
+          'AWS.SNS.SMS.SMSType': attribute('Transactional'),
+          ...(origin === undefined ? {} : E164.test(origin) ? { 'AWS.MM.SMS.OriginationNumber': attribute(origin) } : { 'AWS.SNS.SMS.SenderID': attribute(origin) }),
+        },
+      }), { abortSignal: signal });
+      return out.MessageId;
+    }
+
+    return {
+      name,
+      kind: 'aws',
+      channels: adapterChannels(awsProvider, config),
+      timeoutMs: config.timeoutMs,
+      async send(msg, signal) {
+        const operation = `${what} ${msg.channel === 'voice' ? 'SendVoiceMessage' : sns ? 'SNS Publish' : 'SendTextMessage'}`;
+        let messageId: string | undefined;
+        try {
+          messageId = await (msg.channel === 'voice' ? sendVoice(msg, signal) : sns ? publish(sns, msg, signal) : sendText(msg, signal));
+        } catch (err) {
+          throw awsError(err, signal, operation);
+        }
+        if (!messageId) throw new ProviderError('rejected', `${operation}: answer without MessageId`, { ambiguous: true });
+        return { transactionId: messageId, status: 'accepted' };
+      },
+      async close() {
+        eum.destroy();
+        sns?.destroy();
+      },
+    };
+  },
+};
+
+// Exception name (without a trailing "Exception", so SNS's wire codes and SDK class names meet) → category.
+const BY_NAME: Readonly<Record<string, ErrorCategory>> = {
+  Throttling: 'rate_limited', Throttled: 'rate_limited', TooManyRequests: 'rate_limited', KMSThrottling: 'rate_limited',
+  AccessDenied: 'auth', UnrecognizedClient: 'auth', InvalidSignature: 'auth', InvalidClientTokenId: 'auth',
+  SignatureDoesNotMatch: 'auth', ExpiredToken: 'auth', IncompleteSignature: 'auth', MissingAuthenticationToken: 'auth',
+  AuthorizationError: 'auth', InvalidSecurity: 'auth', ResourceNotFound: 'auth', NotFound: 'auth',
+  KMSAccessDenied: 'auth', KMSDisabled: 'auth', KMSInvalidState: 'auth', KMSNotFound: 'auth', KMSOptInRequired: 'auth',
+  InternalServer: 'unavailable', InternalError: 'unavailable', InternalFailure: 'unavailable', ServiceUnavailable: 'unavailable',
+  EndpointDisabled: 'rejected', PlatformApplicationDisabled: 'rejected',
+};
+
+// End User Messaging `Reason` values that say more than the exception name.
+const BY_REASON: Readonly<Record<string, ErrorCategory>> = {
+  DESTINATION_COUNTRY_BLOCKED: 'region_blocked', INVALID_IDENTITY_FOR_DESTINATION_COUNTRY: 'region_blocked',
+  COUNTRY_NOT_ENABLED: 'region_blocked', INTERNATIONAL_SENDING_NOT_SUPPORTED: 'region_blocked', PRICE_OVER_THRESHOLD: 'region_blocked',
+  DESTINATION_COUNTRY_BLOCKED_BY_PROTECT_CONFIGURATION: 'region_blocked', DESTINATION_PHONE_NUMBER_BLOCKED_BY_PROTECT_NUMBER_OVERRIDE: 'region_blocked',
+  MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT: 'insufficient_funds', MONTHLY_SPEND_LIMIT_REACHED_FOR_VOICE: 'insufficient_funds',
+  DAILY_DESTINATION_CALL_LIMIT: 'rate_limited',
+  DESTINATION_PHONE_NUMBER_OPTED_OUT: 'rejected',
+  // Account or origination set-up: another provider may do better.
+  DESTINATION_PHONE_NUMBER_NOT_VERIFIED: 'auth', ACCOUNT_DISABLED: 'auth', INSUFFICIENT_ACCOUNT_REPUTATION: 'auth',
+  NO_ORIGINATION_IDENTITIES_FOUND: 'auth', MESSAGE_TYPE_MISMATCH: 'auth', NUMBER_CAPABILITIES_MISMATCH: 'auth',
+  VOICE_CAPABILITY_NOT_AVAILABLE: 'auth', CHANNEL_NOT_ENABLED: 'auth', SENDER_ID_NOT_REGISTERED: 'auth',
+  SENDER_ID_NOT_SUPPORTED: 'auth', SENDER_ID_REQUIRES_REGISTRATION: 'auth', RESOURCE_NOT_ACTIVE: 'auth',
+};
+
+// A bad destination is named in ValidationException.Fields (End User Messaging) or in the message (SNS
+// InvalidParameter "…PhoneNumber Reason: …"). The message itself is never copied: it can hold the number.
+const DESTINATION_FIELDS = new Set(['DestinationPhoneNumber', 'PhoneNumber']);
+
+/** An AWS failure as a ProviderError: service exceptions by name and reason, everything else as a network failure. */
+function awsError(err: unknown, signal: AbortSignal, what: string): ProviderError {
+  if (signal.aborted) return networkError(err, signal);
+  if (!(err instanceof PinpointSMSVoiceV2ServiceException || err instanceof SNSServiceException)) {
+    // The SDK names both its connect timeout and socket errors such as ECONNRESET "TimeoutError"; only the
+    // connect timeout (no errno code) means nothing reached AWS.
+    if (err instanceof Error && (err as NodeJS.ErrnoException).code === undefined && /establish a connection/.test(err.message)) {
+      return new ProviderError('unavailable', `${what}: cannot connect`, { providerCode: 'ConnectTimeout', cause: err });
+    }
+    return networkError(err, signal);
+  }
+  const name = err.name.replace(/Exception$/, '');
+  const { Reason: reason, Fields: fields } = err as { Reason?: string; Fields?: ValidationExceptionField[] };
+  const aboutDestination = (fields ?? []).some((f) => DESTINATION_FIELDS.has(f.Name ?? ''))
+    || (['InvalidParameter', 'InvalidParameterValue', 'ParameterValueInvalid'].includes(name) && /\bPhoneNumber\b/.test(err.message));
+  const category = (reason === undefined ? undefined : BY_REASON[reason])
+    ?? (aboutDestination ? 'invalid_number' : undefined)
+    ?? BY_NAME[name]
+    ?? categoryForStatus(err.$metadata.httpStatusCode ?? 500);
+  const providerCode = reason === undefined ? err.name : `${err.name}:${reason}`;
+  return new ProviderError(category, `${what}: ${providerCode}`, { providerCode });
+}

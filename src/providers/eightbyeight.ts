@@ -1,0 +1,197 @@
+// 8x8 CPaaS: SMS API (`umid`) and Voice callflows (makeCall → say → hangup, `sessionId`).
+// There is no official Node SDK, so this talks REST through httpCall. 8x8 signs no webhook:
+// receipts are accepted only on a URL whose last segment is the configured `callbackToken`.
+import { z } from 'zod';
+import type { ErrorCategory } from '../domain.js';
+import { adapterChannels, baseProviderSchema, type ProviderKind } from './base.js';
+import { categoryForStatus, httpCall, providerAgent, statusError, type HttpReply } from './http.js';
+import { callbackTokenSchema, tokenCallbackUrl, verifyPathToken } from './http-template.js';
+import { forLocale } from './markup.js';
+import { ProviderError, type DeliveryReceipt, type OutboundMessage, type ReceiptStatus, type SendResult } from './types.js';
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+const baseUrl = (what: string) => z.url({ protocol: /^https?$/, error: `expected the ${what} base URL, e.g. https://sms.8x8.com` })
+  .transform((url) => url.replace(/\/+$/, ''));
+
+const schema = baseProviderSchema.extend({
+  kind: z.literal('eightbyeight'),
+  apiKey: z.string().min(1, 'expected the 8x8 API key'),
+  subAccountId: z.string().regex(/^[A-Za-z0-9\-._&]{3,50}$/, 'expected an 8x8 sub-account id (3 to 50 letters, digits, - . _ or &)'),
+  /** SMS sender id (alphanumeric or number); 8x8 uses the sub-account's default when absent. */
+  sender: z.string().min(1).max(16, 'expected a sender id of at most 16 characters').optional(),
+  /** Caller id for voice calls; 8x8 requires it to be whitelisted on the sub-account. */
+  callerId: z.string().regex(E164, 'expected E.164 number').optional(),
+  /** Per data-centre region: https://sms.8x8.com (Asia), https://sms.us.8x8.com, https://sms.8x8.uk, https://sms.8x8.id. */
+  smsBaseUrl: baseUrl('SMS').default('https://sms.8x8.com'),
+  voiceBaseUrl: baseUrl('voice').default('https://voice.8x8.com'),
+  /** Voice profile per BCP 47 tag or language, over the built-in table (GET …/speech-profiles lists the account's). */
+  voiceProfiles: z.record(z.string(), z.string().min(1)).default({}),
+  callbackToken: callbackTokenSchema.optional(),
+}).superRefine((c, ctx) => {
+  const voice = c.channels === undefined || c.channels.includes('voice');
+  if (voice && c.callerId === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['callerId'], message: 'expected E.164 number: 8x8 voice calls need a whitelisted caller id (or set channels: [sms])' });
+  }
+});
+
+// 8x8 voice profiles. en-US-Jenny is the one 8x8's own Okta sample uses and en-GB-Emma the API
+// reference's; the others follow the naming of the profiles 8x8 lists (its TTS is Azure's).
+const VOICE_PROFILES: Readonly<Record<string, string>> = {
+  en: 'en-US-Jenny', 'en-GB': 'en-GB-Emma',
+  fr: 'fr-FR-DeniseNeural', de: 'de-DE-KatjaNeural', es: 'es-ES-ElviraNeural', it: 'it-IT-ElsaNeural',
+  pt: 'pt-PT-RaquelNeural', 'pt-BR': 'pt-BR-FranciscaNeural', nl: 'nl-NL-ColetteNeural',
+  ja: 'ja-JP-NanamiNeural', zh: 'zh-CN-XiaoxiaoNeural', 'zh-TW': 'zh-TW-HsiaoChenNeural', ar: 'ar-SA-ZariyahNeural',
+};
+
+// SMS API error `code` (https://developer.8x8.com/connect/docs/api-error-codes); others fall back to the HTTP status.
+const SMS_CODES: Readonly<Record<number, ErrorCategory>> = {
+  1002: 'invalid_number', 3002: 'invalid_number', 3003: 'invalid_number',
+  1001: 'auth', 1005: 'auth', 1200: 'auth', 1201: 'auth',
+  1100: 'rate_limited', 1400: 'rate_limited',
+  2000: 'unavailable',
+};
+
+// Callflow `statusCode` (https://developer.8x8.com/connect/docs/voice/error-codes/voice-status-codes).
+const VOICE_CODES: Readonly<Record<number, ErrorCategory>> = {
+  [-1017]: 'invalid_number', [-1011]: 'invalid_number',
+  [-1014]: 'auth', 401: 'auth', 404: 'auth',
+  500: 'unavailable',
+};
+
+// Receipt bodies, read leniently: 8x8 adds fields over time.
+const smsReceipt = z.looseObject({
+  namespace: z.literal('SMS'),
+  eventType: z.literal('outbound_message_status_changed'),
+  payload: z.looseObject({
+    umid: z.string(),
+    status: z.looseObject({ state: z.string(), timestamp: z.string().optional(), errorCode: z.number().optional() }),
+  }),
+});
+const voiceSummary = z.looseObject({
+  namespace: z.literal('VOICE'),
+  eventType: z.literal('SESSION_SUMMARY'),
+  payload: z.looseObject({
+    sessionId: z.string(),
+    sessionStatus: z.string(),
+    endTime: z.string().optional(),
+    errorDetails: z.looseObject({ errorCode: z.number().optional() }).optional(),
+  }),
+});
+
+const SMS_STATES: Readonly<Record<string, ReceiptStatus>> = { delivered: 'delivered', read: 'delivered', undelivered: 'undelivered', rejected: 'failed' };
+const CALL_STATES: Readonly<Record<string, ReceiptStatus>> = { COMPLETED: 'delivered', NO_ANSWER: 'undelivered', BUSY: 'undelivered', CANCELED: 'failed', FAILED: 'failed', ERROR: 'failed' };
+
+/**
+ * 8x8 SMS and voice. SMS receipts go to `{callbackUrl}/{callbackToken}`, sent as `dlrCallbackUrl` with
+ * each message; callflows take no callback URL, so register the same URL once as the sub-account's
+ * VSS (voice session summary) webhook: POST {voiceBaseUrl}/api/v1/subaccounts/{id}/webhooks {"type":"VSS","url":…}.
+ */
+export const eightbyeightProvider: ProviderKind<typeof schema> = {
+  kind: 'eightbyeight',
+  channels: ['sms', 'voice'],
+  schema,
+  create(name, config, ctx) {
+    const agent = providerAgent();
+    const dlrCallbackUrl = tokenCallbackUrl(ctx.callbackUrl, config.callbackToken);
+    const subAccount = encodeURIComponent(config.subAccountId);
+    const profiles = { ...VOICE_PROFILES, ...config.voiceProfiles };
+    const post = (url: string, body: unknown, signal: AbortSignal): Promise<HttpReply> => httpCall(agent, {
+      url,
+      headers: { authorization: `Bearer ${config.apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+      signal,
+    });
+
+    async function sendSms(msg: OutboundMessage, signal: AbortSignal): Promise<SendResult> {
+      const reply = await post(`${config.smsBaseUrl}/api/v1/subaccounts/${subAccount}/messages`, {
+        destination: msg.to.e164,
+        text: msg.text,
+        source: config.sender,
+        clientMessageId: msg.reference,
+        encoding: 'AUTO',
+        dlrCallbackUrl,
+      }, signal);
+      const body = reply.json as { code?: number; umid?: string; status?: { code?: string; description?: string } } | undefined;
+      if (reply.status >= 400) throw statusError(reply, codeCategory(SMS_CODES, body?.code, reply), body?.code?.toString(), `${name} sms`);
+      // A 200 can still carry REJECTED (e.g. "Invalid MSISDN format"); the description is 8x8's, not the user's data.
+      if (body?.status?.code === 'REJECTED') {
+        const invalid = /msisdn/i.test(body.status.description ?? '');
+        throw new ProviderError(invalid ? 'invalid_number' : 'rejected', `${name} sms: rejected (${body.status.description ?? 'no reason'})`, { providerCode: 'REJECTED' });
+      }
+      if (!body?.umid) throw new ProviderError('rejected', `${name} sms: HTTP ${reply.status} without umid`, { providerCode: String(reply.status), ambiguous: true });
+      return { transactionId: body.umid, status: body.status?.code ?? 'QUEUED' };
+    }
+
+    async function sendVoice(msg: OutboundMessage, signal: AbortSignal): Promise<SendResult> {
+      const reply = await post(`${config.voiceBaseUrl}/api/v1/subaccounts/${subAccount}/callflows`, {
+        callflow: [
+          { action: 'makeCall', params: { source: config.callerId, destination: msg.to.e164 } },
+          // The script already says the code twice; one repetition keeps the call short.
+          { action: 'say', params: { text: msg.text, voiceProfile: forLocale(profiles, msg.locale), repetition: 1 } },
+          { action: 'hangup' },
+        ],
+      }, signal);
+      const body = reply.json as { sessionId?: string; sessionStatus?: string; statusCode?: number } | undefined;
+      if (reply.status >= 400 || (body?.sessionStatus !== undefined && body.sessionStatus !== 'CREATED')) {
+        throw statusError(reply, codeCategory(VOICE_CODES, body?.statusCode, reply), body?.statusCode?.toString(), `${name} voice`);
+      }
+      if (!body?.sessionId) throw new ProviderError('rejected', `${name} voice: HTTP ${reply.status} without sessionId`, { providerCode: String(reply.status), ambiguous: true });
+      return { transactionId: body.sessionId, status: body.sessionStatus ?? 'CREATED' };
+    }
+
+    const { callbackToken } = config;
+    return {
+      name,
+      kind: 'eightbyeight',
+      channels: adapterChannels(eightbyeightProvider, config),
+      timeoutMs: config.timeoutMs,
+      send: (msg, signal) => (msg.channel === 'sms' ? sendSms(msg, signal) : sendVoice(msg, signal)),
+      ...(callbackToken === undefined ? {} : {
+        async receipts(req) {
+          verifyPathToken(req.token, callbackToken);
+          return readReceipt(req.body, req.receivedAt);
+        },
+      }),
+      async close() {
+        await agent.close();
+      },
+    };
+  },
+};
+
+/** The category of 8x8's own code, else of the HTTP status; a refusal inside a 2xx answer is `rejected`. */
+function codeCategory(table: Readonly<Record<number, ErrorCategory>>, code: number | undefined, reply: HttpReply): ErrorCategory {
+  return (code === undefined ? undefined : table[code]) ?? (reply.status < 400 ? 'rejected' : categoryForStatus(reply.status));
+}
+
+/** An SMS delivery receipt or a voice session summary; anything else (other webhook types) reads as no receipt. */
+function readReceipt(body: unknown, receivedAt: Date): DeliveryReceipt[] {
+  const sms = smsReceipt.safeParse(body);
+  if (sms.success) {
+    const { umid, status } = sms.data.payload;
+    return [{
+      transactionId: umid,
+      status: SMS_STATES[status.state] ?? 'sent',
+      providerStatus: status.state,
+      providerCode: status.errorCode?.toString(),
+      at: dateOr(status.timestamp, receivedAt),
+    }];
+  }
+  const call = voiceSummary.safeParse(body);
+  if (call.success) {
+    const { sessionId, sessionStatus, endTime, errorDetails } = call.data.payload;
+    return [{
+      transactionId: sessionId,
+      status: CALL_STATES[sessionStatus] ?? 'sent',
+      providerStatus: sessionStatus,
+      providerCode: errorDetails?.errorCode?.toString(),
+      at: dateOr(endTime, receivedAt),
+    }];
+  }
+  return [];
+}
+
+function dateOr(text: string | undefined, fallback: Date): Date {
+  const at = text === undefined ? NaN : Date.parse(text);
+  return Number.isNaN(at) ? fallback : new Date(at);
+}
