@@ -6,7 +6,7 @@ import type { Config } from './config/load.js';
 import type { ProviderAdapter } from './providers/types.js';
 import type { DeliveryStore } from './store/types.js';
 import { loadGeneratedSecrets } from './config/secrets.js';
-import { openSqliteStore } from './store/sqlite.js';
+import { openStore } from './store/open.js';
 import { buildAdapters } from './providers/build.js';
 import { createAuthenticator } from './okta/auth.js';
 import { createHook } from './hook.js';
@@ -41,7 +41,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   }
   const hashKey = config.store.hashKey ?? generated!.secrets.hashKey;
 
-  const store = openSqliteStore(config.store.path);
+  const store = await openStore(config.store.url ?? config.store.path, {
+    poolSize: config.store.poolSize,
+    onError: (err) => log.error({ err }, 'delivery log connection error'),
+  });
   const adapters = opts.adapters ?? buildAdapters(config, log);
   const authenticator = createAuthenticator(config.auth);
   try {

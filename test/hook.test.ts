@@ -1,19 +1,11 @@
 import { after, afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import Database from 'better-sqlite3';
 import { startGateway, SECRET, type TestGateway } from './support/gateway.js';
 import { oktaRequest, uniqueCode } from './support/okta.js';
 import { fakeProvider } from './support/fake-provider.js';
 import { ProviderError } from '../src/providers/types.js';
 
-const rows = (gw: TestGateway): Record<string, any>[] => {
-  const db = new Database(gw.config.store.path, { readonly: true });
-  try {
-    return db.prepare('SELECT * FROM hook_calls ORDER BY received_at').all() as Record<string, any>[];
-  } finally {
-    db.close();
-  }
-};
+const rows = (gw: TestGateway): Record<string, any>[] => gw.rows();
 
 describe('the hook on embedded defaults', () => {
   let gw: TestGateway;

@@ -113,7 +113,7 @@ export const configSchema = z.object({
     breaker: z.object({
       mode: z.enum(['consecutive', 'rate']).default('consecutive'),
       /** `consecutive`: failures in a row that open the breaker. */
-      threshold: z.number().int().min(1).max(100).default(5),
+      threshold: z.number().int().min(1).max(1_000).default(5),
       /** `rate`: how many recent calls are weighed, and the failing share that opens it. */
       window: z.number().int().min(2).max(1_000).default(20),
       ratio: z.number().gt(0).max(1).default(0.5),
@@ -123,6 +123,9 @@ export const configSchema = z.object({
   store: z.object({
     /** SQLite file of the delivery log; its folder also keeps generated secrets. */
     path: z.string().min(1).default('data/byot.sqlite'),
+    /** A PostgreSQL URL puts the delivery log there instead, shared by every instance. */
+    url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+    poolSize: z.number().int().min(1).max(100).default(10),
     /** Key of the phone-number hash in the delivery log; generated and kept beside the log when unset. */
     hashKey: z.string().min(16, 'expected at least 16 characters').optional(),
   }).prefault({}),

@@ -1,10 +1,24 @@
 // Schema of the delivery log, written once for SQLite and PostgreSQL alike: numbered steps,
-// each applied once and recorded in schema_migrations.
+// each applied once and recorded in schema_migrations. A step whose SQL cannot be shared carries
+// its PostgreSQL form in `postgres`; none needs one so far.
+
+export type Dialect = 'sqlite' | 'postgres';
 
 export interface Migration {
   version: number;
   name: string;
+  /** The step, for both databases unless `postgres` is given. Several statements, no parameters. */
   sql: string;
+  /** The PostgreSQL form, when it must differ from `sql`. */
+  postgres?: string;
+}
+
+/** The bookkeeping table, created before any step runs (same SQL on both databases). */
+export const MIGRATIONS_TABLE =
+  'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)';
+
+export function migrationSql(m: Migration, dialect: Dialect): string {
+  return dialect === 'postgres' ? (m.postgres ?? m.sql) : m.sql;
 }
 
 export const migrations: readonly Migration[] = [
@@ -50,6 +64,13 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE hook_calls ADD COLUMN receipt_provider_status TEXT;
       ALTER TABLE hook_calls ADD COLUMN receipt_code TEXT;
       ALTER TABLE hook_calls ADD COLUMN receipt_at BIGINT;
+    `,
+  },
+  {
+    version: 3,
+    name: 'search by login',
+    sql: `
+      CREATE INDEX hook_calls_login ON hook_calls (login);
     `,
   },
 ];

@@ -1,102 +1,115 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { migrations } from './migrations.js';
-import type { CallRecord, CallResult, Claim, DeliveryStore } from './types.js';
-import type { OktaAnswer } from '../okta/contract.js';
+import { MIGRATIONS_TABLE, migrationSql, migrations } from './migrations.js';
+import {
+  ANSWER_SQL, CLAIM_SQL, COMPLETE_SQL, LATENCY_WHERE, PERCENTILES, RECEIPT_SQL, answerFromRow, claimParams, completeParams,
+  latencyParams, nearestRank, receiptParams, searchQuery, summaryQuery, timelineQuery, toCallRow, toSummaryRow, toTimelineRow,
+  type CallDbRow, type Param, type SummaryDbRow,
+} from './sql.js';
+import type { CallRecord, CallResult, Claim, DeliveryStore, LatencyPercentiles } from './types.js';
 
-/** The default delivery log: one SQLite file, WAL mode, so a killed process keeps every committed row. */
+/**
+ * The default delivery log: one SQLite file in WAL mode.
+ *
+ * Durability: every write is its own transaction, committed before the call returns (better-sqlite3 is
+ * synchronous), so when `complete()` resolves its row is in the WAL file. With synchronous = NORMAL the WAL
+ * is not fsync'ed at each commit, but it has been written to the OS: a process killed with SIGKILL keeps
+ * every committed row; only a power loss or kernel crash can lose the last commits.
+ */
 export function openSqliteStore(path: string): DeliveryStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
+  try {
+    // First, so that another process switching the file to WAL or migrating makes this one wait, not fail.
+    db.pragma('busy_timeout = 5000');
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
 
-  const insert = db.prepare(`
-    INSERT INTO hook_calls (event_id, received_at, state, request_type, channel, phone_masked, phone_hash,
-                            country, user_id, login, locale, preview)
-    VALUES (@eventId, @receivedAt, 'pending', @requestType, @channel, @phoneMasked, @phoneHash,
-            @country, @userId, @login, @locale, @preview)
-    ON CONFLICT (event_id) DO NOTHING`);
-  const selectAnswer = db.prepare<[string], { state: string; answer: string | null }>(
-    'SELECT state, answer FROM hook_calls WHERE event_id = ?');
-  const update = db.prepare(`
-    UPDATE hook_calls SET state = 'done', status = @status, reason = @reason, blocked_by = @blockedBy,
-      provider = @provider, transaction_id = @transactionId, attempts = @attempts, attempt_count = @attemptCount,
-      latency_ms = @latencyMs, answer = @answer, completed_at = @completedAt
-    WHERE event_id = @eventId`);
+  const insert = db.prepare<Param[]>(CLAIM_SQL);
+  const selectAnswer = db.prepare<[string], { state: string; answer: string | null }>(ANSWER_SQL);
+  const update = db.prepare<Param[]>(COMPLETE_SQL);
+  const receipt = db.prepare<Param[]>(RECEIPT_SQL);
+  let closed = false;
 
-  // 'sent' is the only state a later receipt may move on from; a replayed or late 'sent' changes nothing.
-  const receipt = db.prepare(`
-    UPDATE hook_calls SET receipt_status = @status, receipt_provider_status = @providerStatus,
-      receipt_code = @providerCode, receipt_at = @at
-    WHERE provider = @provider AND transaction_id = @transactionId
-      AND (receipt_status IS NULL OR receipt_status = 'sent' OR (@status <> 'sent' AND receipt_at <= @at))`);
+  const answerOf = (eventId: string) => answerFromRow(selectAnswer.get(eventId));
+  const all = <T>(q: { sql: string; params: Param[] }): T[] => db.prepare<Param[], T>(q.sql).all(...q.params);
 
-  const answerOf = (eventId: string): OktaAnswer | undefined => {
-    const row = selectAnswer.get(eventId);
-    return row?.state === 'done' && row.answer ? (JSON.parse(row.answer) as OktaAnswer) : undefined;
-  };
+  // Nearest-rank percentiles without a percentile function: count, then fetch each rank with LIMIT 1 OFFSET,
+  // sorting from whichever end is nearer so the sorter keeps few rows. One read transaction: one snapshot.
+  const percentiles = db.transaction((sinceMs: number): LatencyPercentiles | null => {
+    const params = latencyParams(sinceMs);
+    const { n } = db.prepare<Param[], { n: number }>(`SELECT COUNT(*) AS n FROM hook_calls WHERE ${LATENCY_WHERE}`).get(...params)!;
+    if (n === 0) return null;
+    const asc = db.prepare<Param[], { latency_ms: number }>(
+      `SELECT latency_ms FROM hook_calls WHERE ${LATENCY_WHERE} ORDER BY latency_ms ASC LIMIT 1 OFFSET ?`);
+    const desc = db.prepare<Param[], { latency_ms: number }>(
+      `SELECT latency_ms FROM hook_calls WHERE ${LATENCY_WHERE} ORDER BY latency_ms DESC LIMIT 1 OFFSET ?`);
+    const at = (p: number): number => {
+      const rank = nearestRank(p, n);
+      const row = rank - 1 <= n - rank ? asc.get(...params, rank - 1) : desc.get(...params, n - rank);
+      return row!.latency_ms;
+    };
+    return { p50: at(PERCENTILES.p50), p90: at(PERCENTILES.p90), p99: at(PERCENTILES.p99) };
+  });
 
   return {
     async claim(r: CallRecord): Promise<Claim> {
-      const { changes } = insert.run({
-        ...r,
-        country: r.country ?? null,
-        userId: r.userId ?? null,
-        login: r.login ?? null,
-        preview: r.preview ? 1 : 0,
-      });
+      const { changes } = insert.run(...claimParams(r));
       return changes === 1 ? { claimed: true } : { claimed: false, answer: answerOf(r.eventId) };
     },
     async complete(eventId: string, r: CallResult) {
-      update.run({
-        eventId,
-        status: r.status,
-        reason: r.reason ?? null,
-        blockedBy: r.blockedBy ?? null,
-        provider: r.provider ?? null,
-        transactionId: r.transactionId ?? null,
-        attempts: JSON.stringify(r.attempts),
-        attemptCount: r.attempts.length,
-        latencyMs: r.latencyMs,
-        answer: JSON.stringify(r.answer),
-        completedAt: Date.now(),
-      });
+      // Durable once this returns (see above).
+      update.run(...completeParams(eventId, r));
     },
     async answerOf(eventId: string) {
       return answerOf(eventId);
     },
     async recordReceipt(provider, r) {
-      return receipt.run({
-        provider,
-        transactionId: r.transactionId,
-        status: r.status,
-        providerStatus: r.providerStatus,
-        providerCode: r.providerCode ?? null,
-        at: r.at.getTime(),
-      }).changes;
+      return receipt.run(...receiptParams(provider, r)).changes;
+    },
+    async summary(opts) {
+      return all<SummaryDbRow>(summaryQuery(opts)).map(toSummaryRow);
+    },
+    async search(filters) {
+      return all<CallDbRow>(searchQuery(filters)).map(toCallRow);
+    },
+    async timeline(opts) {
+      return all<Parameters<typeof toTimelineRow>[0]>(timelineQuery(opts)).map(toTimelineRow);
+    },
+    async latencyPercentiles(sinceMs) {
+      return percentiles(sinceMs);
     },
     async ping() {
+      if (closed) throw new Error('the delivery log is closed');
       db.prepare('SELECT 1').get();
     },
     async close() {
+      if (closed) return;
+      closed = true;
       db.close();
     },
   };
 }
 
+/**
+ * Applies the missing steps in one write transaction taken up front (BEGIN IMMEDIATE): a second process
+ * opening the same file waits for the first (busy_timeout), then finds every step recorded.
+ */
 function migrate(db: Database.Database): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
-  const applied = new Set(db.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all().map((r) => r.version));
-  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-  for (const m of migrations) {
-    if (applied.has(m.version)) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
+  db.transaction(() => {
+    db.exec(MIGRATIONS_TABLE);
+    const applied = new Set(db.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all().map((r) => r.version));
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const m of migrations) {
+      if (applied.has(m.version)) continue;
+      db.exec(migrationSql(m, 'sqlite'));
       record.run(m.version, m.name, Date.now());
-    })();
-  }
+    }
+  }).immediate();
 }

@@ -1,6 +1,6 @@
 import type { Attempt, Channel, FailureReason, RequestType, Status } from '../domain.js';
 import type { OktaAnswer } from '../okta/contract.js';
-import type { DeliveryReceipt } from '../providers/types.js';
+import type { DeliveryReceipt, ReceiptStatus } from '../providers/types.js';
 
 /** What is known of a hook call when it is claimed, before anything is sent. */
 export interface CallRecord {
@@ -34,6 +34,83 @@ export type Claim =
   /** Someone else owns the eventId; `answer` is there once they finished. */
   | { claimed: false; answer?: OktaAnswer };
 
+/** How `summary` groups; without it, one row keyed `all`. */
+export type SummaryBy = 'provider' | 'country' | 'channel';
+
+/** Okta-style numbers for completed calls: failures are every status but SUCCESSFUL. */
+export interface SummaryRow {
+  /** The provider, country or channel (`unknown` when the call had none), or `all`. */
+  key: string;
+  executions: number;
+  successes: number;
+  failures: number;
+  /** Average latency of the successful calls, rounded to the millisecond; null when there were none. */
+  avgMs: number | null;
+}
+
+/** Filters of `search`; every one given must match. Times are epoch milliseconds of receipt. */
+export interface SearchFilters {
+  phoneHash?: string;
+  userId?: string;
+  /** Exact match, as Okta sent it. */
+  login?: string;
+  transactionId?: string;
+  status?: Status;
+  /** received_at >= fromMs */
+  fromMs?: number;
+  /** received_at < toMs */
+  toMs?: number;
+  /** Paging cursor: received_at < beforeMs (pass the receivedAt of the last row of the previous page). */
+  beforeMs?: number;
+  /** Default 50, at most 500. */
+  limit?: number;
+}
+
+/** One delivery-log row as the admin API shows it: never the stored answer, never the code (which is not stored). */
+export interface CallRow {
+  eventId: string;
+  receivedAt: number;
+  /** `pending` until the call completed (or when the process died before it could record the result). */
+  state: 'pending' | 'done';
+  requestType: RequestType;
+  channel: Channel;
+  phoneMasked: string;
+  phoneHash: string;
+  country?: string;
+  userId?: string;
+  login?: string;
+  locale: string;
+  preview: boolean;
+  status?: Status;
+  reason?: FailureReason;
+  blockedBy?: string;
+  provider?: string;
+  transactionId?: string;
+  attempts: Attempt[];
+  attemptCount: number;
+  latencyMs?: number;
+  completedAt?: number;
+  receiptStatus?: ReceiptStatus;
+  receiptProviderStatus?: string;
+  receiptCode?: string;
+  receiptAt?: number;
+}
+
+export interface TimelineRow {
+  /** Start of the bucket, epoch ms, a multiple of bucketMs. */
+  bucket: number;
+  /** The provider (`unknown` when none) or channel. */
+  key: string;
+  executions: number;
+  successes: number;
+}
+
+export interface LatencyPercentiles {
+  p50: number;
+  p90: number;
+  p99: number;
+}
+
 /** The delivery log, which is also the idempotency record (one row per eventId). */
 export interface DeliveryStore {
   claim(record: CallRecord): Promise<Claim>;
@@ -45,6 +122,23 @@ export interface DeliveryStore {
    * Resolves to the number of calls updated (0 when the id is unknown).
    */
   recordReceipt(provider: string, receipt: DeliveryReceipt): Promise<number>;
+  /**
+   * Completed calls received since `sinceMs`. Without `by`, one row keyed `all` (zeros when none);
+   * with `by`, one row per value, most executions first.
+   */
+  summary(opts: { sinceMs: number; by?: SummaryBy }): Promise<SummaryRow[]>;
+  /** Calls matching every filter given, newest first (pending ones included). */
+  search(filters: SearchFilters): Promise<CallRow[]>;
+  /**
+   * Completed calls received since `sinceMs`, counted per bucket of `bucketMs` (aligned on the epoch)
+   * and per key; buckets without calls are absent. Ordered by bucket, then key.
+   */
+  timeline(opts: { sinceMs: number; bucketMs: number; by: 'provider' | 'channel' }): Promise<TimelineRow[]>;
+  /**
+   * Nearest-rank percentiles of the latency of successful calls received since `sinceMs` (the calls
+   * `summary` averages); null when there were none.
+   */
+  latencyPercentiles(sinceMs: number): Promise<LatencyPercentiles | null>;
   /** Throws when the store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

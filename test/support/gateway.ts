@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
+import Database from 'better-sqlite3';
 import { parseConfigText, type Config } from '../../src/config/load.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/log.js';
@@ -20,6 +21,8 @@ export interface TestGateway {
   dir: string;
   /** POSTs an Okta hook request with the test secret (or the given headers). */
   hook(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; ms: number }>;
+  /** The delivery log's rows, oldest first, read straight from the SQLite file. */
+  rows(): Record<string, any>[];
   close(): Promise<void>;
 }
 
@@ -58,6 +61,14 @@ export async function startGateway(opts: TestGatewayOptions = {}): Promise<TestG
       });
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : undefined, ms: performance.now() - started };
+    },
+    rows() {
+      const db = new Database(config.store.path, { readonly: true });
+      try {
+        return db.prepare('SELECT * FROM hook_calls ORDER BY received_at').all() as Record<string, any>[];
+      } finally {
+        db.close();
+      }
     },
     async close() {
       if (closed) return;

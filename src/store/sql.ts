@@ -1,0 +1,248 @@
+// SQL of the delivery log shared by the SQLite and PostgreSQL stores, written with `?` placeholders
+// (PostgreSQL gets them numbered by `numbered`), and the mapping of rows to typed values. Only the
+// latency percentiles differ: PostgreSQL has percentile_disc, SQLite is asked rank by rank.
+import type { Attempt, Channel, FailureReason, RequestType, Status } from '../domain.js';
+import type { OktaAnswer } from '../okta/contract.js';
+import type { DeliveryReceipt, ReceiptStatus } from '../providers/types.js';
+import type { CallRecord, CallResult, CallRow, SearchFilters, SummaryBy, SummaryRow, TimelineRow } from './types.js';
+
+export type Param = string | number | null;
+export interface Query {
+  sql: string;
+  params: Param[];
+}
+
+/** `?` → `$1`, `$2`… for PostgreSQL. The shared SQL has no `?` inside literals. */
+export function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+// --- The hook's path: claim, complete, replay, receipts ---
+
+export const CLAIM_SQL = `
+  INSERT INTO hook_calls (event_id, received_at, state, request_type, channel, phone_masked, phone_hash,
+                          country, user_id, login, locale, preview)
+  VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (event_id) DO NOTHING`;
+
+export const claimParams = (r: CallRecord): Param[] => [
+  r.eventId, Math.trunc(r.receivedAt), r.requestType, r.channel, r.phoneMasked, r.phoneHash,
+  r.country ?? null, r.userId ?? null, r.login ?? null, r.locale, r.preview ? 1 : 0,
+];
+
+export const ANSWER_SQL = 'SELECT state, answer FROM hook_calls WHERE event_id = ?';
+
+export function answerFromRow(row: { state: string; answer: string | null } | undefined): OktaAnswer | undefined {
+  return row?.state === 'done' && row.answer ? (JSON.parse(row.answer) as OktaAnswer) : undefined;
+}
+
+export const COMPLETE_SQL = `
+  UPDATE hook_calls SET state = 'done', status = ?, reason = ?, blocked_by = ?, provider = ?, transaction_id = ?,
+    attempts = ?, attempt_count = ?, latency_ms = ?, answer = ?, completed_at = ?
+  WHERE event_id = ?`;
+
+export const completeParams = (eventId: string, r: CallResult): Param[] => [
+  r.status, r.reason ?? null, r.blockedBy ?? null, r.provider ?? null, r.transactionId ?? null,
+  JSON.stringify(r.attempts), r.attempts.length, Math.round(r.latencyMs), JSON.stringify(r.answer), Date.now(),
+  eventId,
+];
+
+// 'sent' is the only state a later receipt may move on from; a late 'sent' never replaces a final state,
+// and a final state is replaced only by another final one that is not older.
+export const RECEIPT_SQL = `
+  UPDATE hook_calls SET receipt_status = ?, receipt_provider_status = ?, receipt_code = ?, receipt_at = ?
+  WHERE provider = ? AND transaction_id = ?
+    AND (receipt_status IS NULL OR receipt_status = 'sent' OR (? <> 'sent' AND receipt_at <= ?))`;
+
+export function receiptParams(provider: string, r: DeliveryReceipt): Param[] {
+  const at = r.at.getTime();
+  return [r.status, r.providerStatus, r.providerCode ?? null, at, provider, r.transactionId, r.status, at];
+}
+
+// --- Queries for the admin API and the CLI ---
+
+const DONE_SINCE = "state = 'done' AND received_at >= ?";
+const GROUP_KEYS: Record<SummaryBy, string> = {
+  provider: "COALESCE(provider, 'unknown')",
+  country: "COALESCE(country, 'unknown')",
+  channel: 'channel',
+};
+
+/**
+ * A time bound as an integer bind value (BIGINT on PostgreSQL refuses fractions). received_at is whole
+ * milliseconds, so `received_at >= x` and `received_at < x` mean the same with x rounded up.
+ */
+function ms(value: number, what: string): number {
+  if (!Number.isFinite(value)) throw new RangeError(`${what} must be a finite number of milliseconds`);
+  return Math.ceil(value);
+}
+
+export function summaryQuery(opts: { sinceMs: number; by?: SummaryBy }): Query {
+  if (opts.by !== undefined && !(opts.by in GROUP_KEYS)) throw new RangeError(`cannot summarise by ${String(opts.by)}`);
+  const key = opts.by ? GROUP_KEYS[opts.by] : "'all'";
+  return {
+    sql: `
+      SELECT ${key} AS group_key,
+        COUNT(*) AS executions,
+        SUM(CASE WHEN status = 'SUCCESSFUL' THEN 1 ELSE 0 END) AS successes,
+        SUM(CASE WHEN status = 'SUCCESSFUL' AND latency_ms IS NOT NULL THEN 1 ELSE 0 END) AS timed,
+        SUM(CASE WHEN status = 'SUCCESSFUL' THEN latency_ms ELSE 0 END) AS total_ms
+      FROM hook_calls
+      WHERE ${DONE_SINCE}
+      ${opts.by ? 'GROUP BY group_key ORDER BY executions DESC, group_key' : ''}`,
+    params: [ms(opts.sinceMs, 'sinceMs')],
+  };
+}
+
+export interface SummaryDbRow {
+  group_key: string;
+  executions: number | string;
+  successes: number | string | null;
+  timed: number | string | null;
+  total_ms: number | string | null;
+}
+
+export function toSummaryRow(r: SummaryDbRow): SummaryRow {
+  const executions = Number(r.executions);
+  const successes = Number(r.successes ?? 0);
+  const timed = Number(r.timed ?? 0);
+  // Averaged here, from exact integer sums, so both databases round the same way.
+  return { key: r.group_key, executions, successes, failures: executions - successes, avgMs: timed ? Math.round(Number(r.total_ms) / timed) : null };
+}
+
+export const SEARCH_DEFAULT_LIMIT = 50;
+export const SEARCH_MAX_LIMIT = 500;
+
+const CALL_COLUMNS = `event_id, received_at, state, request_type, channel, phone_masked, phone_hash, country, user_id, login,
+  locale, preview, status, reason, blocked_by, provider, transaction_id, attempts, attempt_count, latency_ms, completed_at,
+  receipt_status, receipt_provider_status, receipt_code, receipt_at`;
+
+export function searchQuery(f: SearchFilters): Query {
+  const where: string[] = [];
+  const params: Param[] = [];
+  const eq = (column: string, value: string | undefined) => {
+    if (value === undefined) return;
+    where.push(`${column} = ?`);
+    params.push(value);
+  };
+  eq('phone_hash', f.phoneHash);
+  eq('user_id', f.userId);
+  eq('login', f.login);
+  eq('transaction_id', f.transactionId);
+  eq('status', f.status);
+  if (f.fromMs !== undefined) {
+    where.push('received_at >= ?');
+    params.push(ms(f.fromMs, 'fromMs'));
+  }
+  for (const [bound, value] of [['toMs', f.toMs], ['beforeMs', f.beforeMs]] as const) {
+    if (value === undefined) continue;
+    where.push('received_at < ?');
+    params.push(ms(value, bound));
+  }
+  const limit = f.limit === undefined || !Number.isFinite(f.limit)
+    ? SEARCH_DEFAULT_LIMIT
+    : Math.min(SEARCH_MAX_LIMIT, Math.max(1, Math.floor(f.limit)));
+  params.push(limit);
+  return {
+    sql: `SELECT ${CALL_COLUMNS} FROM hook_calls ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY received_at DESC, event_id DESC LIMIT ?`,
+    params,
+  };
+}
+
+export interface CallDbRow {
+  event_id: string;
+  received_at: number | string;
+  state: string;
+  request_type: string;
+  channel: string;
+  phone_masked: string;
+  phone_hash: string;
+  country: string | null;
+  user_id: string | null;
+  login: string | null;
+  locale: string;
+  preview: number;
+  status: string | null;
+  reason: string | null;
+  blocked_by: string | null;
+  provider: string | null;
+  transaction_id: string | null;
+  attempts: string | null;
+  attempt_count: number;
+  latency_ms: number | null;
+  completed_at: number | string | null;
+  receipt_status: string | null;
+  receipt_provider_status: string | null;
+  receipt_code: string | null;
+  receipt_at: number | string | null;
+}
+
+export function toCallRow(r: CallDbRow): CallRow {
+  const row: CallRow = {
+    eventId: r.event_id,
+    receivedAt: Number(r.received_at),
+    state: r.state === 'done' ? 'done' : 'pending',
+    requestType: r.request_type as RequestType,
+    channel: r.channel as Channel,
+    phoneMasked: r.phone_masked,
+    phoneHash: r.phone_hash,
+    locale: r.locale,
+    preview: Number(r.preview) === 1,
+    attempts: r.attempts ? (JSON.parse(r.attempts) as Attempt[]) : [],
+    attemptCount: Number(r.attempt_count),
+  };
+  // Absent rather than null, like the records the store was given.
+  if (r.country !== null) row.country = r.country;
+  if (r.user_id !== null) row.userId = r.user_id;
+  if (r.login !== null) row.login = r.login;
+  if (r.status !== null) row.status = r.status as Status;
+  if (r.reason !== null) row.reason = r.reason as FailureReason;
+  if (r.blocked_by !== null) row.blockedBy = r.blocked_by;
+  if (r.provider !== null) row.provider = r.provider;
+  if (r.transaction_id !== null) row.transactionId = r.transaction_id;
+  if (r.latency_ms !== null) row.latencyMs = Number(r.latency_ms);
+  if (r.completed_at !== null) row.completedAt = Number(r.completed_at);
+  if (r.receipt_status !== null) row.receiptStatus = r.receipt_status as ReceiptStatus;
+  if (r.receipt_provider_status !== null) row.receiptProviderStatus = r.receipt_provider_status;
+  if (r.receipt_code !== null) row.receiptCode = r.receipt_code;
+  if (r.receipt_at !== null) row.receiptAt = Number(r.receipt_at);
+  return row;
+}
+
+export function timelineQuery(opts: { sinceMs: number; bucketMs: number; by: 'provider' | 'channel' }): Query {
+  if (opts.by !== 'provider' && opts.by !== 'channel') throw new RangeError(`cannot chart by ${String(opts.by)}`);
+  if (!Number.isSafeInteger(opts.bucketMs) || opts.bucketMs <= 0) throw new RangeError('bucketMs must be a positive whole number of milliseconds');
+  return {
+    // `x - x % n` floors on both databases (received_at is positive), whatever type the driver binds n as.
+    sql: `
+      SELECT received_at - received_at % ? AS bucket, ${GROUP_KEYS[opts.by]} AS group_key,
+        COUNT(*) AS executions,
+        SUM(CASE WHEN status = 'SUCCESSFUL' THEN 1 ELSE 0 END) AS successes
+      FROM hook_calls
+      WHERE ${DONE_SINCE}
+      GROUP BY bucket, group_key
+      ORDER BY bucket, group_key`,
+    params: [opts.bucketMs, ms(opts.sinceMs, 'sinceMs')],
+  };
+}
+
+export function toTimelineRow(r: { bucket: number | string; group_key: string; executions: number | string; successes: number | string | null }): TimelineRow {
+  return { bucket: Number(r.bucket), key: r.group_key, executions: Number(r.executions), successes: Number(r.successes ?? 0) };
+}
+
+/** The latencies `latencyPercentiles` ranks: successful, completed calls, as `summary` averages them. */
+export const LATENCY_WHERE = `${DONE_SINCE} AND status = 'SUCCESSFUL' AND latency_ms IS NOT NULL`;
+export const latencyParams = (sinceMs: number): Param[] => [ms(sinceMs, 'sinceMs')];
+
+export const PERCENTILES = { p50: 0.5, p90: 0.9, p99: 0.99 } as const;
+
+/**
+ * Nearest rank (1-based) of the p-th percentile of n values: the first value whose cumulative share
+ * reaches p. Exactly what PostgreSQL's percentile_disc computes (ceil(p * n) in double precision).
+ */
+export function nearestRank(p: number, n: number): number {
+  return Math.max(1, Math.ceil(p * n));
+}
+

@@ -1,0 +1,516 @@
+// One contract for every delivery-log backend: the same tests run against SQLite (a temp file) and
+// PostgreSQL (DATABASE_URL, one fresh schema per database, dropped at the end).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+import { openPostgresStore } from '../../src/store/postgres.js';
+import { isPostgresUrl } from '../../src/store/open.js';
+import { migrations } from '../../src/store/migrations.js';
+import type { CallRecord, CallResult, DeliveryStore } from '../../src/store/types.js';
+import type { Attempt, Status } from '../../src/domain.js';
+import type { OktaAnswer } from '../../src/okta/contract.js';
+
+/** One empty database of a backend; every open() reaches the same one. */
+interface Db {
+  /** What openStore() takes: a file path or a postgres:// URL. */
+  location: string;
+  open(): Promise<DeliveryStore>;
+  exec(sql: string): Promise<void>;
+  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+}
+
+interface Backend {
+  name: string;
+  fresh(): Promise<Db>;
+  cleanup(): Promise<void>;
+}
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const OPEN_TS = fileURLToPath(new URL('../../src/store/open.ts', import.meta.url));
+const T0 = 1_700_000_040_000; // a whole minute
+const MINUTE = 60_000;
+
+function sqliteBackend(): Backend {
+  const dir = mkdtempSync(join(tmpdir(), 'byot-store-'));
+  let n = 0;
+  const withDb = <T>(path: string, fn: (db: Database.Database) => T): T => {
+    const db = new Database(path);
+    try {
+      db.pragma('busy_timeout = 5000');
+      return fn(db);
+    } finally {
+      db.close();
+    }
+  };
+  return {
+    name: 'SQLite',
+    async fresh() {
+      const path = join(dir, `log-${++n}.sqlite`);
+      return {
+        location: path,
+        open: async () => openSqliteStore(path),
+        exec: async (sql) => withDb(path, (db) => void db.exec(sql)),
+        query: async <T>(sql: string) => withDb(path, (db) => db.prepare(sql).all() as T[]),
+      };
+    },
+    async cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function postgresBackend(url: string): Backend {
+  const run = `byot_test_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const schemas: string[] = [];
+  const admin = new pg.Client({ connectionString: url });
+  let connected: Promise<unknown> | undefined;
+  const withClient = async <T>(location: string, fn: (c: pg.Client) => Promise<T>): Promise<T> => {
+    const c = new pg.Client({ connectionString: location });
+    await c.connect();
+    try {
+      return await fn(c);
+    } finally {
+      await c.end();
+    }
+  };
+  return {
+    name: 'PostgreSQL',
+    async fresh() {
+      connected ??= admin.connect();
+      await connected;
+      const schema = `${run}_${schemas.length + 1}`;
+      await admin.query(`CREATE SCHEMA ${schema}`);
+      schemas.push(schema);
+      const u = new URL(url);
+      u.searchParams.set('options', `-c search_path=${schema}`);
+      const location = u.toString();
+      return {
+        location,
+        open: () => openPostgresStore(location, { poolSize: 5 }),
+        exec: (sql) => withClient(location, async (c) => void (await c.query(sql))),
+        query: <T>(sql: string) => withClient(location, async (c) => (await c.query(sql)).rows as T[]),
+      };
+    },
+    async cleanup() {
+      if (!connected) return;
+      for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
+    },
+  };
+}
+
+// --- Known rows ---
+
+let seq = 0;
+const record = (over: Partial<CallRecord> = {}): CallRecord => ({
+  eventId: `evt-${process.pid}-${++seq}`,
+  receivedAt: T0,
+  requestType: 'mfa-verification',
+  channel: 'sms',
+  phoneMasked: '+1415****100',
+  phoneHash: 'hash-default',
+  country: 'US',
+  userId: 'u0',
+  login: 'someone@example.com',
+  locale: 'en-US',
+  preview: false,
+  ...over,
+});
+
+const answer = (status: Status, transactionId?: string): OktaAnswer => ({
+  commands: [{ type: 'com.okta.telephony.action', value: [{ status, provider: 'X', transactionId: transactionId ?? 'none', transactionMetadata: 'test' }] }],
+} as unknown as OktaAnswer);
+
+const result = (status: Status, over: Partial<CallResult> = {}): CallResult => {
+  const attempts: Attempt[] = over.attempts ?? (over.provider ? [{ provider: over.provider, ok: status === 'SUCCESSFUL', transactionId: over.transactionId, ms: over.latencyMs ?? 1 }] : []);
+  return { status, attempts, latencyMs: 1, answer: answer(status, over.transactionId), ...over };
+};
+
+interface Seed { name: string; rec: Partial<CallRecord>; res?: CallResult }
+
+/** The log of the query tests: receivedAt offsets from T0, one row before it and one still in flight. */
+const SEED: Seed[] = [
+  { name: 'a1', rec: { receivedAt: T0, userId: 'u1', login: 'alice@example.com', phoneHash: 'hash-a' },
+    res: result('SUCCESSFUL', { provider: 'twilio', transactionId: 'tw-1', latencyMs: 100 }) },
+  { name: 'a2', rec: { receivedAt: T0 + 10_000, userId: 'u1', login: 'alice@example.com', phoneHash: 'hash-a' },
+    res: result('SUCCESSFUL', { provider: 'twilio', transactionId: 'tw-2', latencyMs: 200 }) },
+  { name: 'a3', rec: { receivedAt: T0 + 20_000, channel: 'voice', country: 'GB', userId: 'u2', login: 'bob@example.com', phoneHash: 'hash-b', locale: 'en-GB' },
+    res: result('SUCCESSFUL', { provider: 'vonage', transactionId: 'vo-1', latencyMs: 301 }) },
+  { name: 'a4', rec: { receivedAt: T0 + 70_000, country: 'GB', userId: 'u2', login: 'bob@example.com', phoneHash: 'hash-b' },
+    res: result('FAILED', { reason: 'all_failed', latencyMs: 2_400, attempts: [
+      { provider: 'vonage', ok: false, category: 'unavailable', providerCode: '503', ms: 1_200 },
+      { provider: 'twilio', ok: false, category: 'timeout', ms: 1_190 },
+    ] }) },
+  { name: 'a5', rec: { receivedAt: T0 + 80_000, country: undefined, userId: 'u3', login: undefined, phoneHash: 'hash-c' },
+    res: result('FAILED', { reason: 'invalid_number', latencyMs: 3 }) },
+  { name: 'a6', rec: { receivedAt: T0 + 130_000, channel: 'voice', userId: 'u4' },
+    res: result('PENDING', { provider: 'twilio', transactionId: 'tw-3', latencyMs: 2_500 }) },
+  { name: 'a7', rec: { receivedAt: T0 + 140_000, userId: 'u4', preview: true },
+    res: result('SUCCESSFUL', { provider: 'twilio', transactionId: 'tw-4', latencyMs: 150 }) },
+  { name: 'old', rec: { receivedAt: T0 - 1_000, userId: 'u1' },
+    res: result('SUCCESSFUL', { provider: 'twilio', transactionId: 'tw-0', latencyMs: 9_999 }) },
+  { name: 'inflight', rec: { receivedAt: T0 + 150_000, userId: 'u1', phoneHash: 'hash-a' } },
+];
+
+async function seed(store: DeliveryStore, rows: Seed[]): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  for (const s of rows) {
+    const r = record(s.rec);
+    ids.set(s.name, r.eventId);
+    assert.deepEqual(await store.claim(r), { claimed: true });
+    if (s.res) await store.complete(r.eventId, s.res);
+  }
+  return ids;
+}
+
+/** Nearest-rank percentile computed the slow, obvious way. */
+const nearest = (sorted: number[], p: number): number => sorted[Math.max(1, Math.ceil(p * sorted.length)) - 1]!;
+
+// --- Child processes (several instances at once, and a kill under load) ---
+
+let childDir: string | undefined;
+function childScript(): string {
+  childDir ??= mkdtempSync(join(tmpdir(), 'byot-store-child-'));
+  const file = join(childDir, 'child.mts');
+  writeFileSync(file, `
+    const { openStore } = await import(${JSON.stringify(new URL(`file://${OPEN_TS}`).href)});
+    const [mode, location, prefix] = process.argv.slice(2);
+    const store = await openStore(location);
+    if (mode === 'open') {
+      await store.ping();
+      await store.close();
+      process.stdout.write('opened\\n');
+    } else {
+      // Under load until killed: 8 calls at a time, each id printed once complete() resolved.
+      let n = 0;
+      const answer = { commands: [{ type: 'com.okta.telephony.action', value: [{ status: 'SUCCESSFUL', provider: 'X', transactionId: 't' }] }] };
+      const worker = async () => {
+        for (;;) {
+          const eventId = prefix + '-' + (++n);
+          await store.claim({ eventId, receivedAt: Date.now(), requestType: 'mfa-verification', channel: 'sms', phoneMasked: '+1***', phoneHash: 'h', locale: 'en', preview: false });
+          await store.complete(eventId, { status: 'SUCCESSFUL', provider: 'p', transactionId: 't-' + eventId, attempts: [{ provider: 'p', ok: true, ms: 1 }], latencyMs: 1, answer });
+          process.stdout.write(eventId + '\\n');
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, worker));
+    }
+  `);
+  return file;
+}
+
+function child(mode: 'open' | 'load', location: string, prefix = 'kill') {
+  return spawn(process.execPath, ['--import', 'tsx', childScript(), mode, location, prefix], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+// --- The contract ---
+
+function contract(backend: Backend): void {
+  describe(`delivery log on ${backend.name}`, () => {
+    const open: DeliveryStore[] = [];
+    const fresh = async (): Promise<Db & { store: DeliveryStore }> => {
+      const db = await backend.fresh();
+      const store = await db.open();
+      open.push(store);
+      return { ...db, store };
+    };
+    after(async () => {
+      await Promise.all(open.map((s) => s.close()));
+      await backend.cleanup();
+    });
+
+    test('claim, complete and answerOf', async () => {
+      const { store } = await fresh();
+      const rec = record();
+      assert.equal(await store.answerOf(rec.eventId), undefined, 'unknown eventId');
+      assert.deepEqual(await store.claim(rec), { claimed: true });
+      const pending = await store.claim(rec);
+      assert.equal(pending.claimed, false);
+      assert.equal(pending.claimed === false && pending.answer, undefined, 'no answer while the first call runs');
+      assert.equal(await store.answerOf(rec.eventId), undefined);
+
+      const done = result('SUCCESSFUL', { provider: 'twilio', transactionId: 'SM123', latencyMs: 412 });
+      await store.complete(rec.eventId, done);
+      assert.deepEqual(await store.answerOf(rec.eventId), done.answer);
+      assert.deepEqual(await store.claim(rec), { claimed: false, answer: done.answer });
+      const [row] = await store.search({ transactionId: 'SM123' });
+      assert.equal(row?.state, 'done');
+      assert.equal(row?.latencyMs, 412);
+    });
+
+    test('50 concurrent claims of one eventId from two instances: exactly one wins', async () => {
+      const db = await fresh();
+      const second = await db.open();
+      open.push(second);
+      const rec = record();
+      const claims = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? second : db.store).claim(rec)));
+      assert.equal(claims.filter((c) => c.claimed).length, 1);
+      assert.equal((await db.store.search({ userId: rec.userId })).length, 1);
+      await db.store.complete(rec.eventId, result('SUCCESSFUL', { provider: 'p', transactionId: 'once' }));
+      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? second : db.store).answerOf(rec.eventId)));
+      for (const a of answers) assert.equal(JSON.stringify(a), JSON.stringify(answers[0]));
+      assert.ok(answers[0]);
+    });
+
+    test('receipts: matched by provider and transactionId; a final state is not undone by a late one', async () => {
+      const { store } = await fresh();
+      const rec = record();
+      await store.claim(rec);
+      await store.complete(rec.eventId, result('SUCCESSFUL', { provider: 'twilio', transactionId: 'SM9' }));
+      const at = (s: number) => new Date(T0 + s * 1_000);
+      const receipt = async () => (await store.search({ transactionId: 'SM9' }))[0]!;
+
+      assert.equal(await store.recordReceipt('twilio', { transactionId: 'nope', status: 'delivered', providerStatus: 'delivered', at: at(1) }), 0);
+      assert.equal(await store.recordReceipt('vonage', { transactionId: 'SM9', status: 'delivered', providerStatus: 'delivered', at: at(1) }), 0, 'another provider');
+      assert.equal(await store.recordReceipt('twilio', { transactionId: 'SM9', status: 'sent', providerStatus: 'sent', at: at(1) }), 1);
+      assert.equal((await receipt()).receiptStatus, 'sent');
+      assert.equal(await store.recordReceipt('twilio', { transactionId: 'SM9', status: 'delivered', providerStatus: 'delivered', at: at(3) }), 1);
+      assert.equal(await store.recordReceipt('twilio', { transactionId: 'SM9', status: 'sent', providerStatus: 'sent', at: at(2) }), 0, 'late sent');
+      assert.equal(await store.recordReceipt('twilio', { transactionId: 'SM9', status: 'sent', providerStatus: 'sent', at: at(9) }), 0, 'newer sent after a final state');
+      assert.equal(await store.recordReceipt('twilio', { transactionId: 'SM9', status: 'undelivered', providerStatus: 'undelivered', providerCode: '30003', at: at(2) }), 0, 'older final');
+      const r = await receipt();
+      assert.equal(r.receiptStatus, 'delivered');
+      assert.equal(r.receiptProviderStatus, 'delivered');
+      assert.equal(r.receiptAt, at(3).getTime());
+      assert.equal(r.receiptCode, undefined);
+      assert.equal(await store.recordReceipt('twilio', { transactionId: 'SM9', status: 'failed', providerStatus: 'failed', providerCode: '30008', at: at(4) }), 1, 'a newer final state');
+      assert.deepEqual(
+        (({ receiptStatus, receiptProviderStatus, receiptCode, receiptAt }) => ({ receiptStatus, receiptProviderStatus, receiptCode, receiptAt }))(await receipt()),
+        { receiptStatus: 'failed', receiptProviderStatus: 'failed', receiptCode: '30008', receiptAt: at(4).getTime() });
+    });
+
+    describe('queries over known rows', () => {
+      let store: DeliveryStore;
+      let ids: Map<string, string>;
+      const names = (rows: { eventId: string }[]) => rows.map((r) => [...ids].find(([, id]) => id === r.eventId)?.[0]);
+      before(async () => {
+        ({ store } = await fresh());
+        ids = await seed(store, SEED);
+      });
+
+      test('summary of every completed call since a time', async () => {
+        assert.deepEqual(await store.summary({ sinceMs: T0 }), [{ key: 'all', executions: 7, successes: 4, failures: 3, avgMs: 188 }]);
+        assert.deepEqual(await store.summary({ sinceMs: T0 - 5_000 }), [{ key: 'all', executions: 8, successes: 5, failures: 3, avgMs: 2_150 }]);
+        assert.deepEqual(await store.summary({ sinceMs: T0 + 60 * MINUTE }), [{ key: 'all', executions: 0, successes: 0, failures: 0, avgMs: null }]);
+      });
+
+      test('summary by provider, country and channel, most executions first', async () => {
+        assert.deepEqual(await store.summary({ sinceMs: T0, by: 'provider' }), [
+          { key: 'twilio', executions: 4, successes: 3, failures: 1, avgMs: 150 },
+          { key: 'unknown', executions: 2, successes: 0, failures: 2, avgMs: null },
+          { key: 'vonage', executions: 1, successes: 1, failures: 0, avgMs: 301 },
+        ]);
+        assert.deepEqual(await store.summary({ sinceMs: T0, by: 'country' }), [
+          { key: 'US', executions: 4, successes: 3, failures: 1, avgMs: 150 },
+          { key: 'GB', executions: 2, successes: 1, failures: 1, avgMs: 301 },
+          { key: 'unknown', executions: 1, successes: 0, failures: 1, avgMs: null },
+        ]);
+        assert.deepEqual(await store.summary({ sinceMs: T0, by: 'channel' }), [
+          { key: 'sms', executions: 5, successes: 3, failures: 2, avgMs: 150 },
+          { key: 'voice', executions: 2, successes: 1, failures: 1, avgMs: 301 },
+        ]);
+        assert.deepEqual(await store.summary({ sinceMs: T0 + 60 * MINUTE, by: 'provider' }), []);
+      });
+
+      test('search: every filter, newest first, pending calls included', async () => {
+        assert.deepEqual(names(await store.search({})), ['inflight', 'a7', 'a6', 'a5', 'a4', 'a3', 'a2', 'a1', 'old']);
+        assert.deepEqual(names(await store.search({ phoneHash: 'hash-a' })), ['inflight', 'a2', 'a1']);
+        assert.deepEqual(names(await store.search({ userId: 'u2' })), ['a4', 'a3']);
+        assert.deepEqual(names(await store.search({ login: 'bob@example.com' })), ['a4', 'a3']);
+        assert.deepEqual(names(await store.search({ login: 'BOB@example.com' })), [], 'login is matched exactly');
+        assert.deepEqual(names(await store.search({ transactionId: 'tw-2' })), ['a2']);
+        assert.deepEqual(names(await store.search({ status: 'FAILED' })), ['a5', 'a4']);
+        assert.deepEqual(names(await store.search({ status: 'PENDING' })), ['a6']);
+        assert.deepEqual(names(await store.search({ fromMs: T0 + 20_000, toMs: T0 + 80_000 })), ['a4', 'a3'], 'from inclusive, to exclusive');
+        assert.deepEqual(names(await store.search({ userId: 'u1', status: 'SUCCESSFUL', fromMs: T0 })), ['a2', 'a1']);
+        assert.deepEqual(names(await store.search({ userId: 'nobody' })), []);
+      });
+
+      test('search: limit and the beforeMs cursor page through everything once', async () => {
+        assert.deepEqual(names(await store.search({ limit: 2 })), ['inflight', 'a7']);
+        assert.equal((await store.search({ limit: 0 })).length, 1, 'at least one');
+        assert.equal((await store.search({ limit: 10_000 })).length, 9, 'capped at 500, here all 9');
+        const seen: string[] = [];
+        let beforeMs: number | undefined;
+        for (;;) {
+          const page = await store.search({ limit: 4, beforeMs });
+          if (page.length === 0) break;
+          seen.push(...names(page).map(String));
+          beforeMs = page.at(-1)!.receivedAt;
+        }
+        assert.deepEqual(seen, ['inflight', 'a7', 'a6', 'a5', 'a4', 'a3', 'a2', 'a1', 'old']);
+      });
+
+      test('search rows: typed, attempts parsed, receipt included, no answer', async () => {
+        assert.equal(await store.recordReceipt('vonage', { transactionId: 'vo-1', status: 'delivered', providerStatus: 'DELIVERED_TO_HANDSET', at: new Date(T0 + 25_000) }), 1);
+        const [a3] = await store.search({ transactionId: 'vo-1' });
+        assert.ok(a3);
+        const completedAt = a3.completedAt;
+        assert.equal(typeof completedAt, 'number');
+        assert.deepEqual(a3, {
+          eventId: ids.get('a3'), receivedAt: T0 + 20_000, state: 'done', requestType: 'mfa-verification', channel: 'voice',
+          phoneMasked: '+1415****100', phoneHash: 'hash-b', country: 'GB', userId: 'u2', login: 'bob@example.com', locale: 'en-GB',
+          preview: false, status: 'SUCCESSFUL', provider: 'vonage', transactionId: 'vo-1',
+          attempts: [{ provider: 'vonage', ok: true, transactionId: 'vo-1', ms: 301 }], attemptCount: 1, latencyMs: 301, completedAt,
+          receiptStatus: 'delivered', receiptProviderStatus: 'DELIVERED_TO_HANDSET', receiptAt: T0 + 25_000,
+        });
+        const [a4] = await store.search({ status: 'FAILED', userId: 'u2' });
+        assert.equal(a4?.reason, 'all_failed');
+        assert.deepEqual(a4?.attempts.map((a) => a.category), ['unavailable', 'timeout']);
+        assert.equal(a4?.attemptCount, 2);
+        assert.equal(a4?.provider, undefined);
+        const [a5] = await store.search({ userId: 'u3' });
+        assert.equal(a5?.country, undefined);
+        assert.equal(a5?.login, undefined);
+        assert.equal((await store.search({ transactionId: 'tw-4' }))[0]?.preview, true);
+        const [inflight] = await store.search({ limit: 1 });
+        assert.deepEqual({ state: inflight?.state, status: inflight?.status, attempts: inflight?.attempts, attemptCount: inflight?.attemptCount, completedAt: inflight?.completedAt },
+          { state: 'pending', status: undefined, attempts: [], attemptCount: 0, completedAt: undefined });
+        for (const row of await store.search({})) assert.ok(!('answer' in row), 'the stored answer is not exposed');
+      });
+
+      test('timeline per minute, by provider and by channel', async () => {
+        assert.deepEqual(await store.timeline({ sinceMs: T0, bucketMs: MINUTE, by: 'provider' }), [
+          { bucket: T0, key: 'twilio', executions: 2, successes: 2 },
+          { bucket: T0, key: 'vonage', executions: 1, successes: 1 },
+          { bucket: T0 + MINUTE, key: 'unknown', executions: 2, successes: 0 },
+          { bucket: T0 + 2 * MINUTE, key: 'twilio', executions: 2, successes: 1 },
+        ]);
+        assert.deepEqual(await store.timeline({ sinceMs: T0, bucketMs: MINUTE, by: 'channel' }), [
+          { bucket: T0, key: 'sms', executions: 2, successes: 2 },
+          { bucket: T0, key: 'voice', executions: 1, successes: 1 },
+          { bucket: T0 + MINUTE, key: 'sms', executions: 2, successes: 0 },
+          { bucket: T0 + 2 * MINUTE, key: 'sms', executions: 1, successes: 1 },
+          { bucket: T0 + 2 * MINUTE, key: 'voice', executions: 1, successes: 0 },
+        ]);
+        const hour = 60 * MINUTE;
+        assert.deepEqual(await store.timeline({ sinceMs: T0 - 5_000, bucketMs: hour, by: 'channel' }), [
+          { bucket: T0 - (T0 % hour), key: 'sms', executions: 6, successes: 4 },
+          { bucket: T0 - (T0 % hour), key: 'voice', executions: 2, successes: 1 },
+        ]);
+        await assert.rejects(store.timeline({ sinceMs: T0, bucketMs: 0, by: 'channel' }), RangeError);
+      });
+
+      test('latency percentiles of the successful calls', async () => {
+        // 100, 150, 200, 301: ranks ceil(0.5 * 4) = 2, ceil(0.9 * 4) = 4, ceil(0.99 * 4) = 4.
+        assert.deepEqual(await store.latencyPercentiles(T0), { p50: 150, p90: 301, p99: 301 });
+        assert.deepEqual(await store.latencyPercentiles(T0 + 140_000), { p50: 150, p90: 150, p99: 150 });
+        assert.equal(await store.latencyPercentiles(T0 + 60 * MINUTE), null);
+      });
+    });
+
+    test('latency percentiles over many calls match the nearest-rank definition', async () => {
+      const { store } = await fresh();
+      const shuffled = Array.from({ length: 100 }, (_, i) => i + 1).sort(() => Math.random() - 0.5);
+      const seeds: Seed[] = shuffled.map((ms, i) => ({ name: `s${i}`, rec: { receivedAt: T0 + i }, res: result('SUCCESSFUL', { provider: 'p', latencyMs: ms }) }));
+      seeds.push({ name: 'f', rec: { receivedAt: T0 }, res: result('FAILED', { latencyMs: 50_000 }) });
+      await seed(store, seeds);
+      assert.deepEqual(await store.latencyPercentiles(T0), { p50: 50, p90: 90, p99: 99 });
+
+      // Random latencies with ties, in a later window of 257 calls.
+      const random = Array.from({ length: 257 }, () => Math.floor(Math.random() * 3_000));
+      await seed(store, random.map((ms, i) => ({ name: `r${i}`, rec: { receivedAt: T0 + MINUTE + i }, res: result('SUCCESSFUL', { provider: 'p', latencyMs: ms }) })));
+      const sorted = [...random].sort((a, b) => a - b);
+      assert.deepEqual(await store.latencyPercentiles(T0 + MINUTE), { p50: nearest(sorted, 0.5), p90: nearest(sorted, 0.9), p99: nearest(sorted, 0.99) });
+    });
+
+    test('migrations: applied once when several instances open one new database at once', async () => {
+      const db = await backend.fresh();
+      const stores = await Promise.all(Array.from({ length: 4 }, () => db.open()));
+      open.push(...stores);
+      const applied = await db.query<{ version: number | string }>('SELECT version FROM schema_migrations ORDER BY version');
+      assert.deepEqual(applied.map((r) => Number(r.version)), migrations.map((m) => m.version));
+      await Promise.all(stores.map((s) => s.ping()));
+      const rec = record();
+      assert.deepEqual(await stores[0]!.claim(rec), { claimed: true });
+      assert.equal((await stores[3]!.claim(rec)).claimed, false);
+    });
+
+    test('migrations: a log of the first released schema is upgraded in place, its rows kept', async () => {
+      const db = await backend.fresh();
+      const [v1, v2] = migrations;
+      await db.exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL);
+        ${v1!.sql}; ${v2!.sql};
+        INSERT INTO schema_migrations VALUES (1, 'hook calls', 1), (2, 'delivery receipts', 2);
+        INSERT INTO hook_calls (event_id, received_at, state, request_type, channel, phone_masked, phone_hash, locale, login)
+          VALUES ('old-1', ${T0}, 'pending', 'mfa-verification', 'sms', '+1***', 'h', 'en', 'carol@example.com');`);
+      const store = await db.open();
+      open.push(store);
+      const applied = await db.query<{ version: number | string; applied_at: number | string }>('SELECT version, applied_at FROM schema_migrations ORDER BY version');
+      assert.deepEqual(applied.map((r) => Number(r.version)), migrations.map((m) => m.version));
+      assert.equal(Number(applied[0]!.applied_at), 1, 'earlier steps not run again');
+      assert.deepEqual((await store.search({ login: 'carol@example.com' })).map((r) => r.eventId), ['old-1']);
+    });
+
+    test('ping fails after close; close twice is harmless', async () => {
+      const db = await backend.fresh();
+      const store = await db.open();
+      await store.ping();
+      await store.close();
+      await assert.rejects(store.ping());
+      await store.close();
+    });
+
+    test('four processes opening one new database at once all start', { timeout: 60_000 }, async () => {
+      const db = await backend.fresh();
+      const runs = await Promise.all(Array.from({ length: 4 }, () => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const p = child('open', db.location);
+        let out = '';
+        let err = '';
+        p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        p.on('close', (code) => resolve({ code, out, err }));
+      })));
+      for (const r of runs) assert.deepEqual([r.code, r.out], [0, 'opened\n'], r.err);
+      const applied = await db.query<{ version: number | string }>('SELECT version FROM schema_migrations ORDER BY version');
+      assert.deepEqual(applied.map((r) => Number(r.version)), migrations.map((m) => m.version));
+    });
+
+    test('killed with SIGKILL under load: every call whose complete() resolved has its row', { timeout: 60_000 }, async () => {
+      const db = await backend.fresh();
+      const p = child('load', db.location);
+      let err = '';
+      p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const exited = new Promise((resolve) => p.on('exit', resolve));
+      const acknowledged: string[] = [];
+      for await (const line of createInterface({ input: p.stdout })) {
+        if (line) acknowledged.push(line);
+        if (acknowledged.length >= 300) {
+          p.kill('SIGKILL');
+          break;
+        }
+      }
+      await exited;
+      assert.ok(acknowledged.length >= 300, `the child stopped early: ${err}`);
+      const store = await db.open();
+      open.push(store);
+      const missing: string[] = [];
+      for (const id of acknowledged) if (!(await store.answerOf(id))) missing.push(id);
+      assert.deepEqual(missing, []);
+    });
+  });
+}
+
+contract(sqliteBackend());
+
+const url = process.env.DATABASE_URL;
+if (url && isPostgresUrl(url)) {
+  contract(postgresBackend(url));
+} else {
+  test('delivery log on PostgreSQL', (t) => {
+    t.skip(url
+      ? `DATABASE_URL is not a postgres:// URL: PostgreSQL contract not run`
+      : 'DATABASE_URL not set: PostgreSQL contract not run (e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)');
+  });
+}
+
+after(() => {
+  if (childDir) rmSync(childDir, { recursive: true, force: true });
+});
