@@ -6,6 +6,8 @@ import type { DeliveryStore } from './store/types.js';
 import type { Authenticator } from './okta/auth.js';
 import type { HandleHook } from './hook.js';
 import type { ProviderAdapter } from './providers/types.js';
+import type { Metrics } from './metrics.js';
+import { safeEqual } from './providers/verify.js';
 import { errorBody, parseHookRequest } from './okta/contract.js';
 import { Deadline } from './delivery/deadline.js';
 import { callbackRoutes } from './routes/callbacks.js';
@@ -17,6 +19,7 @@ export interface AppDeps {
   authenticator: Authenticator;
   handleHook: HandleHook;
   adapters: ReadonlyMap<string, ProviderAdapter>;
+  metrics: Metrics;
   /** Certificate and key, read from the configured files, for direct HTTPS. */
   tls?: { cert: Buffer; key: Buffer };
 }
@@ -24,7 +27,7 @@ export interface AppDeps {
 export const HOOK_PATH = '/okta/telephony';
 
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const { config, store, authenticator, handleHook } = deps;
+  const { config, store, authenticator, handleHook, metrics } = deps;
   const app = Fastify({
     loggerInstance: deps.log,
     bodyLimit: config.server.bodyLimitBytes,
@@ -41,6 +44,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const status = err.statusCode ?? 500;
     if (status < 500) {
       req.log.warn({ code: err.code, status }, 'rejected request');
+      metrics.refused('bad_request', err.code ?? 'BAD_REQUEST');
       return reply.code(400).send(errorBody('Invalid telephony hook request', [{
         errorSummary: clientErrorSummary(err.code), reason: err.code ?? 'BAD_REQUEST', locationType: 'body',
       }]));
@@ -54,6 +58,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody('Not found', [])));
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/metrics', async (req, reply) => {
+    const token = config.metrics.token;
+    if (token !== undefined && !safeEqual(req.headers.authorization ?? '', `Bearer ${token}`)) {
+      return reply.code(401).send(errorBody('Unauthorized', []));
+    }
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
   app.get('/readyz', async (req, reply) => {
     try {
       await store.ping();
@@ -69,6 +80,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const result = await authenticator.verify(req.headers);
     if (!result.ok) {
       req.log.warn({ reason: result.reason }, 'hook call not authenticated');
+      metrics.refused('unauthorized', 'credentials');
       await reply.code(401).send(errorBody('Unauthorized', []));
     }
   };
@@ -78,14 +90,18 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const parsed = parseHookRequest(req.body);
     if (!parsed.ok) {
       req.log.warn({ causes: parsed.causes.map((c) => `${c.reason} ${c.location ?? ''}`.trim()) }, 'invalid hook request');
+      metrics.refused('bad_request', parsed.causes[0]?.reason ?? 'INVALID');
       return reply.code(400).send(errorBody('Invalid telephony hook request', parsed.causes));
     }
-    if (parsed.notes.length > 0) req.log.info({ eventId: parsed.request.eventId, notes: parsed.notes }, 'unusual hook request');
+    if (parsed.notes.length > 0) {
+      req.log.info({ eventId: parsed.request.eventId, notes: parsed.notes }, 'unusual hook request');
+      for (const note of parsed.notes) metrics.unusual(note);
+    }
     const { answer } = await handleHook(parsed.request, deadline);
     return reply.code(200).send(answer);
   });
 
-  app.register(callbackRoutes, { adapters: deps.adapters, store, publicUrl: config.server.publicUrl });
+  app.register(callbackRoutes, { adapters: deps.adapters, store, metrics, publicUrl: config.server.publicUrl });
 
   return app;
 }

@@ -12,6 +12,8 @@ import { createAuthenticator } from './okta/auth.js';
 import { createHook } from './hook.js';
 import { createRouter } from './routing/plan.js';
 import { Breaker } from './delivery/breaker.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import type { Router } from './routing/plan.js';
 import { buildApp } from './app.js';
 
 export interface GatewayOptions {
@@ -27,6 +29,10 @@ export interface Gateway {
   app: FastifyInstance;
   config: Config;
   store: DeliveryStore;
+  metrics: Metrics;
+  router: Router;
+  breakers: ReadonlyMap<string, Breaker>;
+  adapters: ReadonlyMap<string, ProviderAdapter>;
   close(): Promise<void>;
 }
 
@@ -53,19 +59,29 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     // Not fatal: verification fetches the keys again on the first call.
     log.warn({ err }, 'could not fetch the OAuth signing keys at start-up');
   }
-  const breakers = new Map([...adapters.keys()].map((name) => [name, new Breaker(name, config.resilience.breaker,
-    (provider, state) => log[state === 'closed' ? 'info' : 'warn']({ provider, state }, 'circuit breaker changed state'))]));
+  const metrics = createMetrics();
+  const breakers = new Map([...adapters.keys()].map((name) => {
+    metrics.breaker(name, 'closed');
+    return [name, new Breaker(name, config.resilience.breaker, (provider, state) => {
+      metrics.breaker(provider, state);
+      log[state === 'closed' ? 'info' : 'warn']({ provider, state }, 'circuit breaker changed state');
+    })];
+  }));
   const router = createRouter(config, adapters, breakers);
-  const handleHook = createHook({ config, store, router, breakers, hashKey, log });
+  const handleHook = createHook({ config, store, router, breakers, metrics, hashKey, log });
   const tls = config.server.tls
     ? { cert: readFileSync(config.server.tls.cert), key: readFileSync(config.server.tls.key) }
     : undefined;
-  const app = buildApp({ config, log, store, authenticator, handleHook, adapters, tls });
+  const app = buildApp({ config, log, store, authenticator, handleHook, adapters, metrics, tls });
 
   return {
     app,
     config,
     store,
+    metrics,
+    router,
+    breakers,
+    adapters,
     async close() {
       // Fastify lets in-flight hook calls finish before it resolves.
       await app.close();

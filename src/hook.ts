@@ -15,12 +15,14 @@ import { deliver } from './delivery/deliver.js';
 import { smsText, voiceScript } from './delivery/messages.js';
 import type { Router } from './routing/plan.js';
 import type { Breaker } from './delivery/breaker.js';
+import type { Metrics } from './metrics.js';
 
 export interface HookDeps {
   config: Config;
   store: DeliveryStore;
   router: Router;
   breakers: ReadonlyMap<string, Breaker>;
+  metrics: Metrics;
   /** Key of the phone hash kept in the delivery log. */
   hashKey: string;
   log: Logger;
@@ -38,7 +40,7 @@ export type HandleHook = (req: OtpRequest, deadline: Deadline) => Promise<HookRe
 const DUPLICATE_POLL_MS = 25;
 
 export function createHook(deps: HookDeps): HandleHook {
-  const { config, store, router, breakers, log } = deps;
+  const { config, store, router, breakers, metrics, log } = deps;
   const region = config.phone.defaultRegion as CountryCode;
   // Calls in progress in this process: a concurrent duplicate waits for the same answer.
   const inflight = new Map<string, Promise<HookResult>>();
@@ -60,14 +62,18 @@ export function createHook(deps: HookDeps): HandleHook {
       locale: req.locale,
       preview: req.preview,
     });
-    if (!claim.claimed) return { answer: claim.answer ?? (await awaitStoredAnswer(req.eventId, deadline)) };
+    if (!claim.claimed) {
+      const answer = claim.answer ?? (await awaitStoredAnswer(req.eventId, deadline));
+      metrics.hook('replayed', req.channel, req.requestType, (performance.now() - started) / 1_000);
+      return { answer };
+    }
 
     let outcome: Outcome = { status: 'FAILED', reason: 'invalid_number', attempts: [] };
     let route: string | undefined;
     if (dest) {
       const plan = router.plan({ channel: req.channel, requestType: req.requestType, locale: req.locale, dest });
       route = plan.rule;
-      outcome = await deliver(plan.chain, message(req, dest, config.messages), deadline, config.hook, log, breakers);
+      outcome = await deliver(plan.chain, message(req, dest, config.messages), deadline, { opts: config.hook, log, breakers, metrics });
     }
     const answer = answerFor(outcome, config.hook.onFailure);
     const latencyMs = Math.round(performance.now() - started);
@@ -77,6 +83,7 @@ export function createHook(deps: HookDeps): HandleHook {
       // The message may be out already: Okta still gets the true answer, the operator an error line.
       log.error({ err, eventId: req.eventId }, 'could not record the hook call');
     }
+    metrics.hook(outcome.status, req.channel, req.requestType, latencyMs / 1_000);
     log.info({
       eventId: req.eventId, requestType: req.requestType, channel: req.channel, to: masked, country: dest?.country,
       user: req.user.login ? maskLogin(req.user.login) : req.user.userId, route, status: outcome.status, reason: outcome.reason,
@@ -99,8 +106,12 @@ export function createHook(deps: HookDeps): HandleHook {
   return (req, deadline) => {
     const running = inflight.get(req.eventId);
     if (running) {
+      const waitedFrom = performance.now();
       return untilAborted(running, deadline.signal).then(
-        (r) => ({ answer: r.answer }),
+        (r) => {
+          metrics.hook('replayed', req.channel, req.requestType, (performance.now() - waitedFrom) / 1_000);
+          return { answer: r.answer };
+        },
         () => ({ answer: answerFor({ status: 'PENDING', attempts: [], reason: 'duplicate_in_flight' }, config.hook.onFailure) }),
       );
     }

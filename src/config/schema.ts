@@ -129,6 +129,10 @@ export const configSchema = z.object({
     /** Key of the phone-number hash in the delivery log; generated and kept beside the log when unset. */
     hashKey: z.string().min(16, 'expected at least 16 characters').optional(),
   }).prefault({}),
+  metrics: z.object({
+    /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+    token: z.string().min(16, 'expected a token of at least 16 characters').optional(),
+  }).prefault({}),
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).prefault({}),

@@ -4,8 +4,17 @@ import type { HookConfig } from '../config/schema.js';
 import { ProviderError, type OutboundMessage, type ProviderAdapter } from '../providers/types.js';
 import { untilAborted, type Deadline } from './deadline.js';
 import type { Breaker } from './breaker.js';
+import type { Metrics } from '../metrics.js';
 
 export type DeliveryOptions = Pick<HookConfig, 'maxAttempts' | 'minAttemptMs' | 'onAmbiguous'>;
+
+/** What the loop reports to and consults besides the providers themselves. */
+export interface DeliveryContext {
+  opts: DeliveryOptions;
+  log: Logger;
+  breakers?: ReadonlyMap<string, Breaker>;
+  metrics?: Metrics;
+}
 
 /**
  * Tries the chain one provider at a time (never two at once: both would bill and send),
@@ -15,9 +24,7 @@ export async function deliver(
   chain: readonly ProviderAdapter[],
   msg: OutboundMessage,
   deadline: Deadline,
-  opts: DeliveryOptions,
-  log: Logger,
-  breakers: ReadonlyMap<string, Breaker> = new Map(),
+  { opts, log, breakers, metrics }: DeliveryContext,
 ): Promise<Outcome> {
   const attempts: Attempt[] = [];
   if (chain.length === 0) return { status: 'FAILED', reason: 'no_provider', attempts };
@@ -28,18 +35,22 @@ export async function deliver(
     if (budget < opts.minAttemptMs) break;
 
     const signal = AbortSignal.any([deadline.signal, AbortSignal.timeout(budget)]);
-    const breaker = breakers.get(adapter.name);
+    const breaker = breakers?.get(adapter.name);
     const admission = breaker?.admit() ?? 'normal';
     const started = performance.now();
     try {
       const sent = await untilAborted(adapter.send(msg, signal), signal);
       breaker?.record(admission, true);
-      attempts.push({ provider: adapter.name, ok: true, transactionId: sent.transactionId, ms: elapsed(started) });
+      const ms = elapsed(started);
+      metrics?.attempt(adapter.name, true, undefined, ms / 1_000);
+      attempts.push({ provider: adapter.name, ok: true, transactionId: sent.transactionId, ms });
       return { status: 'SUCCESSFUL', provider: adapter.name, transactionId: sent.transactionId, attempts };
     } catch (err) {
       const failure = classify(err, signal);
       breaker?.record(admission, false, failure.category);
-      attempts.push({ provider: adapter.name, ok: false, category: failure.category, providerCode: failure.providerCode, ms: elapsed(started) });
+      const ms = elapsed(started);
+      metrics?.attempt(adapter.name, false, failure.category, ms / 1_000);
+      attempts.push({ provider: adapter.name, ok: false, category: failure.category, providerCode: failure.providerCode, ms });
       log.warn({ provider: adapter.name, category: failure.category, providerCode: failure.providerCode, ambiguous: failure.ambiguous, err: failure.message }, 'provider attempt failed');
       // The number is the problem, not the provider: another provider would fail the same way.
       if (failure.category === 'invalid_number') return { status: 'FAILED', reason: 'invalid_number', attempts };

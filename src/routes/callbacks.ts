@@ -4,10 +4,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DeliveryStore } from '../store/types.js';
 import { CallbackRejected, type CallbackRequest, type ProviderAdapter } from '../providers/types.js';
 import { errorBody } from '../okta/contract.js';
+import type { Metrics } from '../metrics.js';
 
 export interface CallbackDeps {
   adapters: ReadonlyMap<string, ProviderAdapter>;
   store: DeliveryStore;
+  metrics: Metrics;
   /** The gateway's public address: provider signatures cover the URL they called. */
   publicUrl?: string;
 }
@@ -74,6 +76,7 @@ export async function callbackRoutes(app: FastifyInstance, deps: CallbackDeps): 
     }
     for (const r of receipts) {
       const updated = await deps.store.recordReceipt(adapter.name, r);
+      deps.metrics.receipt(adapter.name, r.status);
       req.log.info({ provider: adapter.name, transactionId: r.transactionId, status: r.status, providerStatus: r.providerStatus,
         providerCode: r.providerCode, matched: updated > 0 }, 'delivery receipt');
     }

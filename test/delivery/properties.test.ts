@@ -58,7 +58,7 @@ test('one attempt in flight at a time, at most maxAttempts, and done before the 
       const deadline = new Deadline(started, budgetMs, reserveMs);
       // Abort timers do not keep Node alive; a server would, so stand in for it.
       const keepAlive = setInterval(() => {}, 1_000);
-      const outcome = await deliver(adapters, msg, deadline, { maxAttempts, minAttemptMs: 10, onAmbiguous: 'failover' }, log)
+      const outcome = await deliver(adapters, msg, deadline, { opts: { maxAttempts, minAttemptMs: 10, onAmbiguous: 'failover' }, log })
         .finally(() => clearInterval(keepAlive));
       const elapsed = performance.now() - started;
 
