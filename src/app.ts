@@ -97,7 +97,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       req.log.info({ eventId: parsed.request.eventId, notes: parsed.notes }, 'unusual hook request');
       for (const note of parsed.notes) metrics.unusual(note);
     }
-    const { answer } = await handleHook(parsed.request, deadline);
+    const dryRun = req.headers['x-byot-dry-run'] === '1';
+    const { answer } = await handleHook(parsed.request, deadline, { dryRun });
+    if (dryRun) void reply.header('x-byot-dry-run', '1');
     return reply.code(200).send(answer);
   });
 

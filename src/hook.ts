@@ -13,7 +13,7 @@ import { maskLogin, maskPhone, phoneHash } from './mask.js';
 import { Deadline, pause, untilAborted } from './delivery/deadline.js';
 import { deliver } from './delivery/deliver.js';
 import { smsText, voiceScript } from './delivery/messages.js';
-import type { Router } from './routing/plan.js';
+import type { RoutePlan, Router } from './routing/plan.js';
 import type { Breaker } from './delivery/breaker.js';
 import type { Metrics } from './metrics.js';
 
@@ -32,9 +32,16 @@ export interface HookResult {
   answer: OktaAnswer;
   /** Absent when the answer was replayed for a repeated eventId. */
   outcome?: Outcome;
+  /** The route taken, with reasons (absent for replays and unusable numbers). */
+  plan?: RoutePlan;
 }
 
-export type HandleHook = (req: OtpRequest, deadline: Deadline) => Promise<HookResult>;
+export interface HookOptions {
+  /** Route the request and build the answer, but send nothing and record nothing (Preview's dry run). */
+  dryRun?: boolean;
+}
+
+export type HandleHook = (req: OtpRequest, deadline: Deadline, opts?: HookOptions) => Promise<HookResult>;
 
 /** How often a duplicate whose first call runs elsewhere looks for the stored answer. */
 const DUPLICATE_POLL_MS = 25;
@@ -44,6 +51,18 @@ export function createHook(deps: HookDeps): HandleHook {
   const region = config.phone.defaultRegion as CountryCode;
   // Calls in progress in this process: a concurrent duplicate waits for the same answer.
   const inflight = new Map<string, Promise<HookResult>>();
+
+  /** Everything but the sending: what a real call would do, for Preview and `byot preview --dry-run`. */
+  function dryRun(req: OtpRequest): HookResult {
+    const dest = toDestination(req.phone, region);
+    if (!dest) return { answer: answerFor({ status: 'FAILED', reason: 'invalid_number', attempts: [] }, config.hook.onFailure) };
+    const plan = router.plan({ channel: req.channel, requestType: req.requestType, locale: req.locale, dest });
+    const first = plan.chain[0];
+    const outcome: Outcome = first
+      ? { status: 'SUCCESSFUL', provider: first.name, transactionId: 'dry-run', attempts: [] }
+      : { status: 'FAILED', reason: 'no_provider', attempts: [] };
+    return { answer: answerFor(outcome, config.hook.onFailure), outcome, plan };
+  }
 
   async function run(req: OtpRequest, deadline: Deadline): Promise<HookResult> {
     const started = performance.now();
@@ -69,10 +88,9 @@ export function createHook(deps: HookDeps): HandleHook {
     }
 
     let outcome: Outcome = { status: 'FAILED', reason: 'invalid_number', attempts: [] };
-    let route: string | undefined;
+    let plan: RoutePlan | undefined;
     if (dest) {
-      const plan = router.plan({ channel: req.channel, requestType: req.requestType, locale: req.locale, dest });
-      route = plan.rule;
+      plan = router.plan({ channel: req.channel, requestType: req.requestType, locale: req.locale, dest });
       outcome = await deliver(plan.chain, message(req, dest, config.messages), deadline, { opts: config.hook, log, breakers, metrics });
     }
     const answer = answerFor(outcome, config.hook.onFailure);
@@ -86,10 +104,10 @@ export function createHook(deps: HookDeps): HandleHook {
     metrics.hook(outcome.status, req.channel, req.requestType, latencyMs / 1_000);
     log.info({
       eventId: req.eventId, requestType: req.requestType, channel: req.channel, to: masked, country: dest?.country,
-      user: req.user.login ? maskLogin(req.user.login) : req.user.userId, route, status: outcome.status, reason: outcome.reason,
+      user: req.user.login ? maskLogin(req.user.login) : req.user.userId, route: plan?.rule, status: outcome.status, reason: outcome.reason,
       provider: outcome.provider, transactionId: outcome.transactionId, attempts: outcome.attempts.length, ms: latencyMs,
     }, 'hook call');
-    return { answer, outcome };
+    return { answer, outcome, plan };
   }
 
   /** The first call with this eventId runs in another process (or died): wait for its answer until the deadline. */
@@ -103,7 +121,8 @@ export function createHook(deps: HookDeps): HandleHook {
     return answerFor({ status: 'PENDING', attempts: [], reason: 'duplicate_in_flight' }, config.hook.onFailure);
   }
 
-  return (req, deadline) => {
+  return async (req, deadline, opts = {}) => {
+    if (opts.dryRun) return dryRun(req);
     const running = inflight.get(req.eventId);
     if (running) {
       const waitedFrom = performance.now();

@@ -97,6 +97,19 @@ describe('request variants reach the provider normalised', () => {
     for (const t of ['pre-enrollment', 'mfa-verification', 'account-unlock', 'password-reset', 'unknown']) assert.ok(types.includes(t), t);
   });
 
+  test('a dry run routes and answers but sends and records nothing', async () => {
+    const before = sms.sent.length;
+    const rowsBefore = rows(gw).length;
+    const req = oktaRequest({ phoneNumber: '+14155550100' });
+    const res = await gw.hook(req, { authorization: SECRET, 'x-byot-dry-run': '1' });
+    assert.deepEqual(res.body.commands[0].value[0], { status: 'SUCCESSFUL', provider: 'ALPHA', transactionId: 'dry-run', transactionMetadata: 'attempts=none;ms=0' });
+    assert.equal(sms.sent.length, before);
+    assert.equal(rows(gw).length, rowsBefore);
+    const real = await gw.hook(req);
+    assert.equal(sms.sent.length, before + 1, 'the same eventId still sends for real afterwards');
+    assert.match(real.body.commands[0].value[0].transactionId, /^alpha-/);
+  });
+
   test('a number-like value that is no possible number is refused without sending', async () => {
     const before = sms.sent.length;
     const res = await gw.hook(oktaRequest({ phoneNumber: '+000 000' }));
