@@ -1,0 +1,177 @@
+// `byot explain`: what the gateway would do with a request, and why, without sending anything.
+import pino from 'pino';
+import type { CountryCode } from 'libphonenumber-js/max';
+import { CHANNELS, REQUEST_TYPES, type Channel, type Destination, type RequestType } from '../domain.js';
+import { configFromEnv, loadConfigFile, type Config } from '../config/load.js';
+import { buildAdapters } from '../providers/build.js';
+import type { ProviderAdapter } from '../providers/types.js';
+import { createRouter, type RouteInput } from '../routing/plan.js';
+import { toDestination } from '../phone/normalise.js';
+import { normaliseLocale } from '../okta/contract.js';
+import { createOutput, oneOf, parseCommand, table, UsageError, type Output } from './common.js';
+
+export const EXPLAIN_USAGE = `byot explain — show which providers a request would go to, in which order, and why
+
+Usage:
+  byot explain [--config FILE] --phone NUMBER --channel sms|voice [--type T] [--locale L] [--json]
+
+Options:
+  --config FILE   the gateway's configuration (default $BYOT_CONFIG, else settings from the environment)
+  --phone NUMBER  the number as Okta would send it (+447700900123)
+  --channel C     sms | voice
+  --type T        mfa-verification (default) | pre-enrollment | account-unlock | password-reset
+  --locale L      the user's locale (default en-US)
+  --json          print the explanation as JSON
+
+Every circuit breaker is taken as closed; nothing is sent to any provider.
+
+Examples:
+  byot explain --config byot.yaml --phone +447700900123 --channel sms
+  byot explain --config byot.yaml --phone +33612345678 --channel voice --type password-reset --locale fr-FR --json
+`;
+
+/** The guard's answer for a request (policy and velocity limits). */
+export interface GuardVerdict {
+  allow: boolean;
+  /** The rule that refused it (for the operator only; Okta's user never sees it). */
+  rule?: string;
+  reason?: string;
+}
+
+/**
+ * The seam for the guard: given the normalised request, its verdict. `explain` shows it before
+ * the route. Limits are read, never consumed: explaining a request must not count against them.
+ */
+export type GuardCheck = (input: RouteInput & { phone: string }) => GuardVerdict | Promise<GuardVerdict>;
+
+/**
+ * The guard `byot explain` consults for a configuration. SEAM (lead): return a GuardCheck built
+ * from `config` once src/guard exists (policy verdict without consuming velocity counters).
+ */
+export function guardFor(_config: Config): GuardCheck | undefined {
+  return undefined;
+}
+
+export interface ExplainInput {
+  phone: string;
+  channel: Channel;
+  requestType: RequestType;
+  locale: string;
+}
+
+export interface Explanation {
+  request: ExplainInput;
+  /** Undefined when the text is not a phone number at all (the gateway answers FAILED, invalid_number). */
+  destination?: Destination;
+  guard: ({ evaluated: true } & GuardVerdict) | { evaluated: false; note: string };
+  /** Undefined when routing was not reached (not a number, or refused by the guard). */
+  route?: {
+    rule: string;
+    matched: string[];
+    chain: { provider: string; kind: string; reason: string; tried: boolean }[];
+    skipped: { provider: string; reason: string }[];
+  };
+  /** One sentence: what Okta would get. */
+  outcome: string;
+}
+
+export async function explainRequest(
+  config: Config,
+  input: ExplainInput,
+  opts: { adapters?: ReadonlyMap<string, ProviderAdapter>; guard?: GuardCheck } = {},
+): Promise<Explanation> {
+  const request = { ...input, locale: normaliseLocale(input.locale) };
+  const destination = toDestination(input.phone, config.phone.defaultRegion as CountryCode);
+  const notEvaluated = { evaluated: false as const, note: 'the guard is not part of explain yet' };
+  if (!destination) {
+    return { request, guard: notEvaluated, outcome: 'not a phone number: the gateway answers FAILED (invalid_number) without calling a provider' };
+  }
+  const routeInput: RouteInput = { channel: request.channel, requestType: request.requestType, locale: request.locale, dest: destination };
+  let guard: Explanation['guard'] = notEvaluated;
+  if (opts.guard) {
+    const verdict = await opts.guard({ ...routeInput, phone: input.phone });
+    guard = { evaluated: true, ...verdict };
+    if (!verdict.allow) {
+      return { request, destination, guard, outcome: `refused by the guard${verdict.rule ? ` (${verdict.rule})` : ''}: the gateway answers FAILED without calling a provider` };
+    }
+  }
+  const adapters = opts.adapters ?? buildAdapters(config, pino({ level: 'silent' }));
+  // Breakers are all closed here: explain shows the configured intent, not the live health.
+  const plan = createRouter(config, adapters, new Map()).plan(routeInput);
+  const max = config.hook.maxAttempts;
+  const chain = plan.steps.map((s, i) => ({
+    provider: s.provider,
+    kind: adapters.get(s.provider)?.kind ?? '?',
+    reason: i < max ? s.reason : `${s.reason}; beyond hook.maxAttempts (${max}): not tried`,
+    tried: i < max,
+  }));
+  const tried = chain.filter((c) => c.tried).map((c) => c.provider);
+  const outcome = tried.length === 0
+    ? 'no provider can take this request: the gateway answers FAILED (no_provider)'
+    : tried.length === 1
+      ? `tries ${tried[0]}, within the ${config.hook.budgetMs} ms budget`
+      : `tries ${tried.join(', then ')}, stopping at the first that accepts, within the ${config.hook.budgetMs} ms budget`;
+  return {
+    request,
+    destination,
+    guard,
+    route: { rule: plan.rule, matched: plan.matched, chain, skipped: plan.skipped.map((s) => ({ ...s })) },
+    outcome,
+  };
+}
+
+export async function explainCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const parsed = parseCommand(args, {
+    config: { type: 'string', short: 'c' },
+    phone: { type: 'string' },
+    channel: { type: 'string' },
+    type: { type: 'string' },
+    locale: { type: 'string' },
+    json: { type: 'boolean' },
+  }, EXPLAIN_USAGE);
+  if (!parsed) return 0;
+  const v = parsed.values;
+  if (v.phone === undefined) throw new UsageError('--phone is required', EXPLAIN_USAGE);
+  if (v.channel === undefined) throw new UsageError('--channel is required (sms or voice)', EXPLAIN_USAGE);
+  const channel = oneOf(v.channel, 'channel', CHANNELS, EXPLAIN_USAGE)!;
+  const requestType = oneOf(v.type?.replace(/^com\.okta\.user\.telephony\./, ''), 'type', REQUEST_TYPES, EXPLAIN_USAGE) ?? 'mfa-verification';
+  const file = v.config ?? (env.BYOT_CONFIG || undefined);
+  const config = file ? await loadConfigFile(file, env) : configFromEnv(env);
+
+  const explanation = await explainRequest(config, { phone: v.phone, channel, requestType, locale: v.locale ?? 'en-US' }, { guard: guardFor(config) });
+  const o = createOutput();
+  if (v.json) o.out(`${JSON.stringify(explanation, null, 2)}\n`);
+  else o.out(formatExplanation(o, explanation, config.source));
+  return 0;
+}
+
+export function formatExplanation(o: Output, e: Explanation, source: string): string {
+  const d = e.destination;
+  const WIDTH = 10;
+  const lines: string[] = [];
+  const line = (label: string, text: string): void => { lines.push(`${o.bold(label)}${' '.repeat(WIDTH - label.length)}${text}`); };
+  /** A sub-table whose first line sits beside the label and the rest under it. */
+  const block = (label: string, rows: string[][]): void => {
+    const [first = '', ...rest] = table(rows).trimEnd().split('\n');
+    line(label, first);
+    for (const r of rest) lines.push(' '.repeat(WIDTH) + r);
+  };
+  line('Config', source);
+  line('Request', `${e.request.channel} · ${e.request.requestType} · locale ${e.request.locale}`);
+  line('Number', d
+    ? `${d.e164} · ${d.country ?? 'country unknown'} · ${d.type} · ${d.valid ? 'valid' : o.yellow('not a valid number')}`
+    : o.red(`"${e.request.phone}" is not a phone number`));
+  line('Guard', e.guard.evaluated
+    ? (e.guard.allow ? o.green('allowed') : o.red(`refused${e.guard.rule ? ` by ${e.guard.rule}` : ''}${e.guard.reason ? `: ${e.guard.reason}` : ''}`))
+    : o.dim(`not evaluated (${e.guard.note})`));
+  if (e.route) {
+    const r = e.route;
+    line('Rule', r.rule);
+    line('Because', r.matched.length > 0 ? r.matched.join(', ') : 'no rule matched, so the default chain');
+    if (r.chain.length === 0) line('Chain', o.red('(empty)'));
+    else block('Chain', r.chain.map((c, i) => [`${i + 1}.`, c.tried ? c.provider : o.dim(c.provider), o.dim(`(${c.kind})`), c.reason]));
+    if (r.skipped.length > 0) block('Skipped', r.skipped.map((s) => [s.provider, s.reason]));
+  }
+  line('Outcome', e.outcome);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,155 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { splitPick } from '../../src/routing/plan.js';
+import { runCli } from '../support/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'byot-explain-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const CONFIG = join(dir, 'byot.yaml');
+writeFileSync(CONFIG, `
+auth: { type: header, secrets: ["\${HOOK_SECRET}"] }
+hook: { maxAttempts: 2 }
+providers:
+  twilio: { kind: console }
+  vonage: { kind: console, countries: { deny: [CU] } }
+  sinch: { kind: console, channels: [sms] }
+  eu-only: { kind: console, countries: { allow: [DE, FR, GB] } }
+  backup: { kind: console }
+  # Telnyx places calls only with a TeXML application: without one it is an SMS-only provider.
+  tx: { kind: telnyx, apiKey: "\${TELNYX_KEY}", from: "+15005550006" }
+routing:
+  rules:
+    - name: voice-north-america
+      match: { channel: voice, country: [US, CA] }
+      providers: [twilio, sinch, vonage]
+    - name: uk-split
+      match: { country: GB, channel: sms }
+      split: { twilio: 70, vonage: 30 }
+      fallback: [backup]
+    - name: french
+      match: { locale: fr }
+      providers: [eu-only, vonage]
+    - name: resets
+      match: { requestType: [password-reset, account-unlock], numberType: MOBILE }
+      providers: [sinch, backup]
+    - name: germany
+      match: { country: DE }
+      providers: [tx, sinch]
+  default: [vonage, twilio, backup]
+`);
+const ENV = { HOOK_SECRET: 'a-long-enough-secret', TELNYX_KEY: 'KEY0123' };
+
+interface Case {
+  name: string;
+  args: string[];
+  rule?: string;
+  matched?: string[];
+  chain?: string[];
+  /** Providers in the chain beyond hook.maxAttempts. */
+  untried?: string[];
+  skipped?: string[];
+  outcome: RegExp;
+}
+
+const ukPick = splitPick([['twilio', 70], ['vonage', 30]], '1:+447400123456');
+const cases: Case[] = [
+  { name: 'voice in the US: the rule\'s chain, the SMS-only provider skipped', args: ['--phone', '+14155550100', '--channel', 'voice'],
+    rule: 'rules[0] (voice-north-america)', matched: ['country US', 'channel voice'], chain: ['twilio', 'vonage'], skipped: ['sinch: does not send voice'],
+    outcome: /tries twilio, then vonage, stopping at the first that accepts/ },
+  { name: 'SMS in the US: no rule, the default chain, cut at hook.maxAttempts', args: ['--phone', '+14155550100', '--channel', 'sms'],
+    rule: 'default', matched: [], chain: ['vonage', 'twilio', 'backup'], untried: ['backup'], skipped: [],
+    outcome: /tries vonage, then twilio,/ },
+  { name: 'SMS in the UK: the weighted split\'s pick for this number, the rest, then the fallback', args: ['--phone', '+447400123456', '--channel', 'sms'],
+    rule: 'rules[1] (uk-split)', matched: ['country GB', 'channel sms'], chain: [ukPick, ukPick === 'twilio' ? 'vonage' : 'twilio', 'backup'], untried: ['backup'], skipped: [],
+    outcome: new RegExp(`tries ${ukPick}, then`) },
+  { name: 'a French locale in France', args: ['--phone', '+33612345678', '--channel', 'sms', '--locale', 'fr-FR'],
+    rule: 'rules[2] (french)', matched: ['locale fr-FR'], chain: ['eu-only', 'vonage'], skipped: [], outcome: /tries eu-only, then vonage/ },
+  { name: 'a French locale in the US: the provider with an allow list is skipped', args: ['--phone', '+14155550100', '--channel', 'sms', '--locale', 'fr_CA'],
+    rule: 'rules[2] (french)', matched: ['locale fr-CA'], chain: ['vonage'], skipped: ['eu-only: country US not in its allow list'], outcome: /tries vonage, within/ },
+  { name: 'a denied country: the provider that denies it is skipped', args: ['--phone', '+5352345678', '--channel', 'sms'],
+    rule: 'default', matched: [], chain: ['twilio', 'backup'], skipped: ['vonage: country CU denied'], outcome: /tries twilio, then backup/ },
+  { name: 'request type and number type together', args: ['--phone', '+33612345678', '--channel', 'sms', '--type', 'password-reset', '--locale', 'en-GB'],
+    rule: 'rules[3] (resets)', matched: ['requestType password-reset', 'numberType MOBILE'], chain: ['sinch', 'backup'], skipped: [], outcome: /tries sinch, then backup/ },
+  { name: 'Okta\'s prefixed request type is accepted too', args: ['--phone', '+33612345678', '--channel', 'sms', '--type', 'com.okta.user.telephony.account-unlock'],
+    rule: 'rules[3] (resets)', matched: ['requestType account-unlock', 'numberType MOBILE'], outcome: /tries sinch, then backup/ },
+  { name: 'voice where only SMS providers are routed: nobody can take it', args: ['--phone', '+4915123456789', '--channel', 'voice'],
+    rule: 'rules[4] (germany)', matched: ['country DE'], chain: [], skipped: ['tx: does not send voice', 'sinch: does not send voice'],
+    outcome: /no provider can take this request: the gateway answers FAILED \(no_provider\)/ },
+  { name: 'SMS in Germany: the SMS-only Telnyx provider first', args: ['--phone', '+4915123456789', '--channel', 'sms'],
+    rule: 'rules[4] (germany)', chain: ['tx', 'sinch'], skipped: [], outcome: /tries tx, then sinch/ },
+  { name: 'not a phone number at all', args: ['--phone', 'hello', '--channel', 'sms'], outcome: /not a phone number: the gateway answers FAILED \(invalid_number\)/ },
+];
+
+test('explain: which rule, why, the chain with each provider\'s reason, and what was skipped (table of cases)', async () => {
+  const results = await Promise.all(cases.map((c) => runCli(['explain', '--config', CONFIG, ...c.args, '--json'], { env: ENV })));
+  results.forEach((r, i) => {
+    const c = cases[i]!;
+    assert.equal(r.code, 0, `${c.name}: ${r.stderr}`);
+    const e = JSON.parse(r.stdout);
+    assert.match(e.outcome, c.outcome, c.name);
+    assert.deepEqual(e.guard, { evaluated: false, note: 'the guard is not part of explain yet' });
+    if (c.rule === undefined) {
+      assert.equal(e.route, undefined, c.name);
+      assert.equal(e.destination, undefined, c.name);
+      return;
+    }
+    assert.equal(e.route.rule, c.rule, c.name);
+    if (c.matched) assert.deepEqual(e.route.matched, c.matched, c.name);
+    if (c.chain) assert.deepEqual(e.route.chain.map((s: any) => s.provider), c.chain, c.name);
+    if (c.untried) assert.deepEqual(e.route.chain.filter((s: any) => !s.tried).map((s: any) => s.provider), c.untried, c.name);
+    if (c.skipped) assert.deepEqual(e.route.skipped.map((s: any) => `${s.provider}: ${s.reason}`), c.skipped, c.name);
+    for (const step of e.route.chain) assert.ok(step.reason.length > 0 && step.kind.length > 0, c.name);
+  });
+});
+
+test('the text form: rule, reason, numbered chain with kinds and reasons, skipped providers, outcome', async () => {
+  const r = await runCli(['explain', '--config', CONFIG, '--phone', '+447400123456', '--channel', 'sms'], { env: ENV });
+  assert.equal(r.code, 0, r.stderr);
+  const other = ukPick === 'twilio' ? 'vonage' : 'twilio';
+  assert.match(r.stdout, /^Config +.*byot\.yaml$/m);
+  assert.match(r.stdout, /^Request +sms · mfa-verification · locale en-US$/m);
+  assert.match(r.stdout, /^Number +\+447400123456 · GB · MOBILE · valid$/m);
+  assert.match(r.stdout, /^Guard +not evaluated/m);
+  assert.match(r.stdout, /^Rule +rules\[1\] \(uk-split\)$/m);
+  assert.match(r.stdout, /^Because +country GB, channel sms$/m);
+  assert.match(r.stdout, new RegExp(`^Chain +1\\. +${ukPick} +\\(console\\) +split pick \\(weight ${ukPick === 'twilio' ? 70 : 30}/100\\)$`, 'm'));
+  assert.match(r.stdout, new RegExp(`^ +2\\. +${other} +\\(console\\) +rest of the split`, 'm'));
+  assert.match(r.stdout, /^ +3\. +backup +\(console\) +fallback #1; beyond hook\.maxAttempts \(2\): not tried$/m);
+  assert.match(r.stdout, /^Outcome +tries /m);
+
+  const skipped = await runCli(['explain', '--config', CONFIG, '--phone', '+5352345678', '--channel', 'sms'], { env: ENV });
+  assert.match(skipped.stdout, /^Skipped +vonage +country CU denied$/m);
+  assert.ok(!skipped.stdout.includes('\u001b['), 'no colour on a pipe');
+});
+
+test('misuse exits 2; a broken or missing configuration exits 1 naming the problem', async () => {
+  const [noPhone, noChannel, badChannel, help] = await Promise.all([
+    runCli(['explain', '--config', CONFIG, '--channel', 'sms'], { env: ENV }),
+    runCli(['explain', '--config', CONFIG, '--phone', '+14155550100'], { env: ENV }),
+    runCli(['explain', '--config', CONFIG, '--phone', '+14155550100', '--channel', 'email'], { env: ENV }),
+    runCli(['explain', '--help']),
+  ]);
+  assert.equal(noPhone.code, 2);
+  assert.match(noPhone.stderr, /--phone is required/);
+  assert.equal(noChannel.code, 2);
+  assert.match(noChannel.stderr, /--channel is required/);
+  assert.equal(badChannel.code, 2);
+  assert.match(badChannel.stderr, /--channel must be one of sms, voice/);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Usage:\n {2}byot explain/);
+  assert.match(help.stdout, /Examples:/);
+
+  const [missingEnv, missingFile] = await Promise.all([
+    runCli(['explain', '--config', CONFIG, '--phone', '+14155550100', '--channel', 'sms'], { env: { HOOK_SECRET: '', TELNYX_KEY: '' } }),
+    runCli(['explain', '--config', join(dir, 'absent.yaml'), '--phone', '+14155550100', '--channel', 'sms']),
+  ]);
+  assert.equal(missingEnv.code, 1);
+  assert.match(missingEnv.stderr, /auth\.secrets\[0\]: environment variable HOOK_SECRET is not set/);
+  assert.match(missingEnv.stderr, /providers\.tx\.apiKey: environment variable TELNYX_KEY is not set/);
+  assert.equal(missingFile.code, 1);
+  assert.match(missingFile.stderr, /cannot read .*absent\.yaml: ENOENT/);
+});
