@@ -11,6 +11,9 @@ import { safeEqual } from './providers/verify.js';
 import { errorBody, parseHookRequest } from './okta/contract.js';
 import { Deadline } from './delivery/deadline.js';
 import { callbackRoutes } from './routes/callbacks.js';
+import { adminRoutes } from './admin/routes.js';
+import type { Breaker } from './delivery/breaker.js';
+import type { Router } from './routing/plan.js';
 
 export interface AppDeps {
   config: Config;
@@ -20,6 +23,10 @@ export interface AppDeps {
   handleHook: HandleHook;
   adapters: ReadonlyMap<string, ProviderAdapter>;
   metrics: Metrics;
+  breakers: ReadonlyMap<string, Breaker>;
+  router: Router;
+  /** Key of the phone hash in the delivery log (the admin page searches by it). */
+  hashKey: string;
   /** Certificate and key, read from the configured files, for direct HTTPS. */
   tls?: { cert: Buffer; key: Buffer };
 }
@@ -104,6 +111,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   app.register(callbackRoutes, { adapters: deps.adapters, store, metrics, publicUrl: config.server.publicUrl });
+  app.register(adminRoutes, { config, store, adapters: deps.adapters, breakers: deps.breakers, router: deps.router, handleHook, hashKey: deps.hashKey });
 
   return app;
 }

@@ -14,6 +14,9 @@ import { createRouter } from './routing/plan.js';
 import { Breaker } from './delivery/breaker.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { Router } from './routing/plan.js';
+import { Redis } from 'ioredis';
+import { createGuard } from './guard/index.js';
+import { redisClaims } from './store/redis-claims.js';
 import { buildApp } from './app.js';
 
 export interface GatewayOptions {
@@ -68,11 +71,14 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     })];
   }));
   const router = createRouter(config, adapters, breakers);
-  const handleHook = createHook({ config, store, router, breakers, metrics, hashKey, log });
+  const redis = config.limits.url ? await connectRedis(config.limits.url, log) : undefined;
+  const guard = createGuard(config.guard, { redis, hashKey, log: log.child({ component: 'guard' }) });
+  const claims = redis ? redisClaims(redis) : undefined;
+  const handleHook = createHook({ config, store, router, breakers, metrics, guard, claims, hashKey, log });
   const tls = config.server.tls
     ? { cert: readFileSync(config.server.tls.cert), key: readFileSync(config.server.tls.key) }
     : undefined;
-  const app = buildApp({ config, log, store, authenticator, handleHook, adapters, metrics, tls });
+  const app = buildApp({ config, log, store, authenticator, handleHook, adapters, metrics, breakers, router, hashKey, tls });
 
   return {
     app,
@@ -85,8 +91,26 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     async close() {
       // Fastify lets in-flight hook calls finish before it resolves.
       await app.close();
+      await guard.close();
       await Promise.all([...adapters.values()].map((a) => a.close?.()));
       await store.close();
+      redis?.disconnect();
     },
   };
+}
+
+/**
+ * The shared Redis. Start-up waits briefly for it so the first requests count in Redis rather
+ * than in memory; if it does not answer, the gateway starts anyway and the guard's fail mode applies.
+ */
+async function connectRedis(url: string, log: Logger): Promise<Redis> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: true });
+  redis.on('error', (err: Error) => log.debug({ err: err.message }, 'redis connection error'));
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'redis does not answer at start-up; the guard falls back per its settings');
+  }
+  return redis;
 }

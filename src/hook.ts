@@ -16,6 +16,8 @@ import { smsText, voiceScript } from './delivery/messages.js';
 import type { RoutePlan, Router } from './routing/plan.js';
 import type { Breaker } from './delivery/breaker.js';
 import type { Metrics } from './metrics.js';
+import { policyRule, type Guard } from './guard/index.js';
+import type { RedisClaims } from './store/redis-claims.js';
 
 export interface HookDeps {
   config: Config;
@@ -23,6 +25,9 @@ export interface HookDeps {
   router: Router;
   breakers: ReadonlyMap<string, Breaker>;
   metrics: Metrics;
+  guard: Guard;
+  /** Idempotency keys shared through Redis, when instances share one. */
+  claims?: RedisClaims;
   /** Key of the phone hash kept in the delivery log. */
   hashKey: string;
   log: Logger;
@@ -47,7 +52,7 @@ export type HandleHook = (req: OtpRequest, deadline: Deadline, opts?: HookOption
 const DUPLICATE_POLL_MS = 25;
 
 export function createHook(deps: HookDeps): HandleHook {
-  const { config, store, router, breakers, metrics, log } = deps;
+  const { config, store, router, breakers, metrics, guard, claims, log } = deps;
   const region = config.phone.defaultRegion as CountryCode;
   // Calls in progress in this process: a concurrent duplicate waits for the same answer.
   const inflight = new Map<string, Promise<HookResult>>();
@@ -56,6 +61,12 @@ export function createHook(deps: HookDeps): HandleHook {
   function dryRun(req: OtpRequest): HookResult {
     const dest = toDestination(req.phone, region);
     if (!dest) return { answer: answerFor({ status: 'FAILED', reason: 'invalid_number', attempts: [] }, config.hook.onFailure) };
+    // Policy only: a dry run must not count against the velocity limits.
+    const refusedBy = policyRule(config.guard, req.channel, dest);
+    if (refusedBy) {
+      const outcome: Outcome = { status: 'FAILED', reason: 'blocked', blockedBy: refusedBy, attempts: [] };
+      return { answer: answerFor(outcome, config.hook.onFailure), outcome };
+    }
     const plan = router.plan({ channel: req.channel, requestType: req.requestType, locale: req.locale, dest });
     const first = plan.chain[0];
     const outcome: Outcome = first
@@ -66,6 +77,13 @@ export function createHook(deps: HookDeps): HandleHook {
 
   async function run(req: OtpRequest, deadline: Deadline): Promise<HookResult> {
     const started = performance.now();
+    const replay = async (lookup: (eventId: string) => Promise<OktaAnswer | undefined>, first?: OktaAnswer): Promise<HookResult> => {
+      const answer = first ?? (await awaitAnswer(req.eventId, lookup, deadline));
+      metrics.hook('replayed', req.channel, req.requestType, (performance.now() - started) / 1_000);
+      return { answer };
+    };
+    if (claims && !(await claimShared(req.eventId))) return replay((id) => claims.answerOf(id));
+
     const dest = toDestination(req.phone, region);
     const masked = maskPhone(dest?.e164 ?? req.phone);
     const claim = await store.claim({
@@ -81,22 +99,28 @@ export function createHook(deps: HookDeps): HandleHook {
       locale: req.locale,
       preview: req.preview,
     });
-    if (!claim.claimed) {
-      const answer = claim.answer ?? (await awaitStoredAnswer(req.eventId, deadline));
-      metrics.hook('replayed', req.channel, req.requestType, (performance.now() - started) / 1_000);
-      return { answer };
-    }
+    if (!claim.claimed) return replay((id) => store.answerOf(id), claim.answer);
 
     let outcome: Outcome = { status: 'FAILED', reason: 'invalid_number', attempts: [] };
     let plan: RoutePlan | undefined;
     if (dest) {
-      plan = router.plan({ channel: req.channel, requestType: req.requestType, locale: req.locale, dest });
-      outcome = await deliver(plan.chain, message(req, dest, config.messages), deadline, { opts: config.hook, log, breakers, metrics });
+      // After the claim, so a repeated eventId is never counted twice.
+      const verdict = await guard.check({
+        channel: req.channel, requestType: req.requestType, dest, userId: req.user.userId, login: req.user.login, clientIp: req.clientIp,
+      });
+      if (!verdict.allow) {
+        metrics.blocked(verdict.rule);
+        outcome = { status: 'FAILED', reason: 'blocked', blockedBy: verdict.rule, attempts: [] };
+      } else {
+        plan = router.plan({ channel: req.channel, requestType: req.requestType, locale: req.locale, dest });
+        outcome = await deliver(plan.chain, message(req, dest, config.messages), deadline, { opts: config.hook, log, breakers, metrics });
+      }
     }
     const answer = answerFor(outcome, config.hook.onFailure);
     const latencyMs = Math.round(performance.now() - started);
     try {
       await store.complete(req.eventId, { ...outcome, latencyMs, answer });
+      await claims?.complete(req.eventId, answer);
     } catch (err) {
       // The message may be out already: Okta still gets the true answer, the operator an error line.
       log.error({ err, eventId: req.eventId }, 'could not record the hook call');
@@ -105,16 +129,26 @@ export function createHook(deps: HookDeps): HandleHook {
     log.info({
       eventId: req.eventId, requestType: req.requestType, channel: req.channel, to: masked, country: dest?.country,
       user: req.user.login ? maskLogin(req.user.login) : req.user.userId, route: plan?.rule, status: outcome.status, reason: outcome.reason,
-      provider: outcome.provider, transactionId: outcome.transactionId, attempts: outcome.attempts.length, ms: latencyMs,
+      blockedBy: outcome.blockedBy, provider: outcome.provider, transactionId: outcome.transactionId, attempts: outcome.attempts.length, ms: latencyMs,
     }, 'hook call');
     return { answer, outcome, plan };
   }
 
+  /** Claims the eventId in Redis; if Redis cannot answer, the delivery log's claim still guards this instance. */
+  async function claimShared(eventId: string): Promise<boolean> {
+    try {
+      return await claims!.claim(eventId);
+    } catch (err) {
+      log.warn({ err, eventId }, 'could not claim the eventId in Redis; relying on the delivery log');
+      return true;
+    }
+  }
+
   /** The first call with this eventId runs in another process (or died): wait for its answer until the deadline. */
-  async function awaitStoredAnswer(eventId: string, deadline: Deadline): Promise<OktaAnswer> {
+  async function awaitAnswer(eventId: string, lookup: (eventId: string) => Promise<OktaAnswer | undefined>, deadline: Deadline): Promise<OktaAnswer> {
     while (!deadline.signal.aborted) {
       await pause(DUPLICATE_POLL_MS, deadline.signal);
-      const answer = await store.answerOf(eventId);
+      const answer = await lookup(eventId).catch(() => undefined);
       if (answer) return answer;
     }
     log.warn({ eventId }, 'repeated eventId still in progress at the deadline; answering PENDING without sending');

@@ -292,3 +292,52 @@ test('the code never appears in the logs or the delivery log, whatever the outco
     await gw.close();
   }
 });
+
+describe('the toll-fraud guard in the pipeline', () => {
+  let gw: TestGateway;
+  const p = fakeProvider('alpha');
+  after(() => gw?.close());
+
+  test('a refused request sends nothing, answers generically, and records the rule for the operator only', async () => {
+    gw = await startGateway({
+      adapters: new Map([['alpha', p]]),
+      yaml: 'guard:\n  limits: { phone: { max: 1, perSeconds: 30 } }\n  countries: { voice: { allow: [US] } }\nproviders:\n  alpha: { kind: console }',
+    });
+    const first = await gw.hook(oktaRequest({ phoneNumber: '+14155550100' }));
+    assert.equal(first.body.commands[0].value[0].status, 'SUCCESSFUL');
+    const again = oktaRequest({ phoneNumber: '+14155550100' });
+    const second = await gw.hook(again);
+    assert.equal(p.sent.length, 1, 'the second request to the number within 30 s is not sent');
+    assert.equal(second.body.error.errorCauses[0].reason, 'DELIVERY_FAILED');
+    assert.ok(!JSON.stringify(second.body).includes('limits'), 'the rule is not shown to Okta');
+    const row = gw.rows().find((r) => r.event_id === again.eventId)!;
+    assert.equal(row.status, 'FAILED');
+    assert.equal(row.reason, 'blocked');
+    assert.equal(row.blocked_by, 'limits.phone.30s');
+
+    const voice = await gw.hook(oktaRequest({ phoneNumber: '+447400123456', deliveryChannel: 'voice call' }));
+    assert.ok(voice.body.error, 'voice to a country outside the voice allow list is refused');
+    const premium = await gw.hook(oktaRequest({ phoneNumber: '+19005550123' }));
+    assert.ok(premium.body.error, 'premium-rate numbers are refused by default');
+    const invalid = await gw.hook(oktaRequest({ phoneNumber: '9876543210' }));
+    assert.ok(invalid.body.error, 'invalid numbers are refused by default');
+    assert.equal(p.sent.length, 1);
+    const rules = gw.rows().map((r) => r.blocked_by).filter(Boolean);
+    assert.deepEqual(rules, ['limits.phone.30s', 'countries.voice', 'numbers.type.PREMIUM_RATE', 'numbers.invalid']);
+
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    assert.match(metrics, /byot_guard_blocks_total\{rule="limits\.phone\.30s"\} 1/);
+  });
+
+  test('a dry run applies the number and country policy but consumes no limit', async () => {
+    const dry = await gw.hook(oktaRequest({ phoneNumber: '+19005550123' }), { authorization: SECRET, 'x-byot-dry-run': '1' });
+    assert.ok(dry.body.error, 'premium rate refused in a dry run too');
+    const fresh = '+14155550177';
+    const d1 = await gw.hook(oktaRequest({ phoneNumber: fresh }), { authorization: SECRET, 'x-byot-dry-run': '1' });
+    const d2 = await gw.hook(oktaRequest({ phoneNumber: fresh }), { authorization: SECRET, 'x-byot-dry-run': '1' });
+    assert.equal(d1.body.commands[0].value[0].status, 'SUCCESSFUL');
+    assert.equal(d2.body.commands[0].value[0].status, 'SUCCESSFUL');
+    const real = await gw.hook(oktaRequest({ phoneNumber: fresh }));
+    assert.equal(real.body.commands[0].value[0].status, 'SUCCESSFUL', 'the dry runs left the phone limit untouched');
+  });
+});

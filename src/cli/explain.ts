@@ -7,6 +7,7 @@ import { buildAdapters } from '../providers/build.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { createRouter, type RouteInput } from '../routing/plan.js';
 import { toDestination } from '../phone/normalise.js';
+import { policyRule } from '../guard/index.js';
 import { normaliseLocale } from '../okta/contract.js';
 import { createOutput, oneOf, parseCommand, table, UsageError, type Output } from './common.js';
 
@@ -44,12 +45,12 @@ export interface GuardVerdict {
  */
 export type GuardCheck = (input: RouteInput & { phone: string }) => GuardVerdict | Promise<GuardVerdict>;
 
-/**
- * The guard `byot explain` consults for a configuration. SEAM (lead): return a GuardCheck built
- * from `config` once src/guard exists (policy verdict without consuming velocity counters).
- */
-export function guardFor(_config: Config): GuardCheck | undefined {
-  return undefined;
+/** The guard's number and country policy for a configuration; velocity limits are not consulted. */
+export function guardFor(config: Config): GuardCheck {
+  return ({ channel, dest }) => {
+    const rule = policyRule(config.guard, channel, dest);
+    return rule ? { allow: false, rule, reason: 'refused by policy (velocity limits are not evaluated here)' } : { allow: true };
+  };
 }
 
 export interface ExplainInput {
@@ -63,7 +64,8 @@ export interface Explanation {
   request: ExplainInput;
   /** Undefined when the text is not a phone number at all (the gateway answers FAILED, invalid_number). */
   destination?: Destination;
-  guard: ({ evaluated: true } & GuardVerdict) | { evaluated: false; note: string };
+  /** Undefined when the text is not a phone number (the guard is never reached). */
+  guard?: GuardVerdict;
   /** Undefined when routing was not reached (not a number, or refused by the guard). */
   route?: {
     rule: string;
@@ -82,18 +84,13 @@ export async function explainRequest(
 ): Promise<Explanation> {
   const request = { ...input, locale: normaliseLocale(input.locale) };
   const destination = toDestination(input.phone, config.phone.defaultRegion as CountryCode);
-  const notEvaluated = { evaluated: false as const, note: 'the guard is not part of explain yet' };
   if (!destination) {
-    return { request, guard: notEvaluated, outcome: 'not a phone number: the gateway answers FAILED (invalid_number) without calling a provider' };
+    return { request, outcome: 'not a phone number: the gateway answers FAILED (invalid_number) without calling a provider' };
   }
   const routeInput: RouteInput = { channel: request.channel, requestType: request.requestType, locale: request.locale, dest: destination };
-  let guard: Explanation['guard'] = notEvaluated;
-  if (opts.guard) {
-    const verdict = await opts.guard({ ...routeInput, phone: input.phone });
-    guard = { evaluated: true, ...verdict };
-    if (!verdict.allow) {
-      return { request, destination, guard, outcome: `refused by the guard${verdict.rule ? ` (${verdict.rule})` : ''}: the gateway answers FAILED without calling a provider` };
-    }
+  const guard = await (opts.guard ?? guardFor(config))({ ...routeInput, phone: input.phone });
+  if (!guard.allow) {
+    return { request, destination, guard, outcome: `refused by the guard${guard.rule ? ` (${guard.rule})` : ''}: the gateway answers FAILED without calling a provider` };
   }
   const adapters = opts.adapters ?? buildAdapters(config, pino({ level: 'silent' }));
   // Breakers are all closed here: explain shows the configured intent, not the live health.
@@ -138,7 +135,7 @@ export async function explainCommand(args: string[], env: NodeJS.ProcessEnv = pr
   const file = v.config ?? (env.BYOT_CONFIG || undefined);
   const config = file ? await loadConfigFile(file, env) : configFromEnv(env);
 
-  const explanation = await explainRequest(config, { phone: v.phone, channel, requestType, locale: v.locale ?? 'en-US' }, { guard: guardFor(config) });
+  const explanation = await explainRequest(config, { phone: v.phone, channel, requestType, locale: v.locale ?? 'en-US' });
   const o = createOutput();
   if (v.json) o.out(`${JSON.stringify(explanation, null, 2)}\n`);
   else o.out(formatExplanation(o, explanation, config.source));
@@ -161,9 +158,11 @@ export function formatExplanation(o: Output, e: Explanation, source: string): st
   line('Number', d
     ? `${d.e164} · ${d.country ?? 'country unknown'} · ${d.type} · ${d.valid ? 'valid' : o.yellow('not a valid number')}`
     : o.red(`"${e.request.phone}" is not a phone number`));
-  line('Guard', e.guard.evaluated
-    ? (e.guard.allow ? o.green('allowed') : o.red(`refused${e.guard.rule ? ` by ${e.guard.rule}` : ''}${e.guard.reason ? `: ${e.guard.reason}` : ''}`))
-    : o.dim(`not evaluated (${e.guard.note})`));
+  if (e.guard) {
+    line('Guard', e.guard.allow
+      ? `${o.green('allowed')} ${o.dim('(number and country policy; velocity limits are not evaluated here)')}`
+      : o.red(`refused${e.guard.rule ? ` by ${e.guard.rule}` : ''}${e.guard.reason ? `: ${e.guard.reason}` : ''}`));
+  }
   if (e.route) {
     const r = e.route;
     line('Rule', r.rule);

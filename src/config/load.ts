@@ -122,7 +122,12 @@ function applyEnvironmentDefaults(raw: Record<string, Json>, env: Env): { value:
       secrets: generateHookSecret ? ['(generated at start-up)'] : [secret],
     };
   }
-  if (value.providers === undefined) value.providers = { console: { kind: 'console' } };
+  if (value.providers === undefined) {
+    value.providers = { console: { kind: 'console' } };
+    // The console provider delivers nowhere, so a number no carrier would accept costs nothing;
+    // this keeps Okta's own sample request (phone 9876543210) working on a fresh install.
+    if (value.guard === undefined) value.guard = { numbers: { refuseInvalid: false } };
+  }
   return { value, generateHookSecret };
 }
 

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { normaliseLocale } from '../okta/contract.js';
+import { guardSchema } from '../guard/index.js';
+import { adminSchema } from '../admin/schema.js';
 
 const headerAuth = z.object({
   type: z.literal('header'),
@@ -109,6 +111,12 @@ export const configSchema = z.object({
     /** Providers tried in order when no rule matches (default: every provider, in the order configured). */
     default: z.array(z.string()).min(1).optional(),
   }).prefault({}),
+  /** Toll-fraud guard: number and country policy, velocity limits. */
+  guard: guardSchema,
+  limits: z.object({
+    /** Redis shared by every instance: velocity counters and idempotency keys. In memory when unset. */
+    url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL').optional(),
+  }).prefault({}),
   resilience: z.object({
     breaker: z.object({
       mode: z.enum(['consecutive', 'rate']).default('consecutive'),
@@ -133,6 +141,8 @@ export const configSchema = z.object({
     /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
     token: z.string().min(16, 'expected a token of at least 16 characters').optional(),
   }).prefault({}),
+  /** The admin page at /admin: off unless it has credentials (src/admin/schema.ts). */
+  admin: adminSchema,
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).prefault({}),

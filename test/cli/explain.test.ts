@@ -13,6 +13,8 @@ const CONFIG = join(dir, 'byot.yaml');
 writeFileSync(CONFIG, `
 auth: { type: header, secrets: ["\${HOOK_SECRET}"] }
 hook: { maxAttempts: 2 }
+guard:
+  countries: { voice: { deny: [CU] } }
 providers:
   twilio: { kind: console }
   vonage: { kind: console, countries: { deny: [CU] } }
@@ -52,6 +54,8 @@ interface Case {
   /** Providers in the chain beyond hook.maxAttempts. */
   untried?: string[];
   skipped?: string[];
+  /** The guard rule that refuses it, when one does. */
+  guard?: string;
   outcome: RegExp;
 }
 
@@ -82,6 +86,10 @@ const cases: Case[] = [
   { name: 'SMS in Germany: the SMS-only Telnyx provider first', args: ['--phone', '+4915123456789', '--channel', 'sms'],
     rule: 'rules[4] (germany)', chain: ['tx', 'sinch'], skipped: [], outcome: /tries tx, then sinch/ },
   { name: 'not a phone number at all', args: ['--phone', 'hello', '--channel', 'sms'], outcome: /not a phone number: the gateway answers FAILED \(invalid_number\)/ },
+  { name: 'a voice call to a country the guard denies for voice', args: ['--phone', '+5352345678', '--channel', 'voice'],
+    guard: 'countries.voice', outcome: /refused by the guard \(countries\.voice\): the gateway answers FAILED without calling a provider/ },
+  { name: 'a premium-rate number', args: ['--phone', '+19005550123', '--channel', 'sms'],
+    guard: 'numbers.type.PREMIUM_RATE', outcome: /refused by the guard \(numbers\.type\.PREMIUM_RATE\)/ },
 ];
 
 test('explain: which rule, why, the chain with each provider\'s reason, and what was skipped (table of cases)', async () => {
@@ -91,12 +99,19 @@ test('explain: which rule, why, the chain with each provider\'s reason, and what
     assert.equal(r.code, 0, `${c.name}: ${r.stderr}`);
     const e = JSON.parse(r.stdout);
     assert.match(e.outcome, c.outcome, c.name);
-    assert.deepEqual(e.guard, { evaluated: false, note: 'the guard is not part of explain yet' });
+    if (c.guard) {
+      assert.equal(e.guard.allow, false, c.name);
+      assert.equal(e.guard.rule, c.guard, c.name);
+      assert.equal(e.route, undefined, c.name);
+      return;
+    }
     if (c.rule === undefined) {
+      assert.equal(e.guard, undefined, c.name);
       assert.equal(e.route, undefined, c.name);
       assert.equal(e.destination, undefined, c.name);
       return;
     }
+    assert.deepEqual(e.guard, { allow: true }, c.name);
     assert.equal(e.route.rule, c.rule, c.name);
     if (c.matched) assert.deepEqual(e.route.matched, c.matched, c.name);
     if (c.chain) assert.deepEqual(e.route.chain.map((s: any) => s.provider), c.chain, c.name);
@@ -113,7 +128,7 @@ test('the text form: rule, reason, numbered chain with kinds and reasons, skippe
   assert.match(r.stdout, /^Config +.*byot\.yaml$/m);
   assert.match(r.stdout, /^Request +sms · mfa-verification · locale en-US$/m);
   assert.match(r.stdout, /^Number +\+447400123456 · GB · MOBILE · valid$/m);
-  assert.match(r.stdout, /^Guard +not evaluated/m);
+  assert.match(r.stdout, /^Guard +allowed \(number and country policy/m);
   assert.match(r.stdout, /^Rule +rules\[1\] \(uk-split\)$/m);
   assert.match(r.stdout, /^Because +country GB, channel sms$/m);
   assert.match(r.stdout, new RegExp(`^Chain +1\\. +${ukPick} +\\(console\\) +split pick \\(weight ${ukPick === 'twilio' ? 70 : 30}/100\\)$`, 'm'));

@@ -34,7 +34,8 @@ interface Backend {
 }
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const OPEN_TS = fileURLToPath(new URL('../../src/store/open.ts', import.meta.url));
+// .js: the compiled module under dist/, or (through tsx) the .ts source beside it.
+const OPEN_TS = fileURLToPath(new URL('../../src/store/open.js', import.meta.url));
 const T0 = 1_700_000_040_000; // a whole minute
 const MINUTE = 60_000;
 

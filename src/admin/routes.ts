@@ -1,0 +1,262 @@
+// The admin page at /admin: a login, a few pages (Overview, Deliveries, Providers, Routing &
+// Preview, Configuration) and the JSON API they read. Off — every /admin path 404 — unless the
+// configuration gives credentials. Sessions live in memory; state-changing requests need the
+// session's CSRF token and a same-origin Origin; every answer carries strict security headers.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { safeEqual } from '../providers/verify.js';
+import { adminEnabled } from './schema.js';
+import { loadUiAssets, type UiAssets } from './assets.js';
+import { LoginThrottle, SESSION_COOKIE, SessionStore, clearedCookie, readCookie, sessionCookie, type Session } from './session.js';
+import {
+  BadRequest, deliveries, deliveriesQuery, overview, overviewQuery, planFor, previewBody, previewRequest, previewRequestInput,
+  providers, read, redactedConfig, routing, sendPreview, type AdminContext,
+} from './api.js';
+
+/** What the admin page reads and runs: the gateway's own parts. */
+export type AdminDeps = AdminContext;
+
+export const ADMIN_PREFIX = '/admin';
+
+/** No inline script or style anywhere; nothing from another origin; never framed. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
+  "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+].join('; ');
+
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
+};
+
+/** The pages, by path under /admin; each is the same shell, the script draws the page. */
+export const PAGES: Readonly<Record<string, string>> = {
+  '/': 'overview',
+  '/deliveries': 'deliveries',
+  '/providers': 'providers',
+  '/preview': 'preview',
+  '/config': 'config',
+};
+
+type Auth =
+  | { via: 'session'; user: string; id: string; session: Session }
+  | { via: 'bearer'; user: string };
+
+const loginBody = z.object({
+  username: z.string().max(256).optional(),
+  password: z.string().max(1_024).optional(),
+  token: z.string().max(1_024).optional(),
+});
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
+  const settings = deps.config.admin;
+  if (!adminEnabled(settings)) {
+    app.log.info('admin page off: no admin.token or admin.users in the configuration, so every /admin path answers 404');
+    return;
+  }
+  const ctx: AdminContext = deps;
+  const assets = await loadUiAssets(app.log);
+  if (assets.problem) app.log.warn(`admin page: ${assets.problem}`);
+  const ttlMs = settings.sessionTtlMinutes * 60_000;
+  const sessions = new SessionStore(ttlMs);
+  const throttle = new LoginThrottle();
+  const sweeper = setInterval(() => sessions.sweep(), 60_000);
+  sweeper.unref();
+  app.addHook('onClose', async () => clearInterval(sweeper));
+  app.log.info({ users: settings.users.length, token: settings.token !== undefined, sessionTtlMinutes: settings.sessionTtlMinutes, ui: assets.from },
+    `admin page on at ${ADMIN_PREFIX}`);
+
+  const auths = new WeakMap<FastifyRequest, Auth>();
+
+  function authenticate(req: FastifyRequest): Auth | undefined {
+    const header = req.headers.authorization;
+    if (header !== undefined && /^bearer\s/i.test(header)) {
+      // A wrong token is refused outright, not rescued by a cookie that happens to be there.
+      const ok = settings.token !== undefined && safeEqual(header.replace(/^bearer\s+/i, '').trim(), settings.token);
+      return ok ? { via: 'bearer', user: 'token' } : undefined;
+    }
+    const id = readCookie(req.headers.cookie, SESSION_COOKIE);
+    const session = sessions.get(id);
+    return session && id ? { via: 'session', user: session.user, id, session } : undefined;
+  }
+
+  /** The origins a browser may call from: this address as the request reached us, and the configured public URL. */
+  function sameOrigin(origin: string, req: FastifyRequest): boolean {
+    const own = `${req.protocol}://${req.host}`;
+    if (origin === own) return true;
+    const publicUrl = deps.config.server.publicUrl;
+    return publicUrl !== undefined && origin === new URL(publicUrl).origin;
+  }
+
+  function originOf(req: FastifyRequest): string | undefined {
+    const origin = req.headers.origin;
+    if (origin !== undefined) return origin;
+    const referer = req.headers.referer;
+    if (referer === undefined) return undefined;
+    try {
+      return new URL(referer).origin;
+    } catch {
+      return 'invalid';
+    }
+  }
+
+  const secure = (req: FastifyRequest): boolean => req.protocol === 'https';
+
+  /** onRequest guard: who is calling (401 without credentials), and for state changes, CSRF token and Origin (403). */
+  const guard = (kind: 'page' | 'api') => async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const auth = authenticate(req);
+    if (!auth) {
+      if (kind === 'page') {
+        await reply.code(401).type('text/html; charset=utf-8').send(shell('login', assets));
+      } else {
+        await reply.code(401).header('www-authenticate', 'Bearer realm="byot-admin"').send({ error: 'Unauthorized: log in on /admin/login, or send Authorization: Bearer <admin token>' });
+      }
+      return;
+    }
+    if (UNSAFE_METHODS.has(req.method) && auth.via === 'session') {
+      const origin = originOf(req);
+      if (origin === undefined || !sameOrigin(origin, req)) {
+        req.log.warn({ origin }, 'admin request refused: cross-origin or no Origin');
+        await reply.code(403).send({ error: 'Forbidden: the request does not come from this admin page (Origin)' });
+        return;
+      }
+      const token = req.headers['x-csrf-token'];
+      if (typeof token !== 'string' || !safeEqual(token, auth.session.csrf)) {
+        req.log.warn('admin request refused: missing or wrong CSRF token');
+        await reply.code(403).send({ error: 'Forbidden: missing or wrong CSRF token (x-csrf-token)' });
+        return;
+      }
+    }
+    auths.set(req, auth);
+  };
+
+  await app.register(async (admin) => {
+    admin.addHook('onRequest', async (_req, reply) => {
+      void reply.headers(SECURITY_HEADERS);
+    });
+    admin.setNotFoundHandler((_req, reply) => reply.headers(SECURITY_HEADERS).code(404).send({ error: 'Not found' }));
+    admin.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+      void reply.headers(SECURITY_HEADERS);
+      if (err instanceof BadRequest) return reply.code(400).send({ error: err.message, causes: err.causes });
+      const status = err.statusCode ?? 500;
+      if (status < 500) return reply.code(status).send({ error: err.message });
+      req.log.error({ err }, 'admin request failed');
+      return reply.code(500).send({ error: 'Internal error' });
+    });
+
+    // ----- Front end: the shell for each page, the login page, the bundled script and style -----
+    for (const [path, page] of Object.entries(PAGES)) {
+      admin.get(path, { onRequest: guard('page') }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(shell(page, assets)));
+    }
+    admin.get('/login', async (_req, reply) => reply.type('text/html; charset=utf-8').send(shell('login', assets)));
+    admin.get<{ Params: { name: string } }>('/assets/:name', async (req, reply) => {
+      const asset = assets.files.get(req.params.name);
+      if (!asset) return reply.code(404).send({ error: 'Not found' });
+      return reply.type(asset.type).send(asset.body);
+    });
+
+    // ----- Login and logout -----
+    admin.post('/login', async (req, reply) => {
+      const origin = originOf(req);
+      if (origin !== undefined && !sameOrigin(origin, req)) {
+        req.log.warn({ origin }, 'admin login refused: cross-origin');
+        return reply.code(403).send({ error: 'Forbidden: cross-origin login' });
+      }
+      const wait = throttle.retryAfter(req.ip);
+      if (wait > 0) return reply.code(429).header('retry-after', String(wait)).send({ error: `Too many failed logins; try again in ${wait} s` });
+      const body = read(loginBody, req.body, 'login');
+      const user = checkCredentials(body);
+      if (!user) {
+        throttle.failed(req.ip);
+        req.log.warn({ username: body.username?.slice(0, 64) }, 'admin login failed');
+        return reply.code(401).send({ error: 'Wrong user name or password' });
+      }
+      throttle.succeeded(req.ip);
+      const { id, session } = sessions.create(user);
+      req.log.info({ user }, 'admin login');
+      return reply
+        .header('set-cookie', sessionCookie(id, Math.floor(ttlMs / 1_000), secure(req)))
+        .send({ user, csrfToken: session.csrf, expiresAt: session.expiresAt });
+    });
+
+    admin.post('/logout', { onRequest: guard('api') }, async (req, reply) => {
+      const auth = auths.get(req)!;
+      if (auth.via === 'session') {
+        sessions.delete(auth.id);
+        req.log.info({ user: auth.user }, 'admin logout');
+      }
+      return reply.header('set-cookie', clearedCookie(secure(req))).send({ ok: true });
+    });
+
+    // ----- The API (JSON) -----
+    const api = { onRequest: guard('api') };
+    admin.get('/api/session', api, async (req) => {
+      const auth = auths.get(req)!;
+      return auth.via === 'session'
+        ? { user: auth.user, via: auth.via, csrfToken: auth.session.csrf, expiresAt: auth.session.expiresAt }
+        : { user: auth.user, via: auth.via };
+    });
+    admin.get('/api/overview', api, async (req) => overview(ctx, read(overviewQuery, req.query, 'query').days));
+    admin.get('/api/deliveries', api, async (req) => deliveries(ctx, read(deliveriesQuery, req.query, 'query')));
+    // The same search with the filters in the body, so a typed phone number stays out of URLs and access logs.
+    admin.post('/api/deliveries', api, async (req) => deliveries(ctx, read(deliveriesQuery, req.body, 'search')));
+    admin.get('/api/providers', api, async () => providers(ctx));
+    admin.get('/api/routing', api, async () => routing(ctx));
+    admin.get('/api/config', api, async () => redactedConfig(ctx));
+    admin.post('/api/preview/request', api, async (req) => ({ request: previewRequest(read(previewRequestInput, req.body, 'preview choices')) }));
+    admin.post('/api/preview/plan', api, async (req) => planFor(ctx, read(previewBody, req.body, 'preview').request));
+    admin.post('/api/preview/send', api, async (req) => {
+      const body = read(previewBody, req.body, 'preview');
+      const result = await sendPreview(ctx, body.request, body.dryRun);
+      req.log.info({ user: auths.get(req)?.user, dryRun: body.dryRun, status: result.outcome?.status, httpStatus: result.httpStatus }, 'admin preview sent');
+      return result;
+    });
+  }, { prefix: ADMIN_PREFIX });
+
+  /** The user the credentials belong to. Every configured user is compared, in constant time, whatever matches. */
+  function checkCredentials(body: z.output<typeof loginBody>): string | undefined {
+    let match: string | undefined;
+    if (body.token !== undefined && body.token !== '' && settings.token !== undefined && safeEqual(body.token, settings.token)) match = 'token';
+    if (body.username !== undefined && body.password !== undefined && body.password !== '') {
+      for (const u of settings.users) {
+        const sameUser = safeEqual(body.username.toLowerCase(), u.username.toLowerCase());
+        const samePassword = safeEqual(body.password, u.password);
+        if (sameUser && samePassword && match === undefined) match = u.username;
+      }
+    }
+    return match;
+  }
+}
+
+/** The page shell: no inline script or style (the CSP forbids both); the bundled script draws `page`. */
+export function shell(page: string, assets: UiAssets): string {
+  const problem = assets.problem ? `<p class="fatal">${escapeHtml(assets.problem)}</p>` : '<noscript>The admin page needs JavaScript.</noscript>';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>byot-gateway admin</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${ADMIN_PREFIX}/assets/app.css">
+<script type="module" src="${ADMIN_PREFIX}/assets/app.js"></script>
+</head>
+<body data-page="${escapeHtml(page)}">
+<div id="app">${problem}</div>
+</body>
+</html>
+`;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

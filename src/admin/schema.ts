@@ -1,0 +1,27 @@
+// The `admin:` section of the configuration. The admin page exists only when it has credentials:
+// a token (bearer for scripts, or typed on the login page) and/or users with passwords. Passwords
+// and the token usually come from the environment (`password: ${BYOT_ADMIN_PASSWORD}`).
+import { z } from 'zod';
+
+const user = z.strictObject({
+  username: z.string().min(1, 'expected a user name').max(128).regex(/^[^\s:]+$/, 'expected a user name without spaces or colons'),
+  /** Compared in constant time; give it as `${ENV_VAR}` rather than in the file. */
+  password: z.string().min(12, 'expected a password of at least 12 characters').max(1_024),
+});
+
+export const adminSchema = z.object({
+  /** `Authorization: Bearer <token>` on /admin/api/* for scripts; also accepted on the login page. */
+  token: z.string().min(24, 'expected a random token of at least 24 characters').max(1_024).optional(),
+  /** People who log in on /admin/login with a user name and password. */
+  users: z.array(user).default([])
+    .refine((users) => new Set(users.map((u) => u.username.toLowerCase())).size === users.length, 'expected each username once'),
+  /** How long a login lasts. */
+  sessionTtlMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+}).prefault({});
+
+export type AdminConfig = z.output<typeof adminSchema>;
+
+/** True when the admin page is on: there is at least one way to log in. */
+export function adminEnabled(config: AdminConfig): boolean {
+  return config.token !== undefined || config.users.length > 0;
+}

@@ -1,0 +1,59 @@
+// Calls to the admin API: same-origin JSON, the session cookie sent by the browser, and the
+// session's CSRF token on every state-changing request.
+/* global fetch */
+
+/** @type {string | undefined} */
+let csrfToken;
+
+/** @param {string | undefined} token */
+export function setCsrf(token) {
+  csrfToken = token;
+}
+
+/** An API answer other than 2xx. */
+export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {string} message
+   * @param {{ path: string, message: string }[]} [causes]
+   */
+  constructor(status, message, causes = []) {
+    super(message);
+    this.status = status;
+    this.causes = causes;
+  }
+}
+
+/**
+ * GET (no body) or POST (with one) to /admin/…; resolves to the parsed JSON.
+ * @param {string} path e.g. `/admin/api/overview?days=30`
+ * @param {unknown} [body]
+ * @returns {Promise<any>}
+ */
+export async function api(path, body) {
+  /** @type {Record<string, string>} */
+  const headers = { accept: 'application/json' };
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    if (csrfToken) headers['x-csrf-token'] = csrfToken;
+  }
+  const res = await fetch(path, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers,
+    credentials: 'same-origin',
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  /** @type {any} */
+  let json;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (!res.ok) {
+    const message = typeof json?.error === 'string' ? json.error : typeof json?.error?.errorSummary === 'string' ? json.error.errorSummary : `HTTP ${res.status}`;
+    throw new ApiError(res.status, message, Array.isArray(json?.causes) ? json.causes : []);
+  }
+  return json;
+}

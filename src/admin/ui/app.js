@@ -1,0 +1,93 @@
+// The admin front end: asks who is logged in, then draws the page the server named in
+// <body data-page>, or the login form. Each page is its own URL; links are plain links.
+/* global document, location */
+import 'uplot/dist/uPlot.min.css';
+import './app.css';
+import { api, ApiError, setCsrf } from './api.js';
+import { h, replace } from './dom.js';
+import { loginPage } from './pages/login.js';
+import { overviewPage } from './pages/overview.js';
+import { deliveriesPage } from './pages/deliveries.js';
+import { providersPage } from './pages/providers.js';
+import { previewPage } from './pages/preview.js';
+import { configPage } from './pages/config.js';
+
+/** @typedef {(main: HTMLElement) => Promise<void>} Page */
+
+/** @type {{ id: string, path: string, title: string, draw: Page }[]} */
+const PAGES = [
+  { id: 'overview', path: '/admin/', title: 'Overview', draw: overviewPage },
+  { id: 'deliveries', path: '/admin/deliveries', title: 'Deliveries', draw: deliveriesPage },
+  { id: 'providers', path: '/admin/providers', title: 'Providers', draw: providersPage },
+  { id: 'preview', path: '/admin/preview', title: 'Routing & Preview', draw: previewPage },
+  { id: 'config', path: '/admin/config', title: 'Configuration', draw: configPage },
+];
+
+async function start() {
+  const root = document.getElementById('app');
+  if (!root) return;
+  const pageId = document.body.dataset.page ?? 'overview';
+  /** @type {{ user: string, via: string, csrfToken?: string } | undefined} */
+  let session;
+  try {
+    session = await api('/admin/api/session');
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 401) {
+      replace(root, h('p', { class: 'fatal' }, `The admin API did not answer: ${String(err instanceof Error ? err.message : err)}`));
+      return;
+    }
+  }
+  if (!session) {
+    document.title = 'Log in · byot-gateway';
+    replace(root, loginPage((user) => {
+      // Back to the page that was asked for, now with the session cookie.
+      if (location.pathname.replace(/\/+$/, '') === '/admin/login') location.assign('/admin/');
+      else location.reload();
+      return user;
+    }));
+    return;
+  }
+  setCsrf(session.csrfToken);
+  if (pageId === 'login') {
+    location.replace('/admin/');
+    return;
+  }
+  const page = PAGES.find((p) => p.id === pageId) ?? PAGES[0];
+  if (!page) return;
+  document.title = `${page.title} · byot-gateway admin`;
+  const main = h('main', { class: 'page', id: `page-${page.id}` });
+  replace(root, header(page.id, session.user, session.via), main);
+  try {
+    await page.draw(main);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      location.reload();
+      return;
+    }
+    main.append(h('p', { class: 'error' }, `Could not load this page: ${err instanceof Error ? err.message : String(err)}`));
+  }
+  document.body.dataset.ready = '1';
+}
+
+/**
+ * @param {string} current
+ * @param {string} user
+ * @param {string} via
+ */
+function header(current, user, via) {
+  const logout = async () => {
+    try {
+      await api('/admin/logout', {});
+    } finally {
+      location.assign('/admin/login');
+    }
+  };
+  return h('header', { class: 'top' },
+    h('div', { class: 'brand' }, h('span', { class: 'logo' }, 'byot'), h('span', null, 'gateway admin')),
+    h('nav', null, PAGES.map((p) => h('a', { href: p.path, class: p.id === current ? 'active' : null, 'aria-current': p.id === current ? 'page' : null }, p.title))),
+    h('div', { class: 'who' },
+      h('span', { class: 'user', title: via === 'bearer' ? 'signed in with the admin token' : 'signed in' }, user),
+      via === 'session' ? h('button', { type: 'button', class: 'link', id: 'logout', onclick: logout }, 'Log out') : null));
+}
+
+void start();

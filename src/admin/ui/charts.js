@@ -1,0 +1,78 @@
+// Time-series charts with uPlot (bundled, no CDN): one line per provider or channel.
+/* global ResizeObserver */
+import uPlot from 'uplot';
+import { h } from './dom.js';
+
+export const PALETTE = ['#2563eb', '#16a34a', '#d97706', '#9333ea', '#dc2626', '#0891b2', '#db2777', '#4b5563'];
+
+const HEIGHT = 220;
+const INTEGER_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 1e6, 1e7];
+
+/**
+ * @typedef {{ label: string, values: (number | null)[] }} Line
+ * @typedef {{ xs: number[], lines: Line[], percent?: boolean, unit?: string }} ChartSpec
+ */
+
+/**
+ * Draws a chart into `el` (which must already be in the document, for its width).
+ * `xs` are epoch seconds; a `null` value leaves a gap (no calls in that bucket).
+ * @param {HTMLElement} el
+ * @param {ChartSpec} spec
+ */
+export function lineChart(el, spec) {
+  el.replaceChildren();
+  if (spec.lines.length === 0 || spec.xs.length === 0) {
+    el.append(h('p', { class: 'chart-empty' }, 'No calls in this period.'));
+    return undefined;
+  }
+  const percent = spec.percent === true;
+  const format = (/** @type {number | null | undefined} */ v) => (v === null || v === undefined ? '—' : percent ? `${v.toFixed(1)}%` : `${v}${spec.unit ?? ''}`);
+  /** @type {uPlot.Options} */
+  const opts = {
+    width: widthOf(el),
+    height: HEIGHT,
+    cursor: { drag: { x: false, y: false }, points: { size: 7 } },
+    legend: { show: true, live: true },
+    scales: {
+      x: { time: true },
+      y: percent
+        ? { range: [0, 100] }
+        : { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.15))] },
+    },
+    series: [
+      { value: (_u, v) => (v === null ? '—' : new Date(v * 1000).toLocaleString()) },
+      ...spec.lines.map((line, i) => ({
+        label: line.label,
+        stroke: PALETTE[i % PALETTE.length],
+        width: 2,
+        spanGaps: false,
+        points: { show: true, size: 5 },
+        value: (/** @type {uPlot} */ _u, /** @type {number | null} */ v) => format(v),
+      })),
+    ],
+    axes: [
+      { stroke: '#64748b', grid: { stroke: '#eef1f5', width: 1 }, ticks: { stroke: '#e2e8f0', width: 1 } },
+      {
+        stroke: '#64748b',
+        size: 56,
+        grid: { stroke: '#eef1f5', width: 1 },
+        ticks: { stroke: '#e2e8f0', width: 1 },
+        ...(percent ? { values: (_u, vals) => vals.map((v) => `${v}%`) } : { incrs: INTEGER_STEPS }),
+      },
+    ],
+  };
+  /** @type {uPlot.AlignedData} */
+  const data = [spec.xs, ...spec.lines.map((l) => l.values)];
+  const plot = new uPlot(opts, data, el);
+  const ro = new ResizeObserver(() => {
+    const w = widthOf(el);
+    if (w !== plot.width) plot.setSize({ width: w, height: HEIGHT });
+  });
+  ro.observe(el);
+  return plot;
+}
+
+/** @param {HTMLElement} el */
+function widthOf(el) {
+  return Math.max(280, Math.floor(el.clientWidth || 600));
+}

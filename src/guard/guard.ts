@@ -1,0 +1,207 @@
+// The toll-fraud guard: runs after the phone step and before routing. Policy first (number type,
+// country per channel; nothing counted), then velocity limits and distinct numbers per prefix.
+//
+// Atomicity. Every counter is taken with an atomic consume (the consume itself is the gate: no
+// read-then-write), and a request that ends refused gives back every slot it took (`reward`), so
+// refused requests are not counted. The order makes bursts exact:
+//   1. the phone windows, one after the other, tightest first;
+//   2. only then, in parallel, user, IP, prefix, distinct-per-prefix, country and global.
+// A burst for one number therefore reaches the other counters only with its `max` winners, and
+// exactly `max` are admitted across instances. A slot is only ever held by a request that passed
+// that counter, and an admitted request never gives its slots back, so no counter can admit more
+// than its max. A concurrent request refused by a shared counter (user, IP, country…) can hold a
+// slot there for a moment before giving it back, so near such a limit a burst may admit slightly
+// fewer than it could: the guard errs on the side of not sending.
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Channel, Destination, RequestType } from '../domain.js';
+import { maskPhone } from '../mask.js';
+import type { GuardConfig, LimitWindow } from './schema.js';
+import { policyRule } from './policy.js';
+import { DistinctGate, StoreHealth, WindowGate, type Gate, type GuardLog, type RedisStore, type Taken } from './counters.js';
+import { ipIdentity, keyHasher, numberPrefix } from './keys.js';
+
+export type { GuardLog } from './counters.js';
+
+export interface GuardInput {
+  channel: Channel;
+  requestType: RequestType;
+  dest: Destination;
+  userId?: string;
+  login?: string;
+  /** Okta's data.context.request.ipAddress: the end user's address. */
+  clientIp?: string;
+}
+
+export type Verdict =
+  | {
+    allow: true;
+    /** Some counter was kept per instance (Redis down) or skipped (failMode open). */
+    degraded?: boolean;
+    /** The request skipped the limits because of an `allow` override. */
+    allowedBy?: 'allow.phones' | 'allow.users';
+  }
+  | {
+    allow: false;
+    /** e.g. `numbers.invalid`, `numbers.type.PREMIUM_RATE`, `countries.voice`, `limits.phone.30s`,
+     * `limits.distinctPerPrefix`, `store.unavailable`, `guard.error`. For logs and metrics only. */
+    rule: string;
+    degraded?: boolean;
+  };
+
+export interface GuardDeps {
+  /** Shared counters for several instances; without it, counters live in this process. */
+  redis?: Redis;
+  /**
+   * Key of the hashes that replace numbers, users and addresses in counter keys. Required with
+   * Redis (every instance must use the same); random per process otherwise.
+   */
+  hashKey?: string | Buffer;
+  log: GuardLog;
+}
+
+export interface Guard {
+  /** Never throws for a request: a failure inside becomes a verdict by `store.failMode`. */
+  check(input: GuardInput): Promise<Verdict>;
+  /** Waits for checks in progress. The Redis client belongs to the caller and stays open. */
+  close(): Promise<void>;
+}
+
+/** One dimension's windows, tightest (smallest max, then shortest) first. */
+function gates(dimension: string, windows: false | LimitWindow[], keyPrefix: string, redis?: RedisStore): WindowGate[] {
+  if (windows === false) return [];
+  return [...windows]
+    .sort((a, b) => a.max - b.max || a.perSeconds - b.perSeconds)
+    .map((w) => new WindowGate(dimension, w, keyPrefix, redis));
+}
+
+export function createGuard(config: GuardConfig, deps: GuardDeps): Guard {
+  const { log } = deps;
+  const { limits, store, allow } = config;
+  if (deps.redis && deps.hashKey === undefined) {
+    throw new Error('createGuard: a hashKey is required with Redis, so every instance counts under the same keys');
+  }
+  const hash = keyHasher(deps.hashKey ?? randomBytes(32));
+  const redis: RedisStore | undefined = deps.redis && {
+    client: deps.redis,
+    health: new StoreHealth(store.retryAfterMs, log, deps.redis),
+    timeoutMs: store.timeoutMs,
+    insuranceInstances: store.insurance.enabled ? store.insurance.instances : undefined,
+    log,
+  };
+  const kp = store.keyPrefix;
+
+  const phone = gates('phone', limits.phone, kp, redis);
+  const user = gates('user', limits.user, kp, redis);
+  const ip = gates('ip', limits.ip, kp, redis);
+  const prefix = gates('prefix', limits.prefix, kp, redis);
+  const country = gates('country', limits.country, kp, redis);
+  const countryOverride = new Map(Object.entries(limits.countryOverrides).map(([cc, w]) => [cc, gates('country', w, kp, redis)]));
+  const global = gates('global', limits.global, kp, redis);
+  const distinct = limits.distinctPerPrefix === false ? undefined : new DistinctGate(limits.distinctPerPrefix, kp, redis);
+
+  const allowPhones = new Set(allow.phones);
+  const allowUserIds = new Set(allow.users);
+  const allowLogins = new Set(allow.users.map((u) => u.toLowerCase()));
+
+  const inflight = new Set<Promise<Verdict>>();
+  let closed = false;
+
+  function allowedBy(input: GuardInput): 'allow.phones' | 'allow.users' | undefined {
+    if (allowPhones.has(input.dest.e164)) return 'allow.phones';
+    if (input.userId !== undefined && allowUserIds.has(input.userId)) return 'allow.users';
+    if (input.login !== undefined && allowLogins.has(input.login.toLowerCase())) return 'allow.users';
+    return undefined;
+  }
+
+  function refused(rule: string, degraded: boolean, input: GuardInput): Verdict {
+    log.debug({ rule, degraded, channel: input.channel, requestType: input.requestType, to: maskPhone(input.dest.e164), country: input.dest.country },
+      'guard refused a send');
+    return degraded ? { allow: false, rule, degraded } : { allow: false, rule };
+  }
+
+  async function limited(input: GuardInput): Promise<Verdict> {
+    const { e164 } = input.dest;
+    const phoneKey = hash('phone', e164);
+    const range = hash('prefix', numberPrefix(e164));
+    const taken: Taken[] = [];
+    let degraded = false;
+    let unavailable = false;
+
+    const refuse = async (rule: string): Promise<Verdict> => {
+      await Promise.all(taken.map((t) => t.undo?.()));
+      return refused(rule, degraded, input);
+    };
+
+    // 1. The number's own windows, one after the other: only a winner touches anything else.
+    for (const gate of phone) {
+      const t = await gate.take(phoneKey);
+      taken.push(t);
+      degraded ||= t.degraded;
+      if (t.state === 'refused') return refuse(gate.rule);
+      if (t.state === 'unavailable') {
+        unavailable = true;
+        if (store.failMode === 'closed') return refuse('store.unavailable');
+      }
+    }
+
+    // 2. Everything shared, in parallel; the first refusing rule in this order is reported.
+    const steps: [Gate, string, string?][] = [];
+    const userKey = input.userId !== undefined && input.userId !== '' ? hash('user', `id:${input.userId}`)
+      : input.login !== undefined && input.login !== '' ? hash('user', `login:${input.login.toLowerCase()}`) : undefined;
+    if (userKey) for (const g of user) steps.push([g, userKey]);
+    if (input.clientIp) {
+      const ipKey = hash('ip', ipIdentity(input.clientIp));
+      for (const g of ip) steps.push([g, ipKey]);
+    }
+    for (const g of prefix) steps.push([g, range]);
+    if (distinct) steps.push([distinct, range, phoneKey]);
+    const cc = input.dest.country ?? 'unknown';
+    for (const g of countryOverride.get(cc) ?? country) steps.push([g, cc]);
+    for (const g of global) steps.push([g, 'all']);
+
+    const results = await Promise.all(steps.map(([gate, key, member]) => gate.take(key, member)));
+    taken.push(...results);
+    let refusedBy: string | undefined;
+    results.forEach((t, i) => {
+      degraded ||= t.degraded;
+      if (t.state === 'unavailable') unavailable = true;
+      if (t.state === 'refused' && refusedBy === undefined) refusedBy = steps[i]![0].rule;
+    });
+    if (refusedBy) return refuse(refusedBy);
+    if (unavailable && store.failMode === 'closed') return refuse('store.unavailable');
+    return degraded ? { allow: true, degraded } : { allow: true };
+  }
+
+  async function check(input: GuardInput): Promise<Verdict> {
+    const by = allowedBy(input);
+    if (!(by && allow.skipPolicy)) {
+      const rule = policyRule(config, input.channel, input.dest);
+      if (rule) return refused(rule, false, input);
+    }
+    if (by) {
+      log.info({ allowedBy: by, channel: input.channel, to: maskPhone(input.dest.e164), country: input.dest.country },
+        'guard: limits skipped by an allow override');
+      return { allow: true, allowedBy: by };
+    }
+    try {
+      return await limited(input);
+    } catch (err) {
+      log.error({ err }, 'guard: unexpected failure while counting');
+      return store.failMode === 'open' ? { allow: true, degraded: true } : { allow: false, rule: 'guard.error', degraded: true };
+    }
+  }
+
+  return {
+    check(input) {
+      if (closed) return Promise.reject(new Error('guard closed'));
+      const p = check(input).finally(() => inflight.delete(p));
+      inflight.add(p);
+      return p;
+    },
+    async close() {
+      closed = true;
+      await Promise.allSettled([...inflight]);
+    },
+  };
+}

@@ -1,0 +1,31 @@
+// Idempotency keys in Redis, for instances that share Redis: the first instance to claim an
+// eventId sends; the others wait for the answer it stores. The delivery log still gets its row
+// from whoever sends.
+import type { Redis } from 'ioredis';
+import type { OktaAnswer } from '../okta/contract.js';
+
+/** As long as Okta could plausibly repeat an eventId, and then some. */
+const TTL_MS = 24 * 60 * 60 * 1_000;
+const PENDING = 'pending';
+
+export interface RedisClaims {
+  /** True when this caller owns the eventId. */
+  claim(eventId: string): Promise<boolean>;
+  complete(eventId: string, answer: OktaAnswer): Promise<void>;
+  answerOf(eventId: string): Promise<OktaAnswer | undefined>;
+}
+
+export function redisClaims(redis: Redis, prefix = 'byot:idem:'): RedisClaims {
+  return {
+    async claim(eventId) {
+      return (await redis.set(prefix + eventId, PENDING, 'PX', TTL_MS, 'NX')) === 'OK';
+    },
+    async complete(eventId, answer) {
+      await redis.set(prefix + eventId, JSON.stringify(answer), 'PX', TTL_MS);
+    },
+    async answerOf(eventId) {
+      const value = await redis.get(prefix + eventId);
+      return value === null || value === PENDING ? undefined : (JSON.parse(value) as OktaAnswer);
+    },
+  };
+}
