@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml, parseDocument } from 'yaml';
+import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type RawConfig } from './schema.js';
 import { providerKind, providerKindNames } from '../providers/registry.js';
@@ -145,13 +145,20 @@ function interpolate(node: Json, env: Env, path: (string | number)[], issues: Co
       issues.push({ path: formatPath(path), message: `environment variable ${name} is not set` });
       return '';
     });
-    return whole ? parseYaml(replaced) ?? '' : replaced;
+    return whole ? scalar(replaced) : replaced;
   }
   if (Array.isArray(node)) return node.map((v, i) => interpolate(v, env, [...path, i], issues));
   if (isObject(node)) {
     return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, interpolate(v, env, [...path, k], issues)]));
   }
   return node;
+}
+
+/** A value that stood alone in the YAML keeps a number's or a boolean's type (`port: ${PORT}`); anything else stays text. */
+function scalar(value: string): Json {
+  if (/^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+  if (value === 'true' || value === 'false') return value === 'true';
+  return value;
 }
 
 function zodIssues(error: z.ZodError, prefix: (string | number)[]): ConfigIssue[] {

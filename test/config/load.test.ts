@@ -27,7 +27,7 @@ test('the environment alone runs the gateway: PORT, OKTA_HOOK_SECRET, OKTA_HOOK_
   assert.equal(bare.auth.type === 'header' && bare.auth.header, 'Authorization');
 });
 
-test('${VAR} and ${VAR:-default} are interpolated; a whole-value placeholder keeps its YAML type', () => {
+test('${VAR} and ${VAR:-default} are interpolated; a whole-value number or boolean keeps its type', () => {
   const c = parseConfigText(`
 server:
   port: \${PORT:-7070}
@@ -42,6 +42,11 @@ hook:
   assert.equal(c.server.host, '127.0.0.1');
   assert.equal(c.hook.budgetMs, 2_000);
   assert.equal(c.auth.type === 'header' && c.auth.secrets[1], 'prefix-from-the-environment');
+
+  // A multi-line value (a PEM key) and a YAML-looking one stay the text they are.
+  const pem = '-----BEGIN PRIVATE KEY-----\nMIIB: x\n- y\n-----END PRIVATE KEY-----';
+  const k = parseConfigText('auth:\n  type: header\n  secrets: ["${A}", "${B}"]\n', { A: pem, B: '[not, a, list]' });
+  assert.deepEqual(k.auth.type === 'header' && k.auth.secrets, [pem, '[not, a, list]']);
 });
 
 test('every problem is listed with its path', () => {
