@@ -341,3 +341,16 @@ describe('the toll-fraud guard in the pipeline', () => {
     assert.equal(real.body.commands[0].value[0].status, 'SUCCESSFUL', 'the dry runs left the phone limit untouched');
   });
 });
+
+test('behind a trusted proxy, the client address in the request log is the forwarded one', async () => {
+  const trusting = await startGateway({ yaml: 'server:\n  trustProxy: 127.0.0.1' });
+  const direct = await startGateway();
+  try {
+    for (const gw of [trusting, direct]) await gw.hook(oktaRequest(), { authorization: SECRET, 'x-forwarded-for': '203.0.113.9' });
+    assert.match(trusting.logs.join(''), /"remoteAddress":"203\.0\.113\.9"/);
+    assert.ok(!direct.logs.join('').includes('203.0.113.9'), 'without trustProxy the header is ignored');
+  } finally {
+    await trusting.close();
+    await direct.close();
+  }
+});
