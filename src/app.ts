@@ -41,8 +41,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     trustProxy: config.server.trustProxy,
     // Okta waits 3 s; a request still unread after 10 s is not Okta's.
     requestTimeout: 10_000,
+    // One access line per request (below) instead of Fastify's two.
+    disableRequestLogging: true,
     ...(deps.tls ? { https: deps.tls } : {}),
   }) as unknown as FastifyInstance;
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info({ req, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
   // Okta sends JSON only; anything else is refused rather than read as text.
   app.removeContentTypeParser('text/plain');
 
@@ -92,9 +97,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
   };
 
-  app.post(HOOK_PATH, { onRequest: authenticate }, async (req, reply) => {
-    const deadline = new Deadline(performance.now() - reply.elapsedTime, config.hook.budgetMs, config.hook.reserveMs);
-    const parsed = parseHookRequest(req.body);
+  const answerHook = async (body: unknown, req: FastifyRequest, reply: FastifyReply, deadline: Deadline): Promise<FastifyReply> => {
+    const parsed = parseHookRequest(body);
     if (!parsed.ok) {
       req.log.warn({ causes: parsed.causes.map((c) => `${c.reason} ${c.location ?? ''}`.trim()) }, 'invalid hook request');
       metrics.refused('bad_request', parsed.causes[0]?.reason ?? 'INVALID');
@@ -108,6 +112,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const { answer } = await handleHook(parsed.request, deadline, { dryRun });
     if (dryRun) void reply.header('x-byot-dry-run', '1');
     return reply.code(200).send(answer);
+  };
+
+  app.post(HOOK_PATH, { onRequest: authenticate }, async (req, reply) => {
+    const deadline = new Deadline(performance.now() - reply.elapsedTime, config.hook.budgetMs, config.hook.reserveMs);
+    try {
+      return await answerHook(req.body, req, reply, deadline);
+    } finally {
+      deadline.dispose();
+    }
   });
 
   app.register(callbackRoutes, { adapters: deps.adapters, store, metrics, publicUrl: config.server.publicUrl });

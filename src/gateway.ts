@@ -14,7 +14,7 @@ import { createRouter } from './routing/plan.js';
 import { Breaker } from './delivery/breaker.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { Router } from './routing/plan.js';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { createGuard } from './guard/index.js';
 import { redisClaims } from './store/redis-claims.js';
 import { buildApp } from './app.js';
@@ -73,7 +73,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const router = createRouter(config, adapters, breakers);
   const redis = config.limits.url ? await connectRedis(config.limits.url, log) : undefined;
   const guard = createGuard(config.guard, { redis, hashKey, log: log.child({ component: 'guard' }) });
-  const claims = redis ? redisClaims(redis) : undefined;
+  const claims = redis ? redisClaims(redis, undefined, config.guard.store.timeoutMs) : undefined;
   const handleHook = createHook({ config, store, router, breakers, metrics, guard, claims, hashKey, log });
   const tls = config.server.tls
     ? { cert: readFileSync(config.server.tls.cert), key: readFileSync(config.server.tls.key) }
@@ -104,6 +104,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
  * than in memory; if it does not answer, the gateway starts anyway and the guard's fail mode applies.
  */
 async function connectRedis(url: string, log: Logger): Promise<Redis> {
+  // Loaded only when configured, like the PostgreSQL client.
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: true });
   redis.on('error', (err: Error) => log.debug({ err: err.message }, 'redis connection error'));
   try {

@@ -365,7 +365,7 @@ export async function sendPreview(ctx: AdminContext, request: unknown, dryRun: b
   }
   const { hook } = ctx.config;
   const deadline = new Deadline(performance.now(), hook.budgetMs, hook.reserveMs);
-  const result = await ctx.handleHook(parsed.request, deadline, { dryRun });
+  const result = await ctx.handleHook(parsed.request, deadline, { dryRun }).finally(() => deadline.dispose());
   const o = result.outcome;
   return {
     dryRun,

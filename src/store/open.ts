@@ -1,4 +1,4 @@
-import { openPostgresStore, type PostgresStoreOptions } from './postgres.js';
+import type { PostgresStoreOptions } from './postgres.js';
 import { openSqliteStore } from './sqlite.js';
 import type { DeliveryStore } from './types.js';
 
@@ -9,5 +9,8 @@ export function isPostgresUrl(location: string): boolean {
 
 /** The delivery log at `location`: PostgreSQL for a `postgres://` URL, otherwise a SQLite file path. */
 export async function openStore(location: string, opts: PostgresStoreOptions = {}): Promise<DeliveryStore> {
-  return isPostgresUrl(location) ? openPostgresStore(location, opts) : openSqliteStore(location);
+  if (!isPostgresUrl(location)) return openSqliteStore(location);
+  // Loaded only when used: a single-site install never pays for the PostgreSQL client at start-up.
+  const { openPostgresStore } = await import('./postgres.js');
+  return openPostgresStore(location, opts);
 }
