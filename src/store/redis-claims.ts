@@ -3,6 +3,7 @@
 // from whoever sends.
 import type { Redis } from 'ioredis';
 import type { OktaAnswer } from '../okta/contract.js';
+import { withTimeout } from '../guard/counters.js';
 
 /** As long as Okta could plausibly repeat an eventId, and then some. */
 const TTL_MS = 24 * 60 * 60 * 1_000;
@@ -15,16 +16,21 @@ export interface RedisClaims {
   answerOf(eventId: string): Promise<OktaAnswer | undefined>;
 }
 
-export function redisClaims(redis: Redis, prefix = 'byot:idem:'): RedisClaims {
+export function redisClaims(redis: Redis, prefix = 'byot:idem:', timeoutMs = 500): RedisClaims {
+  // Okta waits 3 s. While Redis is away ioredis queues commands until a reconnection attempt
+  // (seconds apart in a long outage): fail at once when not connected, and after timeoutMs when
+  // Redis is slow, so the caller falls back to the delivery log instead of waiting.
+  const call = <T>(command: () => Promise<T>): Promise<T> =>
+    redis.status === 'ready' ? withTimeout(command(), timeoutMs) : Promise.reject(new Error(`Redis is ${redis.status}`));
   return {
     async claim(eventId) {
-      return (await redis.set(prefix + eventId, PENDING, 'PX', TTL_MS, 'NX')) === 'OK';
+      return (await call(() => redis.set(prefix + eventId, PENDING, 'PX', TTL_MS, 'NX'))) === 'OK';
     },
     async complete(eventId, answer) {
-      await redis.set(prefix + eventId, JSON.stringify(answer), 'PX', TTL_MS);
+      await call(() => redis.set(prefix + eventId, JSON.stringify(answer), 'PX', TTL_MS));
     },
     async answerOf(eventId) {
-      const value = await redis.get(prefix + eventId);
+      const value = await call(() => redis.get(prefix + eventId));
       return value === null || value === PENDING ? undefined : (JSON.parse(value) as OktaAnswer);
     },
   };

@@ -1,0 +1,146 @@
+// Three `byot serve` processes behind an imaginary load balancer, sharing one Redis (limits and
+// idempotency keys) and one PostgreSQL (delivery log): the limits hold exactly across instances,
+// and a repeated eventId sends once whichever instance each repeat reaches.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import {
+  LIMITS_OFF, cleanupAll, createSchema, deleteKeys, gatewayConfig, hookBody, kind, needEnv, postHook, recipients, runId,
+  spawnGateway, startProvider, tally, tempDir, type CountingProvider, type GatewayProcess, type HookAnswer, type PgSchema,
+} from './support.js';
+
+const redisUrl = process.env.REDIS_URL;
+const databaseUrl = process.env.DATABASE_URL;
+
+const PHONE_MAX = 5;
+const PREFIX_MAX = 7;
+const OKTA_TIMEOUT_MS = 3_000;
+
+if (!redisUrl || !databaseUrl) {
+  test('three instances sharing Redis and PostgreSQL', (t) => {
+    if (!needEnv(t, 'REDIS_URL', 'multi-instance limits and idempotency not run (e.g. REDIS_URL=redis://127.0.0.1:6379)')) return;
+    needEnv(t, 'DATABASE_URL', 'multi-instance delivery log not run (e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)');
+  });
+} else {
+  describe('three gateway processes sharing Redis and PostgreSQL', () => {
+    let provider: CountingProvider;
+    let schema: PgSchema | undefined;
+    let redis: Redis;
+    let gateways: GatewayProcess[] = [];
+    const keyPrefix = runId('guard');
+    const eventIds = new Set<string>();
+
+    before(async () => {
+      redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+      provider = await startProvider();
+      schema = await createSchema(databaseUrl, 'scale');
+      const dir = tempDir('scale-multi');
+      const config = gatewayConfig({
+        dir,
+        providerUrl: provider.url,
+        storeUrl: schema.url,
+        redisUrl,
+        guard: {
+          // 555 numbers are fictitious; the policy has tests of its own.
+          numbers: { refuseInvalid: false },
+          limits: { ...LIMITS_OFF, phone: { max: PHONE_MAX, perSeconds: 600 }, prefix: { max: PREFIX_MAX, perSeconds: 600 } },
+          store: { keyPrefix, insurance: { instances: 3 } },
+        },
+      });
+      gateways = await Promise.all(['a', 'b', 'c'].map((name) => spawnGateway(name, config, dir)));
+      // A service in production is warm: open the pools and compile the hot path before measuring.
+      // One number and one prefix per request, so nothing here counts against the tests' numbers.
+      for (let round = 0; round < 3; round++) {
+        await burst(Array.from({ length: 30 }, (_, i) => hookBody(`+1415${600 + round * 30 + i}0000`)));
+      }
+    });
+
+    after(async () => {
+      await cleanupAll();
+      await provider?.close();
+      await schema?.drop();
+      if (redis) {
+        await deleteKeys(redis, `${keyPrefix}:*`);
+        if (eventIds.size > 0) await redis.del(...[...eventIds].map((id) => `byot:idem:${id}`));
+        redis.disconnect();
+      }
+    });
+
+    /** Sends every body at once, round-robin over the three instances. */
+    async function burst(bodies: Record<string, any>[]): Promise<HookAnswer[]> {
+      for (const b of bodies) eventIds.add(String(b.eventId));
+      return Promise.all(bodies.map((b, i) => postHook(gateways[i % gateways.length]!.url, b)));
+    }
+
+    function assertAnsweredInTime(answers: HookAnswer[]): void {
+      assert.deepEqual(answers.filter((a) => a.status !== 200).map((a) => `${a.status} ${a.error ?? ''}`), [], 'every answer is HTTP 200');
+      const slowest = Math.max(...answers.map((a) => a.ms));
+      assert.ok(slowest < OKTA_TIMEOUT_MS, `slowest answer ${slowest.toFixed(0)} ms`);
+    }
+
+    async function rows(ids: string[]): Promise<{ event_id: string; status: string; blocked_by: string | null; transaction_id: string | null }[]> {
+      return schema!.query('SELECT event_id, status, blocked_by, transaction_id FROM {schema}.hook_calls WHERE event_id = ANY($1)', [ids]);
+    }
+
+    test(`300 concurrent requests for one number over 3 instances: exactly ${PHONE_MAX} sent`, async (t) => {
+      const phone = '+14155551234';
+      const answers = await burst(Array.from({ length: 300 }, () => hookBody(phone)));
+      t.diagnostic(`answers: ${JSON.stringify(tally(answers))}; slowest ${Math.max(...answers.map((a) => a.ms)).toFixed(0)} ms`);
+      assertAnsweredInTime(answers);
+      assert.equal(recipients(provider).filter((to) => to === phone).length, PHONE_MAX, 'sends that reached the provider');
+      assert.deepEqual(tally(answers), { SUCCESSFUL: PHONE_MAX, error: 300 - PHONE_MAX });
+      for (const a of answers.filter((x) => kind(x) === 'error')) {
+        assert.equal(a.body.error.errorCauses[0].reason, 'DELIVERY_FAILED');
+        assert.doesNotMatch(JSON.stringify(a.body), /limits|phone\.600/, 'the answer does not name the rule');
+      }
+      const winners = answers.filter((a) => kind(a) === 'SUCCESSFUL');
+      t.diagnostic(`admitted by instance: ${JSON.stringify(Object.fromEntries(['a', 'b', 'c'].map((n, i) =>
+        [n, answers.filter((a, j) => j % 3 === i && kind(a) === 'SUCCESSFUL').length])))}`);
+
+      const logged = await rows(answers.map((a) => a.eventId));
+      assert.equal(logged.length, 300, 'one delivery-log row per call, in the shared PostgreSQL');
+      const byStatus = tallyRows(logged);
+      assert.deepEqual(byStatus, { 'SUCCESSFUL': PHONE_MAX, 'FAILED limits.phone.600s': 300 - PHONE_MAX });
+      const txByEvent = new Map(logged.map((r) => [r.event_id, r.transaction_id]));
+      for (const w of winners) assert.equal(txByEvent.get(w.eventId), w.body.commands[0].value[0].transactionId);
+    });
+
+    test(`300 distinct numbers of one prefix over 3 instances: exactly ${PREFIX_MAX} sent`, async (t) => {
+      const phones = Array.from({ length: 300 }, (_, i) => `+14155552${String(i).padStart(3, '0')}`);
+      const before = provider.sends().length;
+      const answers = await burst(phones.map((p) => hookBody(p)));
+      t.diagnostic(`answers: ${JSON.stringify(tally(answers))}; slowest ${Math.max(...answers.map((a) => a.ms)).toFixed(0)} ms`);
+      assertAnsweredInTime(answers);
+      const sent = recipients(provider).slice(before);
+      assert.equal(sent.length, PREFIX_MAX, 'sends that reached the provider');
+      assert.ok(sent.every((to) => to.startsWith('+14155552')), sent.join(' '));
+      assert.equal(new Set(sent).size, PREFIX_MAX, 'to distinct numbers');
+      assert.deepEqual(tally(answers), { SUCCESSFUL: PREFIX_MAX, error: 300 - PREFIX_MAX });
+      assert.deepEqual(tallyRows(await rows(answers.map((a) => a.eventId))), { 'SUCCESSFUL': PREFIX_MAX, 'FAILED limits.prefix.600s': 300 - PREFIX_MAX });
+    });
+
+    test('50 concurrent repeats of one eventId over 3 instances: one send, 50 identical answers', async (t) => {
+      const phone = '+14155553001';
+      const eventId = `dup-${runId('evt')}`;
+      const before = provider.sends().length;
+      const answers = await burst(Array.from({ length: 50 }, () => hookBody(phone, eventId)));
+      t.diagnostic(`answers: ${JSON.stringify(tally(answers))}; slowest ${Math.max(...answers.map((a) => a.ms)).toFixed(0)} ms`);
+      assertAnsweredInTime(answers);
+      assert.equal(provider.sends().length - before, 1, 'exactly one send');
+      assert.equal(kind(answers[0]!), 'SUCCESSFUL');
+      for (const a of answers) assert.deepEqual(a.body, answers[0]!.body);
+      const logged = await rows([eventId]);
+      assert.equal(logged.length, 1);
+      assert.equal(logged[0]!.transaction_id, answers[0]!.body.commands[0].value[0].transactionId);
+    });
+  });
+}
+
+function tallyRows(rows: { status: string; blocked_by: string | null }[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of rows) {
+    const k = r.blocked_by ? `${r.status} ${r.blocked_by}` : r.status;
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
+}
