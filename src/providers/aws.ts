@@ -8,12 +8,11 @@ import {
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
 import type { ErrorCategory } from '../domain.js';
-import { adapterChannels, baseProviderSchema, type ProviderKind } from './base.js';
+import { adapterChannels, baseProviderSchema, E164, type ProviderKind } from './base.js';
 import { categoryForStatus, networkError } from './http.js';
 import { escapeXml, forLocale } from './markup.js';
 import { ProviderError, type OutboundMessage } from './types.js';
 
-const E164 = /^\+[1-9]\d{6,14}$/;
 const endpoint = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL, e.g. a VPC endpoint' });
 
 const schema = baseProviderSchema.extend({

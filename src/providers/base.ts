@@ -17,6 +17,23 @@ export const baseProviderSchema = z.object({
 });
 export type BaseProviderConfig = z.infer<typeof baseProviderSchema>;
 
+/** An E.164 number: `+`, a first digit other than 0, then 6 to 14 more digits. */
+const E164_NUMBER = String.raw`\+[1-9]\d{6,14}`;
+export const E164 = new RegExp(`^${E164_NUMBER}$`);
+
+/**
+ * A string option holding an E.164 number; `message` is the issue when it does not match. With
+ * `required`, a missing or non-string value gets the same message instead of zod's own.
+ */
+export function e164(message = 'expected E.164 number', { required = false } = {}): z.ZodString {
+  return (required ? z.string({ error: message }) : z.string()).regex(E164, message);
+}
+
+/** A sender pattern: the whole string is an E.164 number or matches one of `others` (written without anchors). */
+export function e164Or(...others: RegExp[]): RegExp {
+  return new RegExp(`^(${[E164_NUMBER, ...others.map((r) => r.source)].join('|')})$`);
+}
+
 /** One provider kind (twilio, console…): how its config is checked and how an adapter is built. */
 export interface ProviderKind<S extends z.ZodType<BaseProviderConfig> = z.ZodType<BaseProviderConfig>> {
   readonly kind: string;

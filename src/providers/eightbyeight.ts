@@ -3,13 +3,13 @@
 // receipts are accepted only on a URL whose last segment is the configured `callbackToken`.
 import { z } from 'zod';
 import type { ErrorCategory } from '../domain.js';
-import { adapterChannels, baseProviderSchema, type ProviderKind } from './base.js';
+import { adapterChannels, baseProviderSchema, e164, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, providerAgent, statusError, type HttpReply } from './http.js';
-import { callbackTokenSchema, tokenCallbackUrl, verifyPathToken } from './http-template.js';
 import { forLocale } from './markup.js';
+import { dateOr } from './read.js';
 import { ProviderError, type DeliveryReceipt, type OutboundMessage, type ReceiptStatus, type SendResult } from './types.js';
+import { callbackTokenSchema, tokenCallbackUrl, verifyPathToken } from './verify.js';
 
-const E164 = /^\+[1-9]\d{6,14}$/;
 const baseUrl = (what: string) => z.url({ protocol: /^https?$/, error: `expected the ${what} base URL, e.g. https://sms.8x8.com` })
   .transform((url) => url.replace(/\/+$/, ''));
 
@@ -20,7 +20,7 @@ const schema = baseProviderSchema.extend({
   /** SMS sender id (alphanumeric or number); 8x8 uses the sub-account's default when absent. */
   sender: z.string().min(1).max(16, 'expected a sender id of at most 16 characters').optional(),
   /** Caller id for voice calls; 8x8 requires it to be whitelisted on the sub-account. */
-  callerId: z.string().regex(E164, 'expected E.164 number').optional(),
+  callerId: e164().optional(),
   /** Per data-centre region: https://sms.8x8.com (Asia), https://sms.us.8x8.com, https://sms.8x8.uk, https://sms.8x8.id. */
   smsBaseUrl: baseUrl('SMS').default('https://sms.8x8.com'),
   voiceBaseUrl: baseUrl('voice').default('https://voice.8x8.com'),
@@ -189,9 +189,4 @@ function readReceipt(body: unknown, receivedAt: Date): DeliveryReceipt[] {
     }];
   }
   return [];
-}
-
-function dateOr(text: string | undefined, fallback: Date): Date {
-  const at = text === undefined ? NaN : Date.parse(text);
-  return Number.isNaN(at) ? fallback : new Date(at);
 }

@@ -5,28 +5,14 @@ import type { Agent } from 'undici';
 import type { ErrorCategory } from '../domain.js';
 import { baseProviderSchema, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, providerAgent, statusError } from './http.js';
-import { safeEqual } from './verify.js';
+import { callbackTokenSchema, tokenCallbackUrl, verifyPathToken } from './verify.js';
 import {
-  CallbackRejected, ProviderError,
+  ProviderError,
   type CallbackRequest, type DeliveryReceipt, type OutboundMessage, type ProviderAdapter, type ReceiptStatus, type SendResult,
 } from './types.js';
 
 const CATEGORIES = ['invalid_number', 'region_blocked', 'insufficient_funds', 'rate_limited', 'auth', 'unavailable', 'timeout', 'rejected'] as const satisfies readonly ErrorCategory[];
 const category = z.enum(CATEGORIES, { error: `expected one of ${CATEGORIES.join(', ')}` });
-
-/** A secret path segment: the callback URL carries it because the provider signs nothing. */
-export const callbackTokenSchema = z.string().regex(/^[A-Za-z0-9_-]{24,}$/, 'expected at least 24 URL-safe characters (letters, digits, _ or -)');
-
-/** The status callback URL with the secret token as its last segment, when both are known. */
-export function tokenCallbackUrl(callbackUrl: string | undefined, token: string | undefined): string | undefined {
-  return callbackUrl !== undefined && token !== undefined ? `${callbackUrl}/${token}` : undefined;
-}
-
-/** Checks the secret path segment of a callback: 401 when absent, 403 when wrong. */
-export function verifyPathToken(given: string | undefined, expected: string): void {
-  if (given === undefined || given === '') throw new CallbackRejected(401, 'callback token missing');
-  if (!safeEqual(given, expected)) throw new CallbackRejected(403, 'callback token does not match');
-}
 
 /** The value at a dot path (`data.id`, `messages.0.id`) as a string; undefined when absent, null, empty or not a scalar. */
 export function stringAt(root: unknown, path: string): string | undefined {

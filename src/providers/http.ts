@@ -91,6 +91,19 @@ export function categoryForStatus(status: number): ErrorCategory {
   return 'rejected';
 }
 
+/** A 2xx answer. */
+export function isSuccess(reply: HttpReply): boolean {
+  return reply.status >= 200 && reply.status < 300;
+}
+
+/**
+ * An accepted answer without the id (`idName`, e.g. "an id"): the provider may well have accepted
+ * the message, so failing over could send it twice. Unavailable, and ambiguous.
+ */
+export function replyWithoutId(reply: HttpReply, what: string, idName: string): ProviderError {
+  return new ProviderError('unavailable', `${what}: HTTP ${reply.status} without ${idName}`, { providerCode: String(reply.status), ambiguous: true });
+}
+
 /** A failed reply as a ProviderError, with the provider's own code when it gave one. */
 export function statusError(reply: HttpReply, category: ErrorCategory, providerCode: string | undefined, what: string): ProviderError {
   return new ProviderError(category, `${what}: HTTP ${reply.status}${providerCode ? ` (${providerCode})` : ''}`, { providerCode: providerCode ?? String(reply.status) });

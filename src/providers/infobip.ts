@@ -4,15 +4,15 @@
 // callback URL carries a secret path token instead.
 import { z } from 'zod';
 import type { Channel, ErrorCategory } from '../domain.js';
-import { baseProviderSchema, type ProviderKind } from './base.js';
-import { categoryForStatus, httpCall, providerAgent, statusError, type HttpReply } from './http.js';
+import { baseProviderSchema, e164, e164Or, type ProviderKind } from './base.js';
+import { categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { forLocale } from './markup.js';
+import { dateOr } from './read.js';
 import { CallbackRejected, ProviderError, type CallbackRequest, type DeliveryReceipt, type ReceiptStatus, type SendResult } from './types.js';
-import { safeEqual } from './verify.js';
+import { tokenCallbackUrl, verifyPathToken } from './verify.js';
 
-const E164 = /^\+[1-9]\d{6,14}$/;
 /** SMS sender: an E.164 number or an alphanumeric sender id. */
-const SENDER = /^(\+[1-9]\d{6,14}|[A-Za-z0-9 ]{3,11})$/;
+const SENDER = e164Or(/[A-Za-z0-9 ]{3,11}/);
 
 const schema = baseProviderSchema.extend({
   kind: z.literal('infobip'),
@@ -22,7 +22,7 @@ const schema = baseProviderSchema.extend({
   /** SMS sender. */
   sender: z.string().regex(SENDER, 'expected an E.164 number or an alphanumeric sender of 3 to 11 characters').optional(),
   /** Caller id of voice calls: a number of the Infobip account. */
-  voiceFrom: z.string().regex(E164, 'expected E.164 number').optional(),
+  voiceFrom: e164().optional(),
   /** Text-to-speech speed, 0.5–2 (1 is normal); slower helps callers write the code down. */
   speechRate: z.number().min(0.5).max(2).optional(),
   /** Secret last segment of the callback URL, the only proof a delivery report came from Infobip. */
@@ -101,12 +101,12 @@ export const infobipProvider: ProviderKind<typeof schema> = {
       ...(config.voiceFrom !== undefined ? ['voice' as const] : []),
     ]);
     // Reports are only asked for when they can be authenticated on arrival.
-    const reportUrl = ctx.callbackUrl && config.callbackToken ? `${ctx.callbackUrl}/${config.callbackToken}` : undefined;
+    const reportUrl = tokenCallbackUrl(ctx.callbackUrl, config.callbackToken);
     const headers = { authorization: `App ${config.apiKey}`, 'content-type': 'application/json', accept: 'application/json' };
 
     async function post(path: string, body: unknown, what: string, signal: AbortSignal): Promise<SendResult> {
       const reply = await httpCall(agent, { url: `${config.baseUrl}${path}`, headers, body: JSON.stringify(body), signal });
-      if (reply.status < 200 || reply.status >= 300) throw requestError(reply, what);
+      if (!isSuccess(reply)) throw requestError(reply, what);
       return accepted(reply, what);
     }
 
@@ -164,7 +164,7 @@ function accepted(reply: HttpReply, what: string): SendResult {
     throw new ProviderError(REJECTED[code] ?? 'rejected', `${what}: rejected (${code})`, { providerCode: code });
   }
   if (typeof message?.messageId !== 'string' || message.messageId === '') {
-    throw new ProviderError('unavailable', `${what}: HTTP ${reply.status} without messageId`, { providerCode: String(reply.status), ambiguous: true });
+    throw replyWithoutId(reply, what, 'messageId');
   }
   return { transactionId: message.messageId, status: statusName ?? 'PENDING' };
 }
@@ -192,8 +192,8 @@ function requestError(reply: HttpReply, what: string): ProviderError {
 }
 
 function readReports(config: InfobipConfig, req: CallbackRequest): DeliveryReceipt[] {
-  if (config.callbackToken === undefined || !req.token) throw new CallbackRejected(401, 'infobip callback without its token');
-  if (!safeEqual(req.token, config.callbackToken)) throw new CallbackRejected(403, 'infobip callback token mismatch');
+  if (config.callbackToken === undefined) throw new CallbackRejected(401, 'infobip callback token not configured');
+  verifyPathToken(req.token, config.callbackToken);
   const results = (req.body as { results?: unknown } | undefined)?.results;
   if (!Array.isArray(results)) return [];
   return results.flatMap((r: { messageId?: unknown; status?: Status; error?: Status; doneAt?: unknown; sentAt?: unknown }) => {
@@ -210,9 +210,4 @@ function readReports(config: InfobipConfig, req: CallbackRequest): DeliveryRecei
       at: dateOr(r.doneAt ?? r.sentAt, req.receivedAt),
     }];
   });
-}
-
-function dateOr(value: unknown, fallback: Date): Date {
-  const at = typeof value === 'string' ? new Date(value) : undefined;
-  return at && !Number.isNaN(at.getTime()) ? at : fallback;
 }

@@ -13,17 +13,16 @@
 // bounded by the sealed expiry; a token is not single-use because Plivo retries answer_url.
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { adapterChannels, baseProviderSchema, type ProviderKind } from './base.js';
-import { basicAuth, categoryForStatus, httpCall, providerAgent, statusError, type HttpReply } from './http.js';
+import { adapterChannels, baseProviderSchema, e164, type ProviderKind } from './base.js';
+import { basicAuth, categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { escapeXml, forLocale, languageOf } from './markup.js';
-import { safeEqual } from './verify.js';
+import { asString, field, singleHeader } from './read.js';
+import { safeEqual, sortedPairs } from './verify.js';
 import {
   CallbackRejected, ProviderError,
   type CallbackRequest, type DeliveryReceipt, type OutboundMessage, type ReceiptStatus, type SendResult,
 } from './types.js';
 import type { ErrorCategory } from '../domain.js';
-
-const E164 = /^\+[1-9]\d{6,14}$/;
 
 /** How long a sealed voice script stays valid: call setup plus ringing, with room to spare. */
 const SCRIPT_TTL_MS = 5 * 60_000;
@@ -35,7 +34,7 @@ const schema = baseProviderSchema.extend({
   authId: z.string({ error: 'expected the Plivo Auth ID' }).min(1, 'expected the Plivo Auth ID'),
   authToken: z.string({ error: 'expected the Plivo Auth Token' }).min(1, 'expected the Plivo Auth Token'),
   /** A Plivo number: the SMS source and the caller id. */
-  from: z.string({ error: 'expected E.164 number' }).regex(E164, 'expected E.164 number'),
+  from: e164('expected E.164 number', { required: true }),
   baseUrl: z.url({ error: 'expected a URL' }).default('https://api.plivo.com'),
   /** Override the `<Speak>` voice per locale or language: WOMAN, MAN or a Polly voice, e.g. { 'en-GB': 'MAN' }. */
   voices: z.record(z.string(), z.string().min(1)).default({}),
@@ -107,11 +106,11 @@ export const plivoProvider: ProviderKind<typeof schema> = {
         src: config.from, dst: msg.to.e164, text: msg.text, type: 'sms',
         ...(callbackUrl ? { url: callbackUrl, method: 'POST' } : {}),
       }, signal);
-      if (!ok(reply)) throw classify(reply, config, 'plivo SMS');
+      if (!isSuccess(reply)) throw classify(reply, config, 'plivo SMS');
       const uuids = field(reply.json, 'message_uuid');
-      const id = str(Array.isArray(uuids) ? uuids[0] : undefined);
-      if (!id) throw noId(reply, 'plivo SMS');
-      return { transactionId: id, status: str(field(reply.json, 'message')) ?? 'queued' };
+      const id = asString(Array.isArray(uuids) ? uuids[0] : undefined);
+      if (!id) throw replyWithoutId(reply, 'plivo SMS', 'an id');
+      return { transactionId: id, status: asString(field(reply.json, 'message')) ?? 'queued' };
     }
 
     async function sendVoice(msg: OutboundMessage, signal: AbortSignal): Promise<SendResult> {
@@ -122,10 +121,10 @@ export const plivoProvider: ProviderKind<typeof schema> = {
         from: config.from, to: msg.to.e164, answer_url: answer.toString(), answer_method: 'POST',
         ...(callbackUrl ? { hangup_url: callbackUrl, hangup_method: 'POST' } : {}),
       }, signal);
-      if (!ok(reply)) throw classify(reply, config, 'plivo call');
-      const id = str(field(reply.json, 'request_uuid'));
-      if (!id) throw noId(reply, 'plivo call');
-      return { transactionId: id, status: str(field(reply.json, 'message')) ?? 'queued' };
+      if (!isSuccess(reply)) throw classify(reply, config, 'plivo call');
+      const id = asString(field(reply.json, 'request_uuid'));
+      if (!id) throw replyWithoutId(reply, 'plivo call', 'an id');
+      return { transactionId: id, status: asString(field(reply.json, 'message')) ?? 'queued' };
     }
 
     return {
@@ -183,10 +182,6 @@ function open(key: Buffer, token: string): Script | undefined {
   }
 }
 
-function ok(reply: HttpReply): boolean {
-  return reply.status >= 200 && reply.status < 300;
-}
-
 /**
  * Plivo answers `{api_id, error}` with no code of its own, so the HTTP status is the providerCode.
  * The error text quotes numbers, so it only steers the category and never enters the message.
@@ -208,11 +203,6 @@ function category(status: number, text: string, from: string): ErrorCategory {
   return categoryForStatus(status);
 }
 
-/** A 2xx without an id: Plivo may well have accepted it, so failing over could send twice. */
-function noId(reply: HttpReply, what: string): ProviderError {
-  return new ProviderError('unavailable', `${what}: HTTP ${reply.status} without an id`, { providerCode: String(reply.status), ambiguous: true });
-}
-
 /** The posted form fields (Plivo posts callbacks and answer requests as x-www-form-urlencoded). */
 function formParams(req: CallbackRequest): URLSearchParams {
   const type = req.headers['content-type'];
@@ -226,8 +216,8 @@ function formParams(req: CallbackRequest): URLSearchParams {
  * nothing between (plivo-node lib/utils/v3Security.js). The header may list several signatures.
  */
 function verifyV3(req: CallbackRequest, params: URLSearchParams, authToken: string): void {
-  const signatures = header(req, 'x-plivo-signature-v3');
-  const nonce = header(req, 'x-plivo-signature-v3-nonce');
+  const signatures = singleHeader(req.headers, 'x-plivo-signature-v3');
+  const nonce = singleHeader(req.headers, 'x-plivo-signature-v3-nonce');
   if (!signatures || !nonce) throw new CallbackRejected(401, 'plivo V3 signature headers missing');
   const expected = createHmac('sha256', authToken).update(`${signedUrl(req.url, [...params])}.${nonce}`).digest('base64');
   if (!signatures.split(',').some((s) => safeEqual(s.trim(), expected))) throw new CallbackRejected(403, 'plivo V3 signature mismatch');
@@ -235,16 +225,10 @@ function verifyV3(req: CallbackRequest, params: URLSearchParams, authToken: stri
 
 function signedUrl(url: string, posted: [string, string][]): string {
   const u = new URL(url);
-  const query = sorted([...u.searchParams]).map(([k, v]) => `${k}=${v}`).join('&');
+  const query = sortedPairs(u.searchParams).map(([k, v]) => `${k}=${v}`).join('&');
   const base = `${u.protocol}//${u.host}${u.pathname}`;
   if (posted.length === 0) return query ? `${base}?${query}` : base;
-  return `${base}?${query}${query ? '.' : ''}${sorted(posted).map(([k, v]) => k + v).join('')}`;
-}
-
-/** By key, then by value, in code-unit order (what JavaScript's default sort does in Plivo's SDK). */
-function sorted(pairs: [string, string][]): [string, string][] {
-  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return [...pairs].sort((a, b) => cmp(a[0], b[0]) || cmp(a[1], b[1]));
+  return `${base}?${query}${query ? '.' : ''}${sortedPairs(posted).map(([k, v]) => k + v).join('')}`;
 }
 
 /** A message callback names MessageUUID; a hangup callback names the RequestUUID the Call API returned. */
@@ -262,17 +246,4 @@ function readReceipt(params: URLSearchParams, receivedAt: Date): DeliveryReceipt
   if (!requestId || !status) return [];
   const cause = params.get('HangupCause');
   return [{ transactionId: requestId, status, providerStatus: word, providerCode: cause || undefined, at: receivedAt }];
-}
-
-function header(req: CallbackRequest, name: string): string | undefined {
-  const value = req.headers[name];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function field(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
 }

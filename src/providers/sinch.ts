@@ -4,15 +4,15 @@
 import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { Channel, ErrorCategory } from '../domain.js';
-import { baseProviderSchema, type ProviderKind } from './base.js';
-import { categoryForStatus, httpCall, providerAgent, statusError, type HttpReply } from './http.js';
+import { baseProviderSchema, e164, e164Or, type ProviderKind } from './base.js';
+import { categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { forLocale } from './markup.js';
+import { dateOr, header, nonEmptyStringField } from './read.js';
 import { CallbackRejected, ProviderError, type CallbackRequest, type DeliveryReceipt, type OutboundMessage, type ReceiptStatus, type SendResult } from './types.js';
 import { safeEqual } from './verify.js';
 
-const E164 = /^\+[1-9]\d{6,14}$/;
 /** What the batches API accepts as `from`: an E.164 number, a short code or an alphanumeric sender. */
-const SMS_SENDER = /^(\+[1-9]\d{6,14}|\d{3,8}|[A-Za-z0-9 ]{1,11})$/;
+const SMS_SENDER = e164Or(/\d{3,8}/, /[A-Za-z0-9 ]{1,11}/);
 /** An http(s) base URL without its trailing slash. */
 const baseUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
 
@@ -50,7 +50,7 @@ const voiceSchema = z.object({
   /** As shown in the dashboard: Sinch signs with its base64-decoded bytes. */
   applicationSecret: z.base64('expected the base64 application secret from the Sinch dashboard'),
   /** Caller id shown to the callee: a number of the Sinch account. */
-  cli: z.string().regex(E164, 'expected E.164 number').optional(),
+  cli: e164().optional(),
   region: z.enum(['global', 'us', 'eu', 'sa', 'apse1', 'apse2']).default('global'),
   baseUrl: baseUrl.optional(),
 });
@@ -142,7 +142,7 @@ export const sinchProvider: ProviderKind<typeof schema> = {
         body: JSON.stringify({ from: sms.from, to: [msg.to.e164], body: msg.text, client_reference: msg.reference, ...reports }),
         signal,
       });
-      if (reply.status < 200 || reply.status >= 300) throw smsError(reply);
+      if (!isSuccess(reply)) throw smsError(reply);
       return { transactionId: idFrom(reply, 'id', 'sinch sms'), status: 'accepted' };
     }
 
@@ -175,7 +175,7 @@ export const sinchProvider: ProviderKind<typeof schema> = {
         body,
         signal,
       });
-      if (reply.status < 200 || reply.status >= 300) throw voiceError(reply);
+      if (!isSuccess(reply)) throw voiceError(reply);
       return { transactionId: idFrom(reply, 'callId', 'sinch voice'), status: 'accepted' };
     }
 
@@ -191,7 +191,7 @@ export const sinchProvider: ProviderKind<typeof schema> = {
       },
       async receipts(req) {
         // Voice callbacks carry Sinch's application signature; SMS reports the webhook HMAC headers.
-        return /^application /i.test(header(req, 'authorization') ?? '') ? callReceipts(config, req) : smsReceipts(config, req);
+        return /^application /i.test(header(req.headers, 'authorization') ?? '') ? callReceipts(config, req) : smsReceipts(config, req);
       },
       async close() {
         await agent.close();
@@ -225,14 +225,9 @@ function voiceError(reply: HttpReply): ProviderError {
 
 /** The provider's id from a 2xx answer; without one we cannot tell Okta what was sent. */
 function idFrom(reply: HttpReply, field: string, what: string): string {
-  const id = (reply.json as Record<string, unknown> | undefined)?.[field];
-  if (typeof id === 'string' && id !== '') return id;
-  throw new ProviderError('unavailable', `${what}: HTTP ${reply.status} without ${field}`, { providerCode: String(reply.status), ambiguous: true });
-}
-
-function header(req: CallbackRequest, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
+  const id = nonEmptyStringField(reply.json, field);
+  if (id !== undefined) return id;
+  throw replyWithoutId(reply, what, field);
 }
 
 function checkFresh(signedAtMs: number, req: CallbackRequest): void {
@@ -244,11 +239,11 @@ function checkFresh(signedAtMs: number, req: CallbackRequest): void {
 function smsReceipts(config: SinchConfig, req: CallbackRequest): DeliveryReceipt[] {
   const secret = config.sms?.callbackSecret;
   if (secret === undefined) throw new CallbackRejected(401, 'no sinch sms callback secret configured');
-  const signature = header(req, 'x-sinch-webhook-signature');
-  const nonce = header(req, 'x-sinch-webhook-signature-nonce');
-  const timestamp = header(req, 'x-sinch-webhook-signature-timestamp');
+  const signature = header(req.headers, 'x-sinch-webhook-signature');
+  const nonce = header(req.headers, 'x-sinch-webhook-signature-nonce');
+  const timestamp = header(req.headers, 'x-sinch-webhook-signature-timestamp');
   if (!signature || !nonce || !timestamp) throw new CallbackRejected(401, 'unsigned sinch callback');
-  const expected = webhookSignature(secret, header(req, 'x-sinch-webhook-signature-algorithm') ?? 'HmacSHA256', req.rawBody, nonce, timestamp);
+  const expected = webhookSignature(secret, header(req.headers, 'x-sinch-webhook-signature-algorithm') ?? 'HmacSHA256', req.rawBody, nonce, timestamp);
   if (expected === undefined) throw new CallbackRejected(403, 'unsupported sinch signature algorithm');
   if (!safeEqual(expected, signature)) throw new CallbackRejected(403, 'sinch callback signature mismatch');
   checkFresh(Number(timestamp) * 1000, req); // Unix seconds
@@ -267,11 +262,11 @@ function smsReceipts(config: SinchConfig, req: CallbackRequest): DeliveryReceipt
 
 function callReceipts(config: SinchConfig, req: CallbackRequest): DeliveryReceipt[] {
   const voice = config.voice;
-  const [key, signature] = (header(req, 'authorization') ?? '').replace(/^application /i, '').split(':');
-  const timestamp = header(req, 'x-timestamp');
+  const [key, signature] = (header(req.headers, 'authorization') ?? '').replace(/^application /i, '').split(':');
+  const timestamp = header(req.headers, 'x-timestamp');
   if (!voice || key !== voice.applicationKey) throw new CallbackRejected(401, 'sinch callback from an unknown application');
   if (!signature || !timestamp) throw new CallbackRejected(401, 'unsigned sinch callback');
-  const expected = applicationSignature(voice.applicationSecret, 'POST', header(req, 'content-type') ?? '', timestamp, new URL(req.url).pathname, req.rawBody);
+  const expected = applicationSignature(voice.applicationSecret, 'POST', header(req.headers, 'content-type') ?? '', timestamp, new URL(req.url).pathname, req.rawBody);
   if (!safeEqual(expected, signature)) throw new CallbackRejected(403, 'sinch callback signature mismatch');
   checkFresh(Date.parse(timestamp), req);
 
@@ -285,9 +280,4 @@ function callReceipts(config: SinchConfig, req: CallbackRequest): DeliveryReceip
     providerCode: event.result !== 'ANSWERED' && typeof event.reason === 'string' ? event.reason : undefined,
     at: dateOr(event.timestamp, req.receivedAt),
   }];
-}
-
-function dateOr(value: unknown, fallback: Date): Date {
-  const at = typeof value === 'string' ? new Date(value) : undefined;
-  return at && !Number.isNaN(at.getTime()) ? at : fallback;
 }

@@ -6,16 +6,15 @@
 // request that went out (ambiguous); httpCall keeps the error code and shares the pooled agent.
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { adapterChannels, baseProviderSchema, type ProviderKind } from './base.js';
-import { categoryForStatus, httpCall, providerAgent, statusError, type HttpReply } from './http.js';
+import { adapterChannels, baseProviderSchema, e164, type ProviderKind } from './base.js';
+import { categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { escapeXml, forLocale, languageOf } from './markup.js';
+import { asStringOrNumber, dateOr, field, singleHeader } from './read.js';
 import {
   CallbackRejected, ProviderError,
   type CallbackRequest, type DeliveryReceipt, type OutboundMessage, type ReceiptStatus, type SendResult,
 } from './types.js';
 import type { ErrorCategory } from '../domain.js';
-
-const E164 = /^\+[1-9]\d{6,14}$/;
 
 /** Telnyx refuses webhooks whose `telnyx-timestamp` is further than this from now. */
 const TOLERANCE_SECONDS = 300;
@@ -24,7 +23,7 @@ const schema = baseProviderSchema.extend({
   kind: z.literal('telnyx'),
   apiKey: z.string({ error: 'expected the Telnyx API key' }).min(1, 'expected the Telnyx API key'),
   /** A Telnyx number on the messaging profile (SMS) and the caller id (voice). */
-  from: z.string({ error: 'expected E.164 number' }).regex(E164, 'expected E.164 number'),
+  from: e164('expected E.164 number', { required: true }),
   messagingProfileId: z.string().min(1, 'expected a messaging profile id').optional(),
   /** The TeXML application's connection id; voice is available only when it is set. */
   texmlApplicationId: z.string().min(1, 'expected a TeXML application id').optional(),
@@ -108,12 +107,12 @@ export const telnyxProvider: ProviderKind<typeof schema> = {
         from: config.from, to: msg.to.e164, text: msg.text,
         messaging_profile_id: config.messagingProfileId, webhook_url: callbackUrl,
       }, signal);
-      if (!ok(reply)) throw classify(reply, 'telnyx SMS');
+      if (!isSuccess(reply)) throw classify(reply, 'telnyx SMS');
       const data = field(reply.json, 'data');
-      const id = str(field(data, 'id'));
-      if (!id) throw noId(reply, 'telnyx SMS');
+      const id = asStringOrNumber(field(data, 'id'));
+      if (!id) throw replyWithoutId(reply, 'telnyx SMS', 'an id');
       const to = field(data, 'to');
-      return { transactionId: id, status: str(field(Array.isArray(to) ? to[0] : undefined, 'status')) ?? 'queued' };
+      return { transactionId: id, status: asStringOrNumber(field(Array.isArray(to) ? to[0] : undefined, 'status')) ?? 'queued' };
     }
 
     async function sendVoice(msg: OutboundMessage, signal: AbortSignal): Promise<SendResult> {
@@ -122,12 +121,12 @@ export const telnyxProvider: ProviderKind<typeof schema> = {
         From: config.from, To: msg.to.e164, Texml: texml(config, msg),
         ...(callbackUrl ? { StatusCallback: callbackUrl, StatusCallbackMethod: 'POST' } : {}),
       }, signal);
-      if (!ok(reply)) throw classify(reply, 'telnyx call');
+      if (!isSuccess(reply)) throw classify(reply, 'telnyx call');
       // The current API answers a flat call object; earlier versions wrapped it in `data`.
       const call = field(reply.json, 'call_sid') === undefined ? field(reply.json, 'data') : reply.json;
-      const id = str(field(call, 'call_sid'));
-      if (!id) throw noId(reply, 'telnyx call');
-      return { transactionId: id, status: str(field(call, 'status')) ?? 'queued' };
+      const id = asStringOrNumber(field(call, 'call_sid'));
+      if (!id) throw replyWithoutId(reply, 'telnyx call', 'an id');
+      return { transactionId: id, status: asStringOrNumber(field(call, 'status')) ?? 'queued' };
     }
 
     return {
@@ -155,25 +154,16 @@ function texml(config: TelnyxConfig, msg: OutboundMessage): string {
   return `<Response><Say voice="${escapeXml(voice)}" language="${escapeXml(entry.language)}">${escapeXml(msg.text)}</Say></Response>`;
 }
 
-function ok(reply: HttpReply): boolean {
-  return reply.status >= 200 && reply.status < 300;
-}
-
 /** Telnyx answers `{errors:[{code,title,detail}]}`; the detail can quote the number, so it never enters the message. */
 function classify(reply: HttpReply, what: string): ProviderError {
   const errors = field(reply.json, 'errors');
   const first = Array.isArray(errors) ? errors[0] : undefined;
-  const code = str(field(first, 'code'));
-  const text = `${str(field(first, 'title')) ?? ''} ${str(field(first, 'detail')) ?? ''}`;
+  const code = asStringOrNumber(field(first, 'code'));
+  const text = `${asStringOrNumber(field(first, 'title')) ?? ''} ${asStringOrNumber(field(first, 'detail')) ?? ''}`;
   // No single documented code for an exhausted balance (reference §4): recognise it by its words.
   const category = (code !== undefined ? CODE_CATEGORY[code] : undefined)
     ?? (/\bbalance\b|insufficient funds/i.test(text) ? 'insufficient_funds' : categoryForStatus(reply.status));
   return statusError(reply, category, code, what);
-}
-
-/** A 2xx without an id: Telnyx may well have accepted it, so failing over could send twice. */
-function noId(reply: HttpReply, what: string): ProviderError {
-  return new ProviderError('unavailable', `${what}: HTTP ${reply.status} without an id`, { providerCode: String(reply.status), ambiguous: true });
 }
 
 function isEd25519PublicKey(value: string): boolean {
@@ -193,8 +183,8 @@ function ed25519Key(base64: string): KeyObject {
 
 /** Ed25519 over `${telnyx-timestamp}|${raw body}`, within ±300 s of arrival. */
 function verifySignature(req: CallbackRequest, key: KeyObject): void {
-  const signature = header(req, 'telnyx-signature-ed25519');
-  const timestamp = header(req, 'telnyx-timestamp');
+  const signature = singleHeader(req.headers, 'telnyx-signature-ed25519');
+  const timestamp = singleHeader(req.headers, 'telnyx-timestamp');
   if (!signature || !timestamp) throw new CallbackRejected(401, 'telnyx signature headers missing');
   const seconds = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : NaN;
   if (!(Math.abs(req.receivedAt.getTime() / 1000 - seconds) <= TOLERANCE_SECONDS)) {
@@ -207,42 +197,22 @@ function verifySignature(req: CallbackRequest, key: KeyObject): void {
 /** Messaging webhooks are JSON events; TeXML status callbacks are form posts (CallSid, CallStatus…). */
 function readReceipts(req: CallbackRequest): DeliveryReceipt[] {
   const data = field(req.body, 'data');
-  const event = str(field(data, 'event_type'));
+  const event = asStringOrNumber(field(data, 'event_type'));
   if (event === 'message.sent' || event === 'message.finalized') {
     const payload = field(data, 'payload');
-    const id = str(field(payload, 'id'));
+    const id = asStringOrNumber(field(payload, 'id'));
     const to = field(payload, 'to');
-    const word = str(field(Array.isArray(to) ? to[0] : undefined, 'status'));
+    const word = asStringOrNumber(field(Array.isArray(to) ? to[0] : undefined, 'status'));
     const status = word === undefined ? undefined : MESSAGE_STATUS[word];
     if (!id || !word || !status) return [];
     const errors = field(payload, 'errors');
-    const code = str(field(Array.isArray(errors) ? errors[0] : undefined, 'code'));
-    return [{ transactionId: id, status, providerStatus: word, providerCode: code, at: date(str(field(data, 'occurred_at')), req.receivedAt) }];
+    const code = asStringOrNumber(field(Array.isArray(errors) ? errors[0] : undefined, 'code'));
+    return [{ transactionId: id, status, providerStatus: word, providerCode: code, at: dateOr(asStringOrNumber(field(data, 'occurred_at')), req.receivedAt) }];
   }
-  const callSid = str(field(req.body, 'CallSid'));
-  const word = str(field(req.body, 'CallStatus'));
+  const callSid = asStringOrNumber(field(req.body, 'CallSid'));
+  const word = asStringOrNumber(field(req.body, 'CallStatus'));
   const status = word === undefined ? undefined : CALL_STATUS[word];
   if (!callSid || !word || !status) return [];
-  const code = str(field(req.body, 'ErrorCode'));
-  return [{ transactionId: callSid, status, providerStatus: word, providerCode: code || undefined, at: date(str(field(req.body, 'Timestamp')), req.receivedAt) }];
-}
-
-function header(req: CallbackRequest, name: string): string | undefined {
-  const value = req.headers[name];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function field(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
-}
-
-/** Strings as they are; numbers (Telnyx codes are sometimes numeric) as their decimal text. */
-function str(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  return typeof value === 'number' ? String(value) : undefined;
-}
-
-function date(text: string | undefined, fallback: Date): Date {
-  const at = text === undefined ? NaN : Date.parse(text);
-  return Number.isNaN(at) ? fallback : new Date(at);
+  const code = asStringOrNumber(field(req.body, 'ErrorCode'));
+  return [{ transactionId: callSid, status, providerStatus: word, providerCode: code || undefined, at: dateOr(asStringOrNumber(field(req.body, 'Timestamp')), req.receivedAt) }];
 }

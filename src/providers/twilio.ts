@@ -2,16 +2,14 @@
 // form-encoded POST, so the adapter talks REST directly over the shared undici pool: the `twilio` SDK
 // cannot be pointed at another base URL and brings axios and its own retries into the OTP deadline.
 import { createHmac } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import type { ErrorCategory } from '../domain.js';
-import { adapterChannels, baseProviderSchema, type ProviderKind } from './base.js';
-import { basicAuth, categoryForStatus, httpCall, providerAgent, statusError, type HttpReply } from './http.js';
+import { adapterChannels, baseProviderSchema, e164, type ProviderKind } from './base.js';
+import { basicAuth, categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { escapeXml, forLocale } from './markup.js';
+import { dateOr, header, nonEmptyStringField, numberField } from './read.js';
 import { CallbackRejected, ProviderError, type DeliveryReceipt, type ReceiptStatus, type SendResult } from './types.js';
-import { safeEqual } from './verify.js';
-
-const E164 = /^\+[1-9]\d{6,14}$/;
+import { safeEqual, sortedPairs } from './verify.js';
 
 const schema = baseProviderSchema.extend({
   kind: z.literal('twilio'),
@@ -22,7 +20,7 @@ const schema = baseProviderSchema.extend({
   apiKeySid: z.string().regex(/^SK[0-9a-f]{32}$/i, 'expected an API key SID (SK followed by 32 hex digits)').optional(),
   apiKeySecret: z.string().min(1, 'expected the API key secret').optional(),
   /** Caller id for calls, and the SMS sender unless a Messaging Service is given. */
-  from: z.string().regex(E164, 'expected E.164 number').optional(),
+  from: e164().optional(),
   /** SMS sender pool (MG…); takes precedence over `from` for SMS. */
   messagingServiceSid: z.string().regex(/^MG[0-9a-f]{32}$/i, 'expected a Messaging Service SID (MG followed by 32 hex digits)').optional(),
   baseUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).transform((u) => u.replace(/\/+$/, '')).default('https://api.twilio.com'),
@@ -120,11 +118,11 @@ export const twilioProvider: ProviderKind<typeof schema> = {
         body: form.toString(),
         signal,
       });
-      if (reply.status < 200 || reply.status >= 300) throw failure(reply, what);
-      const sid = stringField(reply.json, 'sid');
+      if (!isSuccess(reply)) throw failure(reply, what);
+      const sid = nonEmptyStringField(reply.json, 'sid');
       // Accepted but unreadable: the message may well be on its way.
-      if (sid === undefined) throw new ProviderError('unavailable', `${what}: HTTP ${reply.status} without a sid`, { providerCode: String(reply.status), ambiguous: true });
-      return { transactionId: sid, status: stringField(reply.json, 'status') ?? 'queued' };
+      if (sid === undefined) throw replyWithoutId(reply, what, 'a sid');
+      return { transactionId: sid, status: nonEmptyStringField(reply.json, 'status') ?? 'queued' };
     }
 
     return {
@@ -174,8 +172,7 @@ function failure(reply: HttpReply, what: string): ProviderError {
  * field sorted by name, each as name + value.
  */
 function twilioSignature(authToken: string, url: string, fields: URLSearchParams): string {
-  const pairs = [...fields].sort(([a, av], [b, bv]) => compare(a, b) || compare(av, bv));
-  return createHmac('sha1', authToken).update(url + pairs.map(([k, v]) => k + v).join(''), 'utf8').digest('base64');
+  return createHmac('sha1', authToken).update(url + sortedPairs(fields).map(([k, v]) => k + v).join(''), 'utf8').digest('base64');
 }
 
 function readReceipt(fields: URLSearchParams, receivedAt: Date): DeliveryReceipt[] {
@@ -186,32 +183,12 @@ function readReceipt(fields: URLSearchParams, receivedAt: Date): DeliveryReceipt
     : [callSid, fields.get('CallStatus'), CALL_STATUS];
   const status = word === null ? undefined : table[word];
   if (transactionId === null || word === null || status === undefined) return [];
-  // Call callbacks carry an RFC 2822 Timestamp; message callbacks carry none.
-  const stamp = new Date(fields.get('Timestamp') ?? Number.NaN);
   return [{
     transactionId,
     status,
     providerStatus: word,
     providerCode: fields.get('ErrorCode') || undefined,
-    at: Number.isNaN(stamp.getTime()) ? receivedAt : stamp,
+    // Call callbacks carry an RFC 2822 Timestamp; message callbacks carry none.
+    at: dateOr(fields.get('Timestamp'), receivedAt),
   }];
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function header(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function stringField(json: unknown, key: string): string | undefined {
-  const value = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)[key] : undefined;
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function numberField(json: unknown, key: string): number | undefined {
-  const value = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)[key] : undefined;
-  return typeof value === 'number' ? value : undefined;
 }

@@ -2,19 +2,18 @@
 // an NCCO `talk` action. Direct HTTP over the shared undici pool rather than @vonage/server-sdk:
 // each channel is one POST, the SDK's current releases require Node 22, and jose already signs JWTs.
 import { createHash, createHmac, createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
 import { jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import type { ErrorCategory } from '../domain.js';
-import { adapterChannels, baseProviderSchema, type ProviderKind } from './base.js';
-import { categoryForStatus, httpCall, parseJson, providerAgent, statusError, type HttpReply } from './http.js';
+import { adapterChannels, baseProviderSchema, E164, e164, e164Or, type ProviderKind } from './base.js';
+import { categoryForStatus, httpCall, isSuccess, parseJson, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { forLocale } from './markup.js';
+import { arrayField, dateOr, field, header, nonEmptyStringField } from './read.js';
 import { CallbackRejected, ProviderError, type CallbackRequest, type DeliveryReceipt, type ReceiptStatus } from './types.js';
 import { safeEqual } from './verify.js';
 
-const E164 = /^\+[1-9]\d{6,14}$/;
 /** An E.164 number, or an alphanumeric sender id (at most 11 characters, not all digits). */
-const SENDER = /^(\+[1-9]\d{6,14}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$/;
+const SENDER = e164Or(/(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}/);
 
 const baseUrl = (fallback: string) =>
   z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).transform((u) => u.replace(/\/+$/, '')).default(fallback);
@@ -35,7 +34,7 @@ const schema = baseProviderSchema.extend({
   privateKey: z.string().transform((pem) => pem.replace(/\\n/g, '\n'))
     .refine(isRsaPrivateKey, "expected the application's RSA private key in PEM format").optional(),
   /** Caller id for calls when `from` is not a number: a Vonage number linked to the application. */
-  voiceFrom: z.string().regex(E164, 'expected E.164 number').optional(),
+  voiceFrom: e164().optional(),
   /**
    * The API key's signature secret (dashboard, API settings): verifies call events (HS256 JWT) and,
    * once Vonage support has enabled signed SMS webhooks, the `sig` of SMS delivery receipts.
@@ -140,10 +139,10 @@ export const vonageProvider: ProviderKind<typeof schema> = {
       // The SMS API answers 200 even when it refuses: the verdict is each message's `status`.
       if (reply.status !== 200) throw statusError(reply, categoryForStatus(reply.status), undefined, 'vonage sms refused');
       const messages = arrayField(reply.json, 'messages');
-      const refused = messages.find((m) => stringField(m, 'status') !== '0');
+      const refused = messages.find((m) => nonEmptyStringField(m, 'status') !== '0');
       if (refused !== undefined) throw smsFailure(refused);
-      const id = stringField(messages[0], 'message-id');
-      if (id === undefined) throw new ProviderError('unavailable', 'vonage sms: HTTP 200 without a message-id', { providerCode: '200', ambiguous: true });
+      const id = nonEmptyStringField(messages[0], 'message-id');
+      if (id === undefined) throw replyWithoutId(reply, 'vonage sms', 'a message-id');
       return { transactionId: id, status: 'accepted' };
     }
 
@@ -168,10 +167,10 @@ export const vonageProvider: ProviderKind<typeof schema> = {
         body: JSON.stringify(body),
         signal,
       });
-      if (reply.status < 200 || reply.status >= 300) throw voiceFailure(reply);
-      const uuid = stringField(reply.json, 'uuid');
-      if (uuid === undefined) throw new ProviderError('unavailable', `vonage call: HTTP ${reply.status} without a uuid`, { providerCode: String(reply.status), ambiguous: true });
-      return { transactionId: uuid, status: stringField(reply.json, 'status') ?? 'started' };
+      if (!isSuccess(reply)) throw voiceFailure(reply);
+      const uuid = nonEmptyStringField(reply.json, 'uuid');
+      if (uuid === undefined) throw replyWithoutId(reply, 'vonage call', 'a uuid');
+      return { transactionId: uuid, status: nonEmptyStringField(reply.json, 'status') ?? 'started' };
     }
 
     return {
@@ -212,18 +211,18 @@ export const vonageProvider: ProviderKind<typeof schema> = {
 };
 
 function smsFailure(message: unknown): ProviderError {
-  const status = stringField(message, 'status') ?? 'unknown';
+  const status = nonEmptyStringField(message, 'status') ?? 'unknown';
   // The error text names the parameter ("Invalid to address") but never its value.
-  const namesTo = status === '3' && /\bto\b/i.test(stringField(message, 'error-text') ?? '');
+  const namesTo = status === '3' && /\bto\b/i.test(nonEmptyStringField(message, 'error-text') ?? '');
   const category = namesTo ? 'invalid_number' : SMS_STATUS[status] ?? 'rejected';
   return new ProviderError(category, `vonage sms refused: status ${status}`, { providerCode: status });
 }
 
 function voiceFailure(reply: HttpReply): ProviderError {
-  const type = stringField(reply.json, 'type');
+  const type = nonEmptyStringField(reply.json, 'type');
   const fragment = type?.includes('#') ? type.slice(type.indexOf('#') + 1) : undefined;
   const namesTo = fragment === 'invalid-params'
-    && arrayField(reply.json, 'invalid_parameters').some((p) => /^to\b/.test(stringField(p, 'name') ?? ''));
+    && arrayField(reply.json, 'invalid_parameters').some((p) => /^to\b/.test(nonEmptyStringField(p, 'name') ?? ''));
   const category = namesTo ? 'invalid_number' : (fragment === undefined ? undefined : PROBLEM_TYPES[fragment]) ?? categoryForStatus(reply.status);
   return statusError(reply, category, fragment, 'vonage call refused');
 }
@@ -233,7 +232,7 @@ function voiceFailure(reply: HttpReply): ProviderError {
  * with `sig` over its other parameters and a `timestamp`.
  */
 function smsReceipt(req: CallbackRequest, secret: Uint8Array, method: SmsSignatureMethod): DeliveryReceipt[] {
-  const sig = stringField(req.body, 'sig');
+  const sig = nonEmptyStringField(req.body, 'sig');
   if (sig === undefined) throw new CallbackRejected(401, 'missing Authorization: Bearer token (call event) or sig (SMS receipt)');
   const params = flatParams(req.body);
   // Vonage's HMACs arrive in upper-case hex, md5hash in lower case.
@@ -244,8 +243,8 @@ function smsReceipt(req: CallbackRequest, secret: Uint8Array, method: SmsSignatu
   const age = req.receivedAt.getTime() / 1000 - stamp;
   if (Number.isNaN(age) || age > MAX_AGE_S || age < -CLOCK_SKEW_S) throw new CallbackRejected(403, 'receipt timestamp is missing or stale');
 
-  const id = stringField(params, 'messageId');
-  const word = stringField(params, 'status');
+  const id = nonEmptyStringField(params, 'messageId');
+  const word = nonEmptyStringField(params, 'status');
   const status = word === undefined ? undefined : DLR_STATUS[word];
   // Anything else signed this way (an inbound SMS) is genuine but no receipt.
   if (id === undefined || word === undefined || status === undefined) return [];
@@ -253,7 +252,7 @@ function smsReceipt(req: CallbackRequest, secret: Uint8Array, method: SmsSignatu
     transactionId: id,
     status,
     providerStatus: word,
-    providerCode: stringField(params, 'err-code'),
+    providerCode: nonEmptyStringField(params, 'err-code'),
     // The signed `timestamp` (Unix seconds) marks the push like `message-timestamp`, without a zone to guess.
     at: new Date(stamp * 1000),
   }];
@@ -285,17 +284,16 @@ function flatParams(body: unknown): Record<string, string> | undefined {
 
 /** A Voice API event (`uuid`, `status`, `timestamp`, sometimes `detail`) as a receipt; other events say nothing. */
 function readEvent(event: unknown, receivedAt: Date): DeliveryReceipt[] {
-  const uuid = stringField(event, 'uuid');
-  const word = stringField(event, 'status');
+  const uuid = nonEmptyStringField(event, 'uuid');
+  const word = nonEmptyStringField(event, 'status');
   const status = word === undefined ? undefined : CALL_STATUS[word];
   if (uuid === undefined || word === undefined || status === undefined) return [];
-  const stamp = new Date(stringField(event, 'timestamp') ?? Number.NaN);
   return [{
     transactionId: uuid,
     status,
     providerStatus: word,
-    providerCode: stringField(event, 'detail'),
-    at: Number.isNaN(stamp.getTime()) ? receivedAt : stamp,
+    providerCode: nonEmptyStringField(event, 'detail'),
+    at: dateOr(field(event, 'timestamp'), receivedAt),
   }];
 }
 
@@ -315,19 +313,4 @@ function isRsaPrivateKey(pem: string): boolean {
   } catch {
     return false;
   }
-}
-
-function header(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function stringField(json: unknown, key: string): string | undefined {
-  const value = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)[key] : undefined;
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function arrayField(json: unknown, key: string): unknown[] {
-  const value = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)[key] : undefined;
-  return Array.isArray(value) ? value : [];
 }

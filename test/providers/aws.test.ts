@@ -1,13 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
-import { pino } from 'pino';
 import { awsProvider } from '../../src/providers/aws.js';
-import { ProviderError, type OutboundMessage, type ProviderAdapter } from '../../src/providers/types.js';
-import type { ErrorCategory } from '../../src/domain.js';
+import type { OutboundMessage, ProviderAdapter } from '../../src/providers/types.js';
 import { startMock, type MockServer, type RecordedRequest } from '../support/mock-http.js';
+import { configIssues, createAdapter, expectProviderError, type FailureCase } from '../support/providers.js';
 
-const log = pino({ level: 'silent' });
+/** What an error message must never contain: the passcode, the digits of the number. */
+const LEAKS = ['481516', '5550199'];
 
 function message(channel: 'sms' | 'voice', locale = 'en-US'): OutboundMessage {
   return {
@@ -21,7 +21,7 @@ function message(channel: 'sms' | 'voice', locale = 'en-US'): OutboundMessage {
 }
 
 function build(mock: MockServer, extra: Record<string, unknown> = {}): ProviderAdapter {
-  const config = awsProvider.schema.parse({
+  return createAdapter(awsProvider, 'aws-eu', {
     kind: 'aws',
     region: 'eu-west-1',
     accessKeyId: 'AKIDEXAMPLE',
@@ -32,16 +32,6 @@ function build(mock: MockServer, extra: Record<string, unknown> = {}): ProviderA
     snsEndpoint: mock.url,
     ...extra,
   });
-  return awsProvider.create('aws-eu', config, { log });
-}
-
-async function failure(promise: Promise<unknown>, category: ErrorCategory, providerCode?: string): Promise<ProviderError> {
-  const err = await promise.then(() => assert.fail('expected a ProviderError'), (e: unknown) => e);
-  assert.ok(err instanceof ProviderError, `expected a ProviderError, got ${String(err)}`);
-  assert.equal(err.category, category);
-  if (providerCode !== undefined) assert.equal(err.providerCode, providerCode);
-  assert.ok(!err.message.includes('481516') && !err.message.includes('5550199'), err.message);
-  return err;
 }
 
 /** SigV4: signed by the SDK, with the credential scope of the service and region. */
@@ -65,9 +55,6 @@ function xml(res: ServerResponse, status: number, body: string): void {
 }
 const snsError = (type: 'Sender' | 'Receiver', code: string, text: string) =>
   `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>${type}</Type><Code>${code}</Code><Message>${text}</Message></Error><RequestId>a1b2c3d4-0000-4000-8000-000000000002</RequestId></ErrorResponse>`;
-
-type Answer = (res: ServerResponse) => void;
-interface FailureCase { name: string; answer: Answer; category: ErrorCategory; code?: string; ambiguous?: boolean; deadlineMs?: number }
 
 const NETWORK: FailureCase[] = [
   { name: 'a connection reset', answer: (res) => res.socket?.destroy(), category: 'unavailable', ambiguous: true },
@@ -94,8 +81,7 @@ describe('AWS provider', () => {
       it(`classifies ${c.name}`, async () => {
         mock.handle((_req, res) => c.answer(res));
         const sent = mock.requests.length;
-        const err = await failure(target().send(message(channel), AbortSignal.timeout(c.deadlineMs ?? 3_000)), c.category, c.code);
-        if (c.ambiguous !== undefined) assert.equal(err.ambiguous, c.ambiguous);
+        await expectProviderError(target().send(message(channel), AbortSignal.timeout(c.deadlineMs ?? 3_000)), c, LEAKS);
         // maxAttempts 1: the SDK never tries again on its own.
         assert.equal(mock.requests.length, sent + 1);
       });
@@ -129,16 +115,16 @@ describe('AWS provider', () => {
 
     describe('failures', () => {
       classifies(() => adapter, 'sms', [
-        { name: 'an invalid destination', answer: (res) => awsJson(res, 400, eumError('ValidationException', { Reason: 'INVALID_PARAMETER', Fields: [{ Name: 'DestinationPhoneNumber', Message: 'Invalid phone number' }] })), category: 'invalid_number', code: 'ValidationException:INVALID_PARAMETER' },
-        { name: 'a blocked destination country', answer: (res) => awsJson(res, 400, eumError('ValidationException', { Reason: 'DESTINATION_COUNTRY_BLOCKED', Fields: [] })), category: 'region_blocked', code: 'ValidationException:DESTINATION_COUNTRY_BLOCKED' },
+        { name: 'an invalid destination', answer: (res) => awsJson(res, 400, eumError('ValidationException', { Reason: 'INVALID_PARAMETER', Fields: [{ Name: 'DestinationPhoneNumber', Message: 'Invalid phone number' }] })), category: 'invalid_number', providerCode: 'ValidationException:INVALID_PARAMETER' },
+        { name: 'a blocked destination country', answer: (res) => awsJson(res, 400, eumError('ValidationException', { Reason: 'DESTINATION_COUNTRY_BLOCKED', Fields: [] })), category: 'region_blocked', providerCode: 'ValidationException:DESTINATION_COUNTRY_BLOCKED' },
         { name: 'a country blocked by a protect configuration', answer: (res) => awsJson(res, 400, eumError('ConflictException', { Reason: 'DESTINATION_COUNTRY_BLOCKED_BY_PROTECT_CONFIGURATION', ResourceType: 'protect-configuration', ResourceId: 'protect-1' })), category: 'region_blocked' },
-        { name: 'the monthly spend limit', answer: (res) => awsJson(res, 402, eumError('ServiceQuotaExceededException', { Reason: 'MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT' })), category: 'insufficient_funds', code: 'ServiceQuotaExceededException:MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT' },
+        { name: 'the monthly spend limit', answer: (res) => awsJson(res, 402, eumError('ServiceQuotaExceededException', { Reason: 'MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT' })), category: 'insufficient_funds', providerCode: 'ServiceQuotaExceededException:MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT' },
         { name: 'an opted-out recipient', answer: (res) => awsJson(res, 400, eumError('ConflictException', { Reason: 'DESTINATION_PHONE_NUMBER_OPTED_OUT' })), category: 'rejected' },
-        { name: 'an unknown access key', answer: (res) => awsJson(res, 400, { __type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' }), category: 'auth', code: 'UnrecognizedClientException' },
-        { name: 'a disabled account (403)', answer: (res) => awsJson(res, 403, eumError('AccessDeniedException', { Reason: 'ACCOUNT_DISABLED' })), category: 'auth', code: 'AccessDeniedException:ACCOUNT_DISABLED' },
-        { name: 'a missing configuration set', answer: (res) => awsJson(res, 404, eumError('ResourceNotFoundException', { ResourceType: 'configuration-set', ResourceId: 'otp' })), category: 'auth', code: 'ResourceNotFoundException' },
-        { name: 'throttling (429)', answer: (res) => awsJson(res, 429, eumError('ThrottlingException')), category: 'rate_limited', code: 'ThrottlingException' },
-        { name: 'an internal error (500)', answer: (res) => awsJson(res, 500, eumError('InternalServerException', { RequestId: 'r-1' })), category: 'unavailable', code: 'InternalServerException' },
+        { name: 'an unknown access key', answer: (res) => awsJson(res, 400, { __type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' }), category: 'auth', providerCode: 'UnrecognizedClientException' },
+        { name: 'a disabled account (403)', answer: (res) => awsJson(res, 403, eumError('AccessDeniedException', { Reason: 'ACCOUNT_DISABLED' })), category: 'auth', providerCode: 'AccessDeniedException:ACCOUNT_DISABLED' },
+        { name: 'a missing configuration set', answer: (res) => awsJson(res, 404, eumError('ResourceNotFoundException', { ResourceType: 'configuration-set', ResourceId: 'otp' })), category: 'auth', providerCode: 'ResourceNotFoundException' },
+        { name: 'throttling (429)', answer: (res) => awsJson(res, 429, eumError('ThrottlingException')), category: 'rate_limited', providerCode: 'ThrottlingException' },
+        { name: 'an internal error (500)', answer: (res) => awsJson(res, 500, eumError('InternalServerException', { RequestId: 'r-1' })), category: 'unavailable', providerCode: 'InternalServerException' },
         { name: 'a 503 without an AWS body', answer: (res) => { res.writeHead(503, { 'content-type': 'text/html' }); res.end('<html>Service Unavailable</html>'); }, category: 'unavailable' },
         ...NETWORK,
       ]);
@@ -174,10 +160,10 @@ describe('AWS provider', () => {
 
     describe('failures', () => {
       classifies(() => adapter, 'voice', [
-        { name: 'an invalid destination', answer: (res) => awsJson(res, 400, eumError('ValidationException', { Reason: 'CANNOT_PARSE', Fields: [{ Name: 'DestinationPhoneNumber', Message: 'cannot parse' }] })), category: 'invalid_number', code: 'ValidationException:CANNOT_PARSE' },
+        { name: 'an invalid destination', answer: (res) => awsJson(res, 400, eumError('ValidationException', { Reason: 'CANNOT_PARSE', Fields: [{ Name: 'DestinationPhoneNumber', Message: 'cannot parse' }] })), category: 'invalid_number', providerCode: 'ValidationException:CANNOT_PARSE' },
         { name: 'an origination identity not valid for the country', answer: (res) => awsJson(res, 400, eumError('ValidationException', { Reason: 'INVALID_IDENTITY_FOR_DESTINATION_COUNTRY' })), category: 'region_blocked' },
-        { name: 'the monthly voice spend limit', answer: (res) => awsJson(res, 402, eumError('ServiceQuotaExceededException', { Reason: 'MONTHLY_SPEND_LIMIT_REACHED_FOR_VOICE' })), category: 'insufficient_funds', code: 'ServiceQuotaExceededException:MONTHLY_SPEND_LIMIT_REACHED_FOR_VOICE' },
-        { name: 'a bad signature (403)', answer: (res) => awsJson(res, 403, { __type: 'InvalidSignatureException', message: 'The request signature we calculated does not match' }), category: 'auth', code: 'InvalidSignatureException' },
+        { name: 'the monthly voice spend limit', answer: (res) => awsJson(res, 402, eumError('ServiceQuotaExceededException', { Reason: 'MONTHLY_SPEND_LIMIT_REACHED_FOR_VOICE' })), category: 'insufficient_funds', providerCode: 'ServiceQuotaExceededException:MONTHLY_SPEND_LIMIT_REACHED_FOR_VOICE' },
+        { name: 'a bad signature (403)', answer: (res) => awsJson(res, 403, { __type: 'InvalidSignatureException', message: 'The request signature we calculated does not match' }), category: 'auth', providerCode: 'InvalidSignatureException' },
         { name: 'throttling (429)', answer: (res) => awsJson(res, 429, eumError('ThrottlingException')), category: 'rate_limited' },
         { name: 'an internal error (500)', answer: (res) => awsJson(res, 500, eumError('InternalServerException')), category: 'unavailable' },
         { name: 'a parameter error that is not about the destination', answer: (res) => awsJson(res, 400, eumError('ValidationException', { Reason: 'INVALID_PARAMETER', Fields: [{ Name: 'VoiceId', Message: 'bad voice' }] })), category: 'rejected' },
@@ -230,12 +216,12 @@ describe('AWS provider', () => {
 
     describe('failures', () => {
       classifies(() => sns, 'sms', [
-        { name: 'an invalid phone number', answer: (res) => xml(res, 400, snsError('Sender', 'InvalidParameter', 'Invalid parameter: PhoneNumber Reason: +14155550199 is not valid to publish to')), category: 'invalid_number', code: 'InvalidParameterException' },
-        { name: 'another invalid parameter as rejected', answer: (res) => xml(res, 400, snsError('Sender', 'InvalidParameter', 'Invalid parameter: Message too long')), category: 'rejected', code: 'InvalidParameterException' },
-        { name: 'a refused authorization (403)', answer: (res) => xml(res, 403, snsError('Sender', 'AuthorizationError', 'User is not authorized to perform SNS:Publish')), category: 'auth', code: 'AuthorizationErrorException' },
-        { name: 'an unknown access key (403)', answer: (res) => xml(res, 403, snsError('Sender', 'InvalidClientTokenId', 'The security token included in the request is invalid.')), category: 'auth', code: 'InvalidClientTokenId' },
-        { name: 'throttling (429)', answer: (res) => xml(res, 429, snsError('Sender', 'Throttled', 'Rate exceeded')), category: 'rate_limited', code: 'ThrottledException' },
-        { name: 'an internal error (500)', answer: (res) => xml(res, 500, snsError('Receiver', 'InternalError', 'Internal error')), category: 'unavailable', code: 'InternalErrorException' },
+        { name: 'an invalid phone number', answer: (res) => xml(res, 400, snsError('Sender', 'InvalidParameter', 'Invalid parameter: PhoneNumber Reason: +14155550199 is not valid to publish to')), category: 'invalid_number', providerCode: 'InvalidParameterException' },
+        { name: 'another invalid parameter as rejected', answer: (res) => xml(res, 400, snsError('Sender', 'InvalidParameter', 'Invalid parameter: Message too long')), category: 'rejected', providerCode: 'InvalidParameterException' },
+        { name: 'a refused authorization (403)', answer: (res) => xml(res, 403, snsError('Sender', 'AuthorizationError', 'User is not authorized to perform SNS:Publish')), category: 'auth', providerCode: 'AuthorizationErrorException' },
+        { name: 'an unknown access key (403)', answer: (res) => xml(res, 403, snsError('Sender', 'InvalidClientTokenId', 'The security token included in the request is invalid.')), category: 'auth', providerCode: 'InvalidClientTokenId' },
+        { name: 'throttling (429)', answer: (res) => xml(res, 429, snsError('Sender', 'Throttled', 'Rate exceeded')), category: 'rate_limited', providerCode: 'ThrottledException' },
+        { name: 'an internal error (500)', answer: (res) => xml(res, 500, snsError('Receiver', 'InternalError', 'Internal error')), category: 'unavailable', providerCode: 'InternalErrorException' },
         ...NETWORK,
       ]);
     });
@@ -243,11 +229,7 @@ describe('AWS provider', () => {
 
   describe('config', () => {
     const good = { kind: 'aws', region: 'us-east-1', originationIdentity: '+14155550100' };
-    const issues = (input: Record<string, unknown>) => {
-      const result = awsProvider.schema.safeParse({ ...good, ...input });
-      assert.equal(result.success, false);
-      return result.error!.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    };
+    const issues = (input: Record<string, unknown>) => configIssues(awsProvider.schema, { ...good, ...input });
 
     it('parses a good config: default credential chain, End User Messaging, SSML', () => {
       const config = awsProvider.schema.parse(good);

@@ -1,10 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
 import { eightbyeightProvider } from '../../src/providers/eightbyeight.js';
-import { CallbackRejected, ProviderError, type CallbackRequest, type OutboundMessage, type ProviderAdapter } from '../../src/providers/types.js';
+import type { CallbackRequest, OutboundMessage, ProviderAdapter } from '../../src/providers/types.js';
 import type { ErrorCategory } from '../../src/domain.js';
 import { json, startMock, type MockServer } from '../support/mock-http.js';
+import { configIssues, createAdapter, expectProviderError, networkFailureTests, rejectedWith } from '../support/providers.js';
 
 const TOKEN = 'tok_9f8e7d6c5b4a39281706f5e4';
 const CALLBACK = 'https://gw.example.com/callbacks/eightbyeight/sg';
@@ -21,7 +21,7 @@ function message(channel: 'sms' | 'voice', locale = 'en-US'): OutboundMessage {
 }
 
 function build(mock: MockServer, extra: Record<string, unknown> = {}): ProviderAdapter {
-  const config = eightbyeightProvider.schema.parse({
+  return createAdapter(eightbyeightProvider, 'sg', {
     kind: 'eightbyeight',
     apiKey: 'key-123',
     subAccountId: 'acme_otp',
@@ -31,19 +31,14 @@ function build(mock: MockServer, extra: Record<string, unknown> = {}): ProviderA
     voiceBaseUrl: `${mock.url}/`,
     callbackToken: TOKEN,
     ...extra,
-  });
-  return eightbyeightProvider.create('sg', config, { log: pino({ level: 'silent' }), callbackUrl: CALLBACK });
+  }, { callbackUrl: CALLBACK });
 }
 
-async function failure(promise: Promise<unknown>, category: ErrorCategory, providerCode?: string): Promise<ProviderError> {
-  const err = await promise.then(() => assert.fail('expected a ProviderError'), (e: unknown) => e);
-  assert.ok(err instanceof ProviderError, `expected a ProviderError, got ${String(err)}`);
-  assert.equal(err.category, category);
-  if (providerCode !== undefined) assert.equal(err.providerCode, providerCode);
-  // Never the passcode or the full number in a message.
-  assert.ok(!err.message.includes('481516') && !err.message.includes('91234567'), err.message);
-  return err;
-}
+/** What an error message must never contain: the passcode, the digits of the number. */
+const LEAKS = ['481516', '91234567'];
+
+const failure = (promise: Promise<unknown>, category: ErrorCategory, providerCode: string) =>
+  expectProviderError(promise, { category, providerCode }, LEAKS);
 
 const smsError = (code: number, message: string) => ({ code, message, errorId: '1cc1eda1-f5dd-ea11-8288-0263195dd35a', timestamp: '2024-05-01T05:52:01.85Z' });
 const voiceError = (statusCode: number, statusMessage: string) => ({ sessionStatus: 'NOT_CREATED', callFlowRequestId: 'c6e6dee5-3846-11ef-9e95-b903e2ed7273', statusCode, statusMessage });
@@ -115,17 +110,7 @@ describe('8x8 provider', () => {
       await failure(adapter.send(message('sms'), AbortSignal.timeout(2_000)), 'unavailable', '2000');
     });
 
-    it('reports a connection reset as unavailable and possibly sent', async () => {
-      mock.handle((_req, res) => { res.socket?.destroy(); });
-      const err = await failure(adapter.send(message('sms'), AbortSignal.timeout(2_000)), 'unavailable');
-      assert.equal(err.ambiguous, true);
-    });
-
-    it('gives up when the deadline passes without an answer', async () => {
-      mock.handle(() => { /* never answers */ });
-      const err = await failure(adapter.send(message('sms'), AbortSignal.timeout(200)), 'timeout');
-      assert.equal(err.ambiguous, true);
-    });
+    networkFailureTests(() => mock, (signal) => adapter.send(message('sms'), signal), LEAKS);
   });
 
   describe('voice', () => {
@@ -196,16 +181,7 @@ describe('8x8 provider', () => {
       await failure(adapter.send(message('voice'), AbortSignal.timeout(2_000)), 'unavailable', '500');
     });
 
-    it('reports a connection reset as unavailable and possibly sent', async () => {
-      mock.handle((_req, res) => { res.socket?.destroy(); });
-      const err = await failure(adapter.send(message('voice'), AbortSignal.timeout(2_000)), 'unavailable');
-      assert.equal(err.ambiguous, true);
-    });
-
-    it('gives up when the deadline passes without an answer', async () => {
-      mock.handle(() => { /* never answers */ });
-      await failure(adapter.send(message('voice'), AbortSignal.timeout(200)), 'timeout');
-    });
+    networkFailureTests(() => mock, (signal) => adapter.send(message('voice'), signal), LEAKS);
   });
 
   describe('receipts', () => {
@@ -260,11 +236,11 @@ describe('8x8 provider', () => {
     });
 
     it('refuses a callback without the token (401)', async () => {
-      await assert.rejects(adapter.receipts!({ ...callback(dlr('delivered')), token: undefined }), (e: unknown) => e instanceof CallbackRejected && e.status === 401);
+      await assert.rejects(adapter.receipts!({ ...callback(dlr('delivered')), token: undefined }), rejectedWith(401));
     });
 
     it('refuses a callback with a wrong token (403)', async () => {
-      await assert.rejects(adapter.receipts!(callback(dlr('delivered'), `${TOKEN.slice(0, -1)}x`)), (e: unknown) => e instanceof CallbackRejected && e.status === 403);
+      await assert.rejects(adapter.receipts!(callback(dlr('delivered'), `${TOKEN.slice(0, -1)}x`)), rejectedWith(403));
     });
 
     it('has no receipts route without a callback token', async () => {
@@ -284,11 +260,7 @@ describe('8x8 provider', () => {
       assert.equal(config.timeoutMs, 1_200);
     });
 
-    const issue = (input: Record<string, unknown>) => {
-      const result = eightbyeightProvider.schema.safeParse(input);
-      assert.equal(result.success, false);
-      return result.error!.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    };
+    const issue = (input: Record<string, unknown>) => configIssues(eightbyeightProvider.schema, input);
 
     it('refuses a caller id that is not E.164', () => {
       assert.deepEqual(issue({ ...good, callerId: '6568332048' }), [{ path: 'callerId', message: 'expected E.164 number' }]);

@@ -1,11 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ServerResponse } from 'node:http';
-import { pino } from 'pino';
 import { httpTemplateProvider } from '../../src/providers/http-template.js';
-import { CallbackRejected, ProviderError, type CallbackRequest, type OutboundMessage, type ProviderAdapter } from '../../src/providers/types.js';
-import type { ErrorCategory } from '../../src/domain.js';
+import type { CallbackRequest, OutboundMessage, ProviderAdapter } from '../../src/providers/types.js';
 import { json, startMock, type MockServer } from '../support/mock-http.js';
+import { configIssues, createAdapter, expectProviderError, rejectedWith, type FailureCase } from '../support/providers.js';
 
 const TOKEN = 'Zx8_r2VqL0m4Nw7pK3sT9uYb';
 const CALLBACK = 'https://gw.example.com/callbacks/http/gw';
@@ -52,26 +50,17 @@ function config(mockUrl: string): Record<string, unknown> {
 }
 
 function build(raw: Record<string, unknown>): ProviderAdapter {
-  return httpTemplateProvider.create('gw', httpTemplateProvider.schema.parse(raw), { log: pino({ level: 'silent' }), callbackUrl: CALLBACK });
+  return createAdapter(httpTemplateProvider, 'gw', raw, { callbackUrl: CALLBACK });
 }
 
-async function failure(promise: Promise<unknown>, category: ErrorCategory, providerCode?: string): Promise<ProviderError> {
-  const err = await promise.then(() => assert.fail('expected a ProviderError'), (e: unknown) => e);
-  assert.ok(err instanceof ProviderError, `expected a ProviderError, got ${String(err)}`);
-  assert.equal(err.category, category);
-  if (providerCode !== undefined) assert.equal(err.providerCode, providerCode);
-  assert.ok(!err.message.includes('481516') && !err.message.includes('7700900123'), err.message);
-  return err;
-}
-
-type Answer = (res: ServerResponse) => void;
-interface FailureCase { name: string; answer: Answer; category: ErrorCategory; code?: string; ambiguous?: boolean; deadlineMs?: number }
+/** What an error message must never contain: the passcode, the digits of the number. */
+const LEAKS = ['481516', '7700900123'];
 
 /** The failures every channel must classify: network trouble, the deadline and the common statuses. */
 const COMMON: FailureCase[] = [
-  { name: 'bad credentials (401)', answer: (res) => json(res, 401, { message: 'unauthorized' }), category: 'auth', code: '401' },
-  { name: 'rate limiting (429)', answer: (res) => json(res, 429, { message: 'slow down' }), category: 'rate_limited', code: '429' },
-  { name: 'a server error (500)', answer: (res) => json(res, 500, { message: 'oops' }), category: 'unavailable', code: '500' },
+  { name: 'bad credentials (401)', answer: (res) => json(res, 401, { message: 'unauthorized' }), category: 'auth', providerCode: '401' },
+  { name: 'rate limiting (429)', answer: (res) => json(res, 429, { message: 'slow down' }), category: 'rate_limited', providerCode: '429' },
+  { name: 'a server error (500)', answer: (res) => json(res, 500, { message: 'oops' }), category: 'unavailable', providerCode: '500' },
   { name: 'a connection reset', answer: (res) => res.socket?.destroy(), category: 'unavailable', ambiguous: true },
   { name: 'no answer within the deadline', answer: () => { /* never answers */ }, category: 'timeout', ambiguous: true, deadlineMs: 200 },
 ];
@@ -92,8 +81,7 @@ describe('generic http provider', () => {
     for (const c of cases) {
       it(`classifies ${c.name}`, async () => {
         mock.handle((_req, res) => c.answer(res));
-        const err = await failure(adapter.send(message(channel), AbortSignal.timeout(c.deadlineMs ?? 2_000)), c.category, c.code);
-        if (c.ambiguous !== undefined) assert.equal(err.ambiguous, c.ambiguous);
+        await expectProviderError(adapter.send(message(channel), AbortSignal.timeout(c.deadlineMs ?? 2_000)), c, LEAKS);
       });
     }
   }
@@ -115,15 +103,14 @@ describe('generic http provider', () => {
 
     it('fails over, flagged as possibly sent, when a 2xx answer has no id', async () => {
       mock.handle((_req, res) => json(res, 200, { data: {} }));
-      const err = await failure(adapter.send(message('sms'), AbortSignal.timeout(2_000)), 'rejected', '200');
-      assert.equal(err.ambiguous, true);
+      await expectProviderError(adapter.send(message('sms'), AbortSignal.timeout(2_000)), { category: 'rejected', providerCode: '200', ambiguous: true }, LEAKS);
     });
 
     classifies('sms', [
-      { name: 'an invalid number from the error body', answer: (res) => json(res, 400, { error: { code: 'INVALID_NUMBER' } }), category: 'invalid_number', code: 'INVALID_NUMBER' },
-      { name: 'a blocked country reported inside a 200', answer: (res) => json(res, 200, { error: { code: 'COUNTRY_BLOCKED' } }), category: 'region_blocked', code: 'COUNTRY_BLOCKED' },
-      { name: 'no credit', answer: (res) => json(res, 402, { error: { code: 'NO_CREDIT' } }), category: 'insufficient_funds', code: 'NO_CREDIT' },
-      { name: 'an unlisted error value as rejected', answer: (res) => json(res, 400, { error: { code: 'SPAM' } }), category: 'rejected', code: 'SPAM' },
+      { name: 'an invalid number from the error body', answer: (res) => json(res, 400, { error: { code: 'INVALID_NUMBER' } }), category: 'invalid_number', providerCode: 'INVALID_NUMBER' },
+      { name: 'a blocked country reported inside a 200', answer: (res) => json(res, 200, { error: { code: 'COUNTRY_BLOCKED' } }), category: 'region_blocked', providerCode: 'COUNTRY_BLOCKED' },
+      { name: 'no credit', answer: (res) => json(res, 402, { error: { code: 'NO_CREDIT' } }), category: 'insufficient_funds', providerCode: 'NO_CREDIT' },
+      { name: 'an unlisted error value as rejected', answer: (res) => json(res, 400, { error: { code: 'SPAM' } }), category: 'rejected', providerCode: 'SPAM' },
       ...COMMON,
     ]);
   });
@@ -142,10 +129,10 @@ describe('generic http provider', () => {
     });
 
     classifies('voice', [
-      { name: 'an invalid number inside a 200', answer: (res) => json(res, 200, { status: '6', calls: [] }), category: 'invalid_number', code: '6' },
-      { name: 'a 403 the gateway uses for blocked countries', answer: (res) => json(res, 403, { message: 'forbidden' }), category: 'region_blocked', code: '403' },
-      { name: 'no credit inside a 200', answer: (res) => json(res, 200, { status: '9', calls: [] }), category: 'insufficient_funds', code: '9' },
-      { name: 'a 2xx outside successStatuses', answer: (res) => json(res, 202, { status: '0', calls: [{ id: 'c' }] }), category: 'rejected', code: '202' },
+      { name: 'an invalid number inside a 200', answer: (res) => json(res, 200, { status: '6', calls: [] }), category: 'invalid_number', providerCode: '6' },
+      { name: 'a 403 the gateway uses for blocked countries', answer: (res) => json(res, 403, { message: 'forbidden' }), category: 'region_blocked', providerCode: '403' },
+      { name: 'no credit inside a 200', answer: (res) => json(res, 200, { status: '9', calls: [] }), category: 'insufficient_funds', providerCode: '9' },
+      { name: 'a 2xx outside successStatuses', answer: (res) => json(res, 202, { status: '0', calls: [{ id: 'c' }] }), category: 'rejected', providerCode: '202' },
       ...COMMON,
     ]);
   });
@@ -194,18 +181,14 @@ describe('generic http provider', () => {
     });
 
     it('refuses a callback without the token (401) or with a wrong one (403)', async () => {
-      await assert.rejects(adapter.receipts!({ ...callback({ id: 'm', status: 'DELIVERED' }), token: undefined }), (e: unknown) => e instanceof CallbackRejected && e.status === 401);
-      await assert.rejects(adapter.receipts!(callback({ id: 'm', status: 'DELIVERED' }, `x${TOKEN.slice(1)}`)), (e: unknown) => e instanceof CallbackRejected && e.status === 403);
+      await assert.rejects(adapter.receipts!({ ...callback({ id: 'm', status: 'DELIVERED' }), token: undefined }), rejectedWith(401));
+      await assert.rejects(adapter.receipts!(callback({ id: 'm', status: 'DELIVERED' }, `x${TOKEN.slice(1)}`)), rejectedWith(403));
     });
   });
 
   describe('config', () => {
     const sms = { url: 'https://gw.example/sms', body: '{"to":"{{phone}}","text":"{{text}}"}' };
-    const issues = (input: Record<string, unknown>) => {
-      const result = httpTemplateProvider.schema.safeParse({ kind: 'http', ...input });
-      assert.equal(result.success, false);
-      return result.error!.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    };
+    const issues = (input: Record<string, unknown>) => configIssues(httpTemplateProvider.schema, { kind: 'http', ...input });
 
     it('parses a good config with defaults', () => {
       const parsed = httpTemplateProvider.schema.parse({ kind: 'http', sms });

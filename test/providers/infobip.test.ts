@@ -1,17 +1,15 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
-import pino from 'pino';
 import { infobipProvider } from '../../src/providers/infobip.js';
-import { CallbackRejected, ProviderError, type CallbackRequest, type OutboundMessage, type ProviderAdapter } from '../../src/providers/types.js';
+import type { CallbackRequest, OutboundMessage, ProviderAdapter } from '../../src/providers/types.js';
 import { json, startMock, type MockServer, type RecordedRequest } from '../support/mock-http.js';
+import { configIssues, createAdapter, providerError, rejectedWith, requestChecks, silentLog } from '../support/providers.js';
 
 const API_KEY = '003026bbc133714df1834b8638bb496e-8f4b3d9a-e931-478d-a994-28a725159ab9';
 const CALLBACK_URL = 'https://gw.example.com/callbacks/infobip/main';
 const CALLBACK_TOKEN = 'q8JmZ2vN4xT7bR1cK5wY9pL3';
 const TO = '+41793026727';
-
-const log = pino({ level: 'silent' });
 
 function message(channel: 'sms' | 'voice', locale = 'en-US'): OutboundMessage {
   return {
@@ -30,11 +28,8 @@ function rejected(id: number, name: string) {
   return answer({ groupId: 5, groupName: 'REJECTED', id, name, description: 'Message rejected' });
 }
 
-const problems: string[] = [];
-
-function check(what: string, ok: boolean): void {
-  if (!ok) problems.push(what);
-}
+/** What the mock found wrong in a request, checked after each test so no answer hides it. */
+const { check, assertNone } = requestChecks('Infobip');
 
 /** What every Infobip endpoint checks: the method, the path, the App key and JSON. */
 function common(req: RecordedRequest, path: string): void {
@@ -79,25 +74,18 @@ describe('infobip provider', () => {
 
   before(async () => {
     mock = await startMock();
-    const config = infobipProvider.schema.parse({
+    adapter = createAdapter(infobipProvider, 'main', {
       kind: 'infobip', apiKey: API_KEY, baseUrl: mock.url, sender: 'ACME', voiceFrom: '+41793026700', speechRate: 0.9, callbackToken: CALLBACK_TOKEN,
-    });
-    adapter = infobipProvider.create('main', config, { log, callbackUrl: CALLBACK_URL });
+    }, { callbackUrl: CALLBACK_URL });
   });
   after(async () => {
     await adapter.close?.();
     await mock.close();
   });
-  afterEach(() => {
-    assert.deepEqual(problems.splice(0), [], 'the request was not what Infobip expects');
-  });
+  afterEach(() => assertNone());
 
-  async function failure(channel: 'sms' | 'voice', signal = AbortSignal.timeout(2_000)): Promise<ProviderError> {
-    const err = await adapter.send(message(channel), signal).then(() => undefined, (e: unknown) => e);
-    assert.ok(err instanceof ProviderError, `expected a ProviderError, got ${String(err)}`);
-    assert.ok(!err.message.includes('123456') && !err.message.includes('41793026727'), 'the error message leaks the code or the number');
-    return err;
-  }
+  /** The send's ProviderError, whose message leaks neither the code nor the number. */
+  const failure = (channel: 'sms' | 'voice', signal = AbortSignal.timeout(2_000)) => providerError(adapter.send(message(channel), signal), ['123456', '41793026727']);
 
   for (const channel of ['sms', 'voice'] as const) {
     const endpoint = channel === 'sms' ? smsEndpoint : voiceEndpoint;
@@ -203,8 +191,7 @@ describe('infobip provider', () => {
   });
 
   test('without a public URL no webhook is requested', async () => {
-    const config = infobipProvider.schema.parse({ kind: 'infobip', apiKey: API_KEY, baseUrl: mock.url, sender: '+41793026700', callbackToken: CALLBACK_TOKEN });
-    const plain = infobipProvider.create('plain', config, { log });
+    const plain = createAdapter(infobipProvider, 'plain', { kind: 'infobip', apiKey: API_KEY, baseUrl: mock.url, sender: '+41793026700', callbackToken: CALLBACK_TOKEN });
     try {
       mock.handle((req, res) => json(res, 200, answer()));
       await plain.send(message('sms'), AbortSignal.timeout(2_000));
@@ -271,18 +258,17 @@ describe('infobip provider', () => {
     });
 
     test('a wrong token is refused with 403', async () => {
-      await assert.rejects(adapter.receipts!(callback('q8JmZ2vN4xT7bR1cK5wY9pL4')), (e: unknown) => e instanceof CallbackRejected && e.status === 403);
+      await assert.rejects(adapter.receipts!(callback('q8JmZ2vN4xT7bR1cK5wY9pL4')), rejectedWith(403));
     });
 
     test('a missing token is refused with 401', async () => {
-      await assert.rejects(adapter.receipts!(callback(undefined)), (e: unknown) => e instanceof CallbackRejected && e.status === 401);
+      await assert.rejects(adapter.receipts!(callback(undefined)), rejectedWith(401));
     });
 
     test('without a configured token every report is refused with 401', async () => {
-      const config = infobipProvider.schema.parse({ kind: 'infobip', apiKey: API_KEY, sender: 'ACME' });
-      const open = infobipProvider.create('open', config, { log, callbackUrl: CALLBACK_URL });
+      const open = createAdapter(infobipProvider, 'open', { kind: 'infobip', apiKey: API_KEY, sender: 'ACME' }, { callbackUrl: CALLBACK_URL });
       try {
-        await assert.rejects(open.receipts!(callback(CALLBACK_TOKEN)), (e: unknown) => e instanceof CallbackRejected && e.status === 401);
+        await assert.rejects(open.receipts!(callback(CALLBACK_TOKEN)), rejectedWith(401));
       } finally {
         await open.close?.();
       }
@@ -290,16 +276,12 @@ describe('infobip provider', () => {
   });
 
   describe('config', () => {
-    function issues(input: unknown): { path: string; message: string }[] {
-      const result = infobipProvider.schema.safeParse(input);
-      assert.equal(result.success, false);
-      return result.error!.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    }
+    const issues = (input: unknown) => configIssues(infobipProvider.schema, input);
 
     test('a good config parses with the shared host as default base URL', async () => {
       const config = infobipProvider.schema.parse({ kind: 'infobip', apiKey: API_KEY, sender: 'ACME', voiceFrom: '+41793026700' });
       assert.equal(config.baseUrl, 'https://api.infobip.com');
-      const both = infobipProvider.create('both', config, { log });
+      const both = infobipProvider.create('both', config, { log: silentLog });
       assert.deepEqual([...both.channels].sort(), ['sms', 'voice']);
       await both.close?.();
     });

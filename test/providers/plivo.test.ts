@@ -2,13 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import pino from 'pino';
 import { json, startMock, type MockServer, type RecordedRequest } from '../support/mock-http.js';
+import { configIssues, createAdapter, networkFailureTests, providerError, rejectedWith } from '../support/providers.js';
 import { plivoProvider } from '../../src/providers/plivo.js';
-import {
-  CallbackRejected, ProviderError,
-  type CallbackRequest, type OutboundMessage, type ProviderAdapter, type ProviderContext,
-} from '../../src/providers/types.js';
+import type { CallbackRequest, OutboundMessage, ProviderAdapter, ProviderContext } from '../../src/providers/types.js';
 
 const AUTH_ID = 'MAXXXXXXXXXXXXXXXXXX';
 const AUTH_TOKEN = 'plivo-auth-token-0123456789';
@@ -17,8 +14,6 @@ const TO = '+447700900123';
 const CODE = '482913';
 const CALLBACK = 'https://gw.example.com/callbacks/plivo/pv';
 const VOICE_URL = 'https://gw.example.com/voice/plivo/pv';
-
-const log = pino({ level: 'silent' });
 
 const sms: OutboundMessage = {
   channel: 'sms', to: { e164: TO, country: 'GB', type: 'MOBILE', valid: true },
@@ -92,23 +87,17 @@ function plivoRequest(url: string, posted: Record<string, string>, opts: { recei
   };
 }
 
-async function failure(p: Promise<unknown>): Promise<ProviderError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
-  assert.ok(err instanceof ProviderError, `expected a ProviderError, got ${String(err)}`);
-  assert.ok(!err.message.includes(CODE), 'message leaks the code');
-  assert.ok(!err.message.includes(TO.slice(1)), 'message leaks the number');
-  return err;
-}
-
-const rejectedWith = (status: 401 | 403) => (e: unknown) => e instanceof CallbackRejected && e.status === status;
+/** What an error message must never contain: the passcode, the digits of the number. */
+const LEAKS = [CODE, TO.slice(1)];
+const failure = (p: Promise<unknown>) => providerError(p, LEAKS);
 
 describe('plivo provider', () => {
   let mock: MockServer;
   let adapter: ProviderAdapter;
 
   function build(over: Record<string, unknown> = {}, ctx: Partial<ProviderContext> = {}): ProviderAdapter {
-    const config = plivoProvider.schema.parse({ kind: 'plivo', authId: AUTH_ID, authToken: AUTH_TOKEN, from: FROM, baseUrl: mock.url, ...over });
-    return plivoProvider.create('pv', config, { log, callbackUrl: CALLBACK, voiceUrl: VOICE_URL, ...ctx });
+    return createAdapter(plivoProvider, 'pv', { kind: 'plivo', authId: AUTH_ID, authToken: AUTH_TOKEN, from: FROM, baseUrl: mock.url, ...over },
+      { callbackUrl: CALLBACK, voiceUrl: VOICE_URL, ...ctx });
   }
 
   /** Places a voice call through the mock and returns the answer_url the adapter gave Plivo. */
@@ -146,9 +135,7 @@ describe('plivo provider', () => {
         [{ authId: '' }, 'authId', 'expected the Plivo Auth ID'],
       ];
       for (const [over, path, message] of cases) {
-        const result = plivoProvider.schema.safeParse({ kind: 'plivo', authId: AUTH_ID, authToken: AUTH_TOKEN, from: FROM, ...over });
-        assert.equal(result.success, false, path);
-        assert.deepEqual(result.error!.issues.map((i) => [i.path.join('.'), i.message]), [[path, message]]);
+        assert.deepEqual(configIssues(plivoProvider.schema, { kind: 'plivo', authId: AUTH_ID, authToken: AUTH_TOKEN, from: FROM, ...over }), [{ path, message }]);
       }
     });
 
@@ -336,29 +323,14 @@ function errorCases(adapter: () => ProviderAdapter, mock: () => MockServer, msg:
 
   it('classifies wrong credentials (401) as auth', async () => {
     mock().handle(plivoApi(() => assert.fail('the mock must refuse the credentials first')));
-    const wrong = plivoProvider.create('pv-bad', plivoProvider.schema.parse({
+    const wrong = createAdapter(plivoProvider, 'pv-bad', {
       kind: 'plivo', authId: AUTH_ID, authToken: 'revoked-token', from: FROM, baseUrl: mock().url,
-    }), { log, voiceUrl: VOICE_URL });
+    }, { voiceUrl: VOICE_URL });
     const err = await failure(wrong.send(msg, AbortSignal.timeout(2_000)));
     await wrong.close?.();
     assert.equal(err.category, 'auth');
     assert.equal(err.providerCode, '401');
   });
 
-  it('classifies a connection reset as unavailable, possibly sent', async () => {
-    mock().handle((_req, res) => { res.socket?.destroy(); });
-    const err = await failure(send());
-    assert.equal(err.category, 'unavailable');
-    assert.equal(err.ambiguous, true);
-    assert.match(err.providerCode ?? '', /^(ECONNRESET|UND_ERR_SOCKET)$/);
-  });
-
-  it('classifies no answer within the deadline as timeout', async () => {
-    mock().handle(() => { /* never answers */ });
-    const started = Date.now();
-    const err = await failure(send(AbortSignal.timeout(200)));
-    assert.equal(err.category, 'timeout');
-    assert.equal(err.ambiguous, true);
-    assert.ok(Date.now() - started < 1_500, 'the signal must stop the request');
-  });
+  networkFailureTests(mock, send, LEAKS);
 }

@@ -2,10 +2,10 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import pino from 'pino';
 import { sinchProvider } from '../../src/providers/sinch.js';
-import { CallbackRejected, ProviderError, type CallbackRequest, type OutboundMessage, type ProviderAdapter } from '../../src/providers/types.js';
+import type { CallbackRequest, OutboundMessage, ProviderAdapter } from '../../src/providers/types.js';
 import { json, startMock, type MockServer, type RecordedRequest } from '../support/mock-http.js';
+import { configIssues, createAdapter, providerError, rejectedWith, requestChecks } from '../support/providers.js';
 
 const PLAN = 'jd63jf88477ll123ab4567cd89012ef3';
 const TOKEN = 'sms-api-token-0123456789';
@@ -14,8 +14,6 @@ const APP_SECRET = 'JViE5vDor0Sw3WllZka15Q==';
 const WEBHOOK_SECRET = 'sinch-webhook-secret-0123';
 const CALLBACK_URL = 'https://gw.example.com/callbacks/sinch/main';
 const TO = '+14155550199';
-
-const log = pino({ level: 'silent' });
 
 function message(channel: 'sms' | 'voice', locale = 'en-US'): OutboundMessage {
   return {
@@ -26,11 +24,7 @@ function message(channel: 'sms' | 'voice', locale = 'en-US'): OutboundMessage {
 }
 
 /** What the mock found wrong in a request, checked after each test so no answer hides it. */
-const problems: string[] = [];
-
-function check(what: string, ok: boolean): void {
-  if (!ok) problems.push(what);
-}
+const { check, assertNone } = requestChecks('Sinch');
 
 /** The batches endpoint as Sinch checks it, then `answer`. */
 function smsEndpoint(answer: (res: ServerResponse) => void) {
@@ -76,27 +70,20 @@ describe('sinch provider', () => {
 
   before(async () => {
     mock = await startMock();
-    const config = sinchProvider.schema.parse({
+    adapter = createAdapter(sinchProvider, 'main', {
       kind: 'sinch',
       sms: { servicePlanId: PLAN, apiToken: TOKEN, from: '+12345550100', baseUrl: mock.url, callbackSecret: WEBHOOK_SECRET },
       voice: { applicationKey: APP_KEY, applicationSecret: APP_SECRET, cli: '+12345550100', baseUrl: mock.url },
-    });
-    adapter = sinchProvider.create('main', config, { log, callbackUrl: CALLBACK_URL });
+    }, { callbackUrl: CALLBACK_URL });
   });
   after(async () => {
     await adapter.close?.();
     await mock.close();
   });
-  afterEach(() => {
-    assert.deepEqual(problems.splice(0), [], 'the request was not what Sinch expects');
-  });
+  afterEach(() => assertNone());
 
-  async function failure(channel: 'sms' | 'voice', signal = AbortSignal.timeout(2_000)): Promise<ProviderError> {
-    const err = await adapter.send(message(channel), signal).then(() => undefined, (e: unknown) => e);
-    assert.ok(err instanceof ProviderError, `expected a ProviderError, got ${String(err)}`);
-    assert.ok(!err.message.includes('123456') && !err.message.includes(TO), 'the error message leaks the code or the number');
-    return err;
-  }
+  /** The send's ProviderError, whose message leaks neither the code nor the number. */
+  const failure = (channel: 'sms' | 'voice', signal = AbortSignal.timeout(2_000)) => providerError(adapter.send(message(channel), signal), ['123456', TO]);
 
   test('serves both channels when both sections are configured', () => {
     assert.deepEqual([...adapter.channels].sort(), ['sms', 'voice']);
@@ -299,8 +286,7 @@ describe('sinch provider', () => {
         + '"contact_create_notification":{"contact":{"id":"01FJA8B466Y0R2GNXD78MD9SM1","channel_identities":[{"channel":"SMS",'
         + '"identity":"48123456789","app_id":""}],"display_name":"New Test Contact","email":"new.contact@email.com","external_id":"",'
         + '"metadata":"","language":"EN_US"}},"message_metadata":""}';
-      const config = sinchProvider.schema.parse({ kind: 'sinch', sms: { servicePlanId: PLAN, apiToken: TOKEN, from: 'ACME', callbackSecret: 'foo_secret1234' } });
-      const other = sinchProvider.create('vector', config, { log });
+      const other = createAdapter(sinchProvider, 'vector', { kind: 'sinch', sms: { servicePlanId: PLAN, apiToken: TOKEN, from: 'ACME', callbackSecret: 'foo_secret1234' } });
       try {
         const receipts = await other.receipts!({
           url: CALLBACK_URL, rawBody: body, body: JSON.parse(body) as unknown, receivedAt: new Date(1634579353_000),
@@ -319,22 +305,22 @@ describe('sinch provider', () => {
     test('a tampered body is refused with 403', async () => {
       const req = signed(report);
       req.rawBody = req.rawBody.replace('Delivered', 'Failed');
-      await assert.rejects(adapter.receipts!(req), (e: unknown) => e instanceof CallbackRejected && e.status === 403);
+      await assert.rejects(adapter.receipts!(req), rejectedWith(403));
     });
 
     test('a report signed with another secret is refused with 403', async () => {
-      await assert.rejects(adapter.receipts!(signed(report, { secret: 'someone-else' })), (e: unknown) => e instanceof CallbackRejected && e.status === 403);
+      await assert.rejects(adapter.receipts!(signed(report, { secret: 'someone-else' })), rejectedWith(403));
     });
 
     test('a missing signature is refused with 401', async () => {
       const req = signed(report);
       delete req.headers['x-sinch-webhook-signature'];
-      await assert.rejects(adapter.receipts!(req), (e: unknown) => e instanceof CallbackRejected && e.status === 401);
+      await assert.rejects(adapter.receipts!(req), rejectedWith(401));
     });
 
     test('a stale report is refused with 403 even when its signature holds', async () => {
       const stale = signed(report, { timestamp: Math.floor(now.getTime() / 1000) - 600 });
-      await assert.rejects(adapter.receipts!(stale), (e: unknown) => e instanceof CallbackRejected && e.status === 403);
+      await assert.rejects(adapter.receipts!(stale), rejectedWith(403));
     });
   });
 
@@ -368,8 +354,7 @@ describe('sinch provider', () => {
 
     test("the signature scheme matches Sinch's published callback example", async () => {
       const body = '{"event":"ace","callid":"822aa4b7-05b4-4d83-87c7-1f835ee0b6f6_257","timestamp":"2014-09-24T10:59:41Z","version":1}';
-      const config = sinchProvider.schema.parse({ kind: 'sinch', voice: { applicationKey: APP_KEY, applicationSecret: 'BeIukql3pTKJ8RGL5zo0DA==' } });
-      const other = sinchProvider.create('vector', config, { log });
+      const other = createAdapter(sinchProvider, 'vector', { kind: 'sinch', voice: { applicationKey: APP_KEY, applicationSecret: 'BeIukql3pTKJ8RGL5zo0DA==' } });
       try {
         const receipts = await other.receipts!({
           url: 'https://callbacks.yourdomain.com/sinch/callback/ace', rawBody: body, body: JSON.parse(body) as unknown,
@@ -388,15 +373,15 @@ describe('sinch provider', () => {
     test('a tampered body is refused with 403', async () => {
       const req = signed(dice);
       req.rawBody = req.rawBody.replace('"result":"ANSWERED"', '"result":"BUSY"');
-      await assert.rejects(adapter.receipts!(req), (e: unknown) => e instanceof CallbackRejected && e.status === 403);
+      await assert.rejects(adapter.receipts!(req), rejectedWith(403));
     });
 
     test('an unknown application is refused with 401', async () => {
-      await assert.rejects(adapter.receipts!(signed(dice, { key: 'another-app' })), (e: unknown) => e instanceof CallbackRejected && e.status === 401);
+      await assert.rejects(adapter.receipts!(signed(dice, { key: 'another-app' })), rejectedWith(401));
     });
 
     test('a stale callback is refused with 403', async () => {
-      await assert.rejects(adapter.receipts!(signed(dice, { timestamp: '2024-01-15T10:00:00Z' })), (e: unknown) => e instanceof CallbackRejected && e.status === 403);
+      await assert.rejects(adapter.receipts!(signed(dice, { timestamp: '2024-01-15T10:00:00Z' })), rejectedWith(403));
     });
   });
 
@@ -413,17 +398,12 @@ describe('sinch provider', () => {
     });
 
     test('an SMS-only config serves SMS only', async () => {
-      const config = sinchProvider.schema.parse({ kind: 'sinch', sms: { servicePlanId: PLAN, apiToken: TOKEN, from: '12345' } });
-      const sms = sinchProvider.create('sms-only', config, { log });
+      const sms = createAdapter(sinchProvider, 'sms-only', { kind: 'sinch', sms: { servicePlanId: PLAN, apiToken: TOKEN, from: '12345' } });
       assert.deepEqual([...sms.channels], ['sms']);
       await sms.close?.();
     });
 
-    function issues(input: unknown): { path: string; message: string }[] {
-      const result = sinchProvider.schema.safeParse(input);
-      assert.equal(result.success, false);
-      return result.error!.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    }
+    const issues = (input: unknown) => configIssues(sinchProvider.schema, input);
 
     test('a voice cli that is not E.164 fails on voice.cli', () => {
       assert.deepEqual(issues({ kind: 'sinch', voice: { applicationKey: APP_KEY, applicationSecret: APP_SECRET, cli: '4155550100' } }),

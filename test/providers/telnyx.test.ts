@@ -2,13 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import pino from 'pino';
 import { json, startMock, type MockServer, type RecordedRequest } from '../support/mock-http.js';
+import { configIssues, createAdapter, networkFailureTests, providerError, rejectedWith } from '../support/providers.js';
 import { telnyxProvider } from '../../src/providers/telnyx.js';
-import {
-  CallbackRejected, ProviderError,
-  type CallbackRequest, type OutboundMessage, type ProviderAdapter, type ProviderContext,
-} from '../../src/providers/types.js';
+import type { CallbackRequest, OutboundMessage, ProviderAdapter } from '../../src/providers/types.js';
 
 const API_KEY = 'KEY0123456789ABCDEF';
 const APP_ID = '1494404757140276705';
@@ -17,7 +14,6 @@ const TO = '+447700900123';
 const CODE = '482913';
 const CALLBACK = 'https://gw.example.com/callbacks/telnyx/tx';
 
-const log = pino({ level: 'silent' });
 const keys = generateKeyPairSync('ed25519');
 const PUBLIC_KEY = Buffer.from(keys.publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('base64');
 
@@ -64,27 +60,18 @@ const messageAccepted: Scenario = (_req, res, body) => json(res, 200, {
 });
 const callQueued: Scenario = (_req, res, body) => json(res, 200, { call_sid: 'v3:9X2vxPDFY2RHSJ1EdMS0RHRksMTg7ldNxdjWbVr9zBjbGjGsSe-aiQ', from: body.From, to: body.To, status: 'queued' });
 
-function context(over: Partial<ProviderContext> = {}): ProviderContext {
-  return { log, callbackUrl: CALLBACK, ...over };
-}
-
-async function failure(p: Promise<unknown>): Promise<ProviderError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
-  assert.ok(err instanceof ProviderError, `expected a ProviderError, got ${String(err)}`);
-  assert.ok(!err.message.includes(CODE), 'message leaks the code');
-  assert.ok(!err.message.includes(TO.slice(1)), 'message leaks the number');
-  return err;
-}
+/** What an error message must never contain: the passcode, the digits of the number. */
+const LEAKS = [CODE, TO.slice(1)];
+const failure = (p: Promise<unknown>) => providerError(p, LEAKS);
 
 describe('telnyx provider', () => {
   let mock: MockServer;
   let adapter: ProviderAdapter;
 
-  function build(over: Record<string, unknown> = {}, ctx = context()): ProviderAdapter {
-    const config = telnyxProvider.schema.parse({
+  function build(over: Record<string, unknown> = {}): ProviderAdapter {
+    return createAdapter(telnyxProvider, 'tx', {
       kind: 'telnyx', apiKey: API_KEY, from: FROM, texmlApplicationId: APP_ID, publicKey: PUBLIC_KEY, baseUrl: `${mock.url}/v2`, ...over,
-    });
-    return telnyxProvider.create('tx', config, ctx);
+    }, { callbackUrl: CALLBACK });
   }
 
   before(async () => {
@@ -113,9 +100,7 @@ describe('telnyx provider', () => {
         [{ channels: ['voice'] }, 'texmlApplicationId', 'voice needs the TeXML application (connection) id'],
       ];
       for (const [over, path, message] of cases) {
-        const result = telnyxProvider.schema.safeParse({ kind: 'telnyx', apiKey: API_KEY, from: FROM, ...over });
-        assert.equal(result.success, false, path);
-        assert.deepEqual(result.error!.issues.map((i) => [i.path.join('.'), i.message]), [[path, message]]);
+        assert.deepEqual(configIssues(telnyxProvider.schema, { kind: 'telnyx', apiKey: API_KEY, from: FROM, ...over }), [{ path, message }]);
       }
     });
 
@@ -241,26 +226,26 @@ describe('telnyx provider', () => {
       const { rawBody } = messageEvent('delivery_failed');
       const forged = messageEvent('delivered');
       const req = callback(forged.rawBody, forged.body, { 'telnyx-signature-ed25519': signature(ts, rawBody), 'telnyx-timestamp': ts });
-      await assert.rejects(adapter.receipts!(req), (e: unknown) => e instanceof CallbackRejected && e.status === 403);
+      await assert.rejects(adapter.receipts!(req), rejectedWith(403));
     });
 
     it('rejects a signature from another key with 403', async () => {
       const { body, rawBody } = messageEvent('delivered');
       const other = generateKeyPairSync('ed25519').privateKey;
       const req = callback(rawBody, body, { 'telnyx-signature-ed25519': signature(ts, rawBody, other), 'telnyx-timestamp': ts });
-      await assert.rejects(adapter.receipts!(req), (e: unknown) => e instanceof CallbackRejected && e.status === 403);
+      await assert.rejects(adapter.receipts!(req), rejectedWith(403));
     });
 
     it('rejects a missing signature with 401', async () => {
       const { body, rawBody } = messageEvent('delivered');
-      await assert.rejects(adapter.receipts!(callback(rawBody, body, { 'telnyx-timestamp': ts })), (e: unknown) => e instanceof CallbackRejected && e.status === 401);
+      await assert.rejects(adapter.receipts!(callback(rawBody, body, { 'telnyx-timestamp': ts })), rejectedWith(401));
     });
 
     it('rejects a stale timestamp with 403 even when correctly signed', async () => {
       const { body, rawBody } = messageEvent('delivered');
       const headers = { 'telnyx-signature-ed25519': signature(ts, rawBody), 'telnyx-timestamp': ts };
       await assert.rejects(adapter.receipts!(callback(rawBody, body, headers, new Date(signedAt.getTime() + 301_000))),
-        (e: unknown) => e instanceof CallbackRejected && e.status === 403);
+        rejectedWith(403));
       // Inside the tolerance the same callback is accepted.
       assert.equal((await adapter.receipts!(callback(rawBody, body, headers, new Date(signedAt.getTime() + 299_000)))).length, 1);
     });
@@ -296,29 +281,14 @@ function errorCases(adapter: () => ProviderAdapter, mock: () => MockServer, msg:
 
   it('classifies a wrong API key (401, 10009) as auth', async () => {
     mock().handle(telnyxApi(() => assert.fail('the mock must refuse the key first')));
-    const wrongKey = telnyxProvider.create('tx-bad', telnyxProvider.schema.parse({
+    const wrongKey = createAdapter(telnyxProvider, 'tx-bad', {
       kind: 'telnyx', apiKey: 'KEY-REVOKED', from: FROM, texmlApplicationId: APP_ID, baseUrl: `${mock().url}/v2`,
-    }), { log });
+    });
     const err = await failure(wrongKey.send(msg, AbortSignal.timeout(2_000)));
     await wrongKey.close?.();
     assert.equal(err.category, 'auth');
     assert.equal(err.providerCode, '10009');
   });
 
-  it('classifies a connection reset as unavailable, possibly sent', async () => {
-    mock().handle((_req, res) => { res.socket?.destroy(); });
-    const err = await failure(send());
-    assert.equal(err.category, 'unavailable');
-    assert.equal(err.ambiguous, true);
-    assert.match(err.providerCode ?? '', /^(ECONNRESET|UND_ERR_SOCKET)$/);
-  });
-
-  it('classifies no answer within the deadline as timeout', async () => {
-    mock().handle(() => { /* never answers */ });
-    const started = Date.now();
-    const err = await failure(send(AbortSignal.timeout(200)));
-    assert.equal(err.category, 'timeout');
-    assert.equal(err.ambiguous, true);
-    assert.ok(Date.now() - started < 1_500, 'the signal must stop the request');
-  });
+  networkFailureTests(mock, send, LEAKS);
 }

@@ -2,12 +2,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import pino from 'pino';
 import { json, startMock, type MockHandler, type MockServer } from '../support/mock-http.js';
+import { createAdapter, expectProviderError, issueAt, networkFailureTests, rejectedWith } from '../support/providers.js';
+import type { ErrorCategory } from '../../src/domain.js';
 import { twilioProvider } from '../../src/providers/twilio.js';
-import {
-  CallbackRejected, ProviderError, type CallbackRequest, type OutboundMessage, type ProviderAdapter, type ProviderContext,
-} from '../../src/providers/types.js';
+import type { CallbackRequest, OutboundMessage, ProviderAdapter, ProviderContext } from '../../src/providers/types.js';
 
 const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
 const TOKEN = 'twilio-auth-token-5f1e';
@@ -18,7 +17,6 @@ const FROM = '+14155550100';
 const TO = '+14155550199';
 const CODE = '482913';
 const CALLBACK_URL = 'https://otp.example.com/callbacks/twilio/tw';
-const log = pino({ level: 'silent' });
 
 const basic = (user: string, password: string) => 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
 const twilioError = (code: number, message: string, status: number) =>
@@ -78,16 +76,11 @@ function callback(params: Record<string, string>, headers: Record<string, string
   return { url, headers, rawBody: new URLSearchParams(params).toString(), body: params, receivedAt: new Date('2025-03-01T12:00:00Z') };
 }
 
-async function rejectsWith(p: Promise<unknown>, category: string, providerCode: string | undefined, ambiguous = false): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof ProviderError, String(err));
-    assert.equal(err.category, category);
-    assert.equal(err.providerCode, providerCode);
-    assert.equal(err.ambiguous, ambiguous);
-    assert.ok(!err.message.includes(CODE) && !err.message.includes(TO.slice(2)), `message leaks: ${err.message}`);
-    return true;
-  });
-}
+/** What an error message must never contain: the passcode, the digits of the number. */
+const LEAKS = [CODE, TO.slice(2)];
+
+const rejectsWith = (p: Promise<unknown>, category: ErrorCategory, providerCode: string | undefined, ambiguous = false) =>
+  expectProviderError(p, { category, providerCode, ambiguous }, LEAKS);
 
 describe('twilio provider', () => {
   let mock: MockServer;
@@ -102,8 +95,7 @@ describe('twilio provider', () => {
   });
 
   function adapter(options: Record<string, unknown> = {}, ctx: Partial<ProviderContext> = { callbackUrl: CALLBACK_URL }): ProviderAdapter {
-    const config = twilioProvider.schema.parse({ kind: 'twilio', accountSid: ACCOUNT, authToken: TOKEN, from: FROM, baseUrl: mock.url, ...options });
-    const a = twilioProvider.create('tw', config, { log, ...ctx });
+    const a = createAdapter(twilioProvider, 'tw', { kind: 'twilio', accountSid: ACCOUNT, authToken: TOKEN, from: FROM, baseUrl: mock.url, ...options }, ctx);
     adapters.push(a);
     return a;
   }
@@ -139,7 +131,7 @@ describe('twilio provider', () => {
       assert.equal(a.receipts, undefined);
     });
 
-    const refusals: [string, number, number, string][] = [
+    const refusals: [string, number, number, ErrorCategory][] = [
       ['an invalid number', 21211, 400, 'invalid_number'],
       ['a landline', 21614, 400, 'invalid_number'],
       ['a region without geo permission', 21408, 400, 'region_blocked'],
@@ -171,21 +163,7 @@ describe('twilio provider', () => {
       await rejectsWith(adapter().send(message('sms'), AbortSignal.timeout(2_000)), 'unavailable', '201', true);
     });
 
-    it('reports a connection reset as unavailable and ambiguous', async () => {
-      mock.handle((_req, res) => { res.socket?.destroy(); });
-      await assert.rejects(adapter().send(message('sms'), AbortSignal.timeout(2_000)), (err: unknown) => {
-        assert.ok(err instanceof ProviderError);
-        assert.equal(err.category, 'unavailable');
-        assert.equal(err.ambiguous, true);
-        assert.match(err.providerCode ?? '', /^(ECONNRESET|UND_ERR_SOCKET)$/);
-        return true;
-      });
-    });
-
-    it('gives up when Twilio does not answer within the attempt budget', async () => {
-      mock.handle(() => { /* never answers */ });
-      await rejectsWith(adapter().send(message('sms'), AbortSignal.timeout(200)), 'timeout', undefined, true);
-    });
+    networkFailureTests(() => mock, (signal) => adapter().send(message('sms'), signal), LEAKS);
   });
 
   describe('voice', () => {
@@ -228,7 +206,7 @@ describe('twilio provider', () => {
       assert.match(new URLSearchParams(last().body).get('Twiml') ?? '', />A &amp; B &lt;Hangup\/&gt; &quot;x&quot;<\/Say>/);
     });
 
-    const refusals: [string, number, number, string][] = [
+    const refusals: [string, number, number, ErrorCategory][] = [
       ['an invalid number', 21217, 400, 'invalid_number'],
       ['a region without geo permission', 21215, 400, 'region_blocked'],
       ['an inactive account', 10001, 400, 'insufficient_funds'],
@@ -243,21 +221,7 @@ describe('twilio provider', () => {
       });
     }
 
-    it('reports a connection reset as unavailable and ambiguous', async () => {
-      mock.handle((_req, res) => { res.socket?.destroy(); });
-      await assert.rejects(adapter().send(message('voice'), AbortSignal.timeout(2_000)), (err: unknown) => {
-        assert.ok(err instanceof ProviderError);
-        assert.equal(err.category, 'unavailable');
-        assert.equal(err.ambiguous, true);
-        assert.match(err.providerCode ?? '', /^(ECONNRESET|UND_ERR_SOCKET)$/);
-        return true;
-      });
-    });
-
-    it('gives up when Twilio does not answer within the attempt budget', async () => {
-      mock.handle(() => { /* never answers */ });
-      await rejectsWith(adapter().send(message('voice'), AbortSignal.timeout(200)), 'timeout', undefined, true);
-    });
+    networkFailureTests(() => mock, (signal) => adapter().send(message('voice'), signal), LEAKS);
   });
 
   describe('receipts', () => {
@@ -296,20 +260,20 @@ describe('twilio provider', () => {
 
     it('refuses a callback without a signature with 401', async () => {
       const req = callback({ MessageSid: 'SM1', MessageStatus: 'delivered' }, {});
-      await assert.rejects(adapter().receipts!(req), (err: unknown) => err instanceof CallbackRejected && err.status === 401);
+      await assert.rejects(adapter().receipts!(req), rejectedWith(401));
     });
 
     it('refuses a tampered callback with 403', async () => {
       const signed = { MessageSid: 'SM1', MessageStatus: 'failed' };
       const req = callback({ ...signed, MessageStatus: 'delivered' }, { 'x-twilio-signature': sign(CALLBACK_URL, signed) });
-      await assert.rejects(adapter().receipts!(req), (err: unknown) => err instanceof CallbackRejected && err.status === 403);
+      await assert.rejects(adapter().receipts!(req), rejectedWith(403));
     });
 
     it('refuses a callback signed for another URL or with another token with 403', async () => {
       const params = { MessageSid: 'SM1', MessageStatus: 'delivered' };
       for (const signature of [sign('https://evil.example.com/cb', params), sign(CALLBACK_URL, params, 'other-token')]) {
         const req = callback(params, { 'x-twilio-signature': signature });
-        await assert.rejects(adapter().receipts!(req), (err: unknown) => err instanceof CallbackRejected && err.status === 403);
+        await assert.rejects(adapter().receipts!(req), rejectedWith(403));
       }
     });
 
@@ -338,11 +302,7 @@ describe('twilio provider', () => {
     ];
     for (const [what, change, path, message] of bad) {
       it(`refuses ${what} on ${path}`, () => {
-        const result = twilioProvider.schema.safeParse({ ...good, ...change });
-        assert.equal(result.success, false);
-        const issue = result.error?.issues.find((i) => i.path.join('.') === path);
-        assert.ok(issue, JSON.stringify(result.error?.issues));
-        assert.match(issue.message, message);
+        assert.match(issueAt(twilioProvider.schema, { ...good, ...change }, path), message);
       });
     }
 

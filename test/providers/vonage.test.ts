@@ -3,12 +3,11 @@ import assert from 'node:assert/strict';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { decodeJwt, decodeProtectedHeader, exportPKCS8, generateKeyPair, jwtVerify, SignJWT, type CryptoKey } from 'jose';
-import pino from 'pino';
 import { json, startMock, type MockHandler, type MockServer } from '../support/mock-http.js';
+import { createAdapter, expectProviderError, issueAt, networkFailureTests, rejectedWith } from '../support/providers.js';
+import type { ErrorCategory } from '../../src/domain.js';
 import { vonageProvider } from '../../src/providers/vonage.js';
-import {
-  CallbackRejected, ProviderError, type CallbackRequest, type OutboundMessage, type ProviderAdapter, type ProviderContext,
-} from '../../src/providers/types.js';
+import type { CallbackRequest, OutboundMessage, ProviderAdapter, ProviderContext } from '../../src/providers/types.js';
 
 const API_KEY = 'abcd1234';
 const API_SECRET = 's3cr3tVonage';
@@ -20,7 +19,6 @@ const CODE = '482913';
 const CALL_UUID = '63f61863-4a51-4f6b-86e1-46edebcf9356';
 const CALLBACK_URL = 'https://otp.example.com/callbacks/vonage/vg';
 const RECEIVED = new Date('2025-03-01T12:00:00Z');
-const log = pino({ level: 'silent' });
 
 function message(channel: 'sms' | 'voice', locale = 'en-GB', text = `Your verification code is ${CODE}.`): OutboundMessage {
   return { channel, to: { e164: TO, country: 'GB', type: 'MOBILE', valid: true }, text, code: CODE, locale, reference: 'evt-uS5871kJThSsU8qlA1LTcg' };
@@ -56,16 +54,11 @@ function problem(res: ServerResponse, status: number, type: string, title: strin
   res.end(JSON.stringify({ type: `https://developer.nexmo.com/api-errors#${type}`, title, detail: title, instance: 'bf0ca0bf927b3b52e3cb03217e1a1ddf', ...extra }));
 }
 
-async function rejectsWith(p: Promise<unknown>, category: string, providerCode: string | undefined, ambiguous = false): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof ProviderError, String(err));
-    assert.equal(err.category, category);
-    assert.equal(err.providerCode, providerCode);
-    assert.equal(err.ambiguous, ambiguous);
-    assert.ok(!err.message.includes(CODE) && !err.message.includes(TO.slice(3)), `message leaks: ${err.message}`);
-    return true;
-  });
-}
+/** What an error message must never contain: the passcode, the digits of the number. */
+const LEAKS = [CODE, TO.slice(3)];
+
+const rejectsWith = (p: Promise<unknown>, category: ErrorCategory, providerCode: string | undefined, ambiguous = false) =>
+  expectProviderError(p, { category, providerCode, ambiguous }, LEAKS);
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const epoch = (d: Date) => Math.floor(d.getTime() / 1000);
@@ -150,12 +143,11 @@ describe('vonage provider', () => {
   });
 
   function adapter(options: Record<string, unknown> = {}, ctx: Partial<ProviderContext> = { callbackUrl: CALLBACK_URL }): ProviderAdapter {
-    const config = vonageProvider.schema.parse({
+    const a = createAdapter(vonageProvider, 'vg', {
       kind: 'vonage', apiKey: API_KEY, apiSecret: API_SECRET, from: 'ACME',
       applicationId: APP_ID, privateKey: privatePem, voiceFrom: VOICE_FROM, signatureSecret: SIGNATURE_SECRET,
       smsBaseUrl: mock.url, voiceBaseUrl: mock.url, ...options,
-    });
-    const a = vonageProvider.create('vg', config, { log, ...ctx });
+    }, ctx);
     adapters.push(a);
     return a;
   }
@@ -226,7 +218,7 @@ describe('vonage provider', () => {
     });
 
     // HTTP 200 every time: the refusal is in messages[0].status.
-    const refusals: [string, string, string, string][] = [
+    const refusals: [string, string, string, ErrorCategory][] = [
       ['an unroutable number', '6', 'Unroutable message - rejected', 'invalid_number'],
       ['a bad to parameter', '3', 'Invalid to address', 'invalid_number'],
       ['a non-whitelisted destination', '29', 'Non White-listed Destination - rejected', 'region_blocked'],
@@ -249,7 +241,7 @@ describe('vonage provider', () => {
       await rejectsWith(adapter({ apiSecret: 'wrong' }).send(message('sms'), AbortSignal.timeout(2_000)), 'auth', '4');
     });
 
-    const statuses: [number, string][] = [[401, 'auth'], [429, 'rate_limited'], [500, 'unavailable']];
+    const statuses: [number, ErrorCategory][] = [[401, 'auth'], [429, 'rate_limited'], [500, 'unavailable']];
     for (const [status, category] of statuses) {
       it(`classifies HTTP ${status} as ${category}`, async () => {
         mock.handle((_req, res) => json(res, status, { error: 'refused' }));
@@ -262,21 +254,7 @@ describe('vonage provider', () => {
       await rejectsWith(adapter().send(message('sms'), AbortSignal.timeout(2_000)), 'unavailable', '200', true);
     });
 
-    it('reports a connection reset as unavailable and ambiguous', async () => {
-      mock.handle((_req, res) => { res.socket?.destroy(); });
-      await assert.rejects(adapter().send(message('sms'), AbortSignal.timeout(2_000)), (err: unknown) => {
-        assert.ok(err instanceof ProviderError);
-        assert.equal(err.category, 'unavailable');
-        assert.equal(err.ambiguous, true);
-        assert.match(err.providerCode ?? '', /^(ECONNRESET|UND_ERR_SOCKET)$/);
-        return true;
-      });
-    });
-
-    it('gives up when Vonage does not answer within the attempt budget', async () => {
-      mock.handle(() => { /* never answers */ });
-      await rejectsWith(adapter().send(message('sms'), AbortSignal.timeout(200)), 'timeout', undefined, true);
-    });
+    networkFailureTests(() => mock, (signal) => adapter().send(message('sms'), signal), LEAKS);
   });
 
   describe('voice', () => {
@@ -324,7 +302,7 @@ describe('vonage provider', () => {
 
     // The Voice API documents no region (geo permission) error for call creation (reference §2.4), so
     // there is no synchronous region_blocked case to classify here.
-    const refusals: [string, (res: ServerResponse) => void, string, string][] = [
+    const refusals: [string, (res: ServerResponse) => void, ErrorCategory, string][] = [
       ['invalid params naming the number', (res) => problem(res, 400, 'invalid-params', 'Bad Request', { invalid_parameters: [{ name: 'to[0].number', reason: 'invalid' }] }), 'invalid_number', 'invalid-params'],
       ['invalid params naming something else', (res) => problem(res, 400, 'invalid-params', 'Bad Request', { invalid_parameters: [{ name: 'ncco[0].text', reason: 'too long' }] }), 'rejected', 'invalid-params'],
       ['a low balance', (res) => problem(res, 403, 'low-balance', 'You do not have enough credit'), 'insufficient_funds', 'low-balance'],
@@ -344,26 +322,11 @@ describe('vonage provider', () => {
       await rejectsWith(adapter({ privateKey: otherPrivatePem }).send(message('voice'), AbortSignal.timeout(2_000)), 'auth', 'unauthorized');
     });
 
-    it('reports a connection reset as unavailable and ambiguous', async () => {
-      mock.handle((_req, res) => { res.socket?.destroy(); });
-      await assert.rejects(adapter().send(message('voice'), AbortSignal.timeout(2_000)), (err: unknown) => {
-        assert.ok(err instanceof ProviderError);
-        assert.equal(err.category, 'unavailable');
-        assert.equal(err.ambiguous, true);
-        assert.match(err.providerCode ?? '', /^(ECONNRESET|UND_ERR_SOCKET)$/);
-        return true;
-      });
-    });
-
-    it('gives up when Vonage does not answer within the attempt budget', async () => {
-      mock.handle(() => { /* never answers */ });
-      await rejectsWith(adapter().send(message('voice'), AbortSignal.timeout(200)), 'timeout', undefined, true);
-    });
+    networkFailureTests(() => mock, (signal) => adapter().send(message('voice'), signal), LEAKS);
   });
 
   describe('receipts', () => {
     const completed = { uuid: CALL_UUID, conversation_uuid: 'CON-1', status: 'completed', direction: 'outbound', timestamp: '2025-03-01T11:59:58.000Z' };
-    const rejectedWith = (status: number) => (err: unknown) => err instanceof CallbackRejected && err.status === status;
 
     it('reads a signed call event', async () => {
       assert.deepEqual(await adapter().receipts!(await signedEvent(completed)), [{
@@ -404,7 +367,6 @@ describe('vonage provider', () => {
   });
 
   describe('sms receipts', () => {
-    const rejectedWith = (status: number) => (err: unknown) => err instanceof CallbackRejected && err.status === status;
     const pushedAt = epoch(RECEIVED) - 2;
     /** A delivery receipt with every field Vonage sends once signed webhooks are enabled. */
     const dlr = (fields: Record<string, string> = {}): Record<string, string> => ({
@@ -537,11 +499,7 @@ describe('vonage provider', () => {
     ];
     for (const [what, change, path, message] of bad) {
       it(`refuses ${what} on ${path}`, () => {
-        const result = vonageProvider.schema.safeParse({ ...good(), ...change });
-        assert.equal(result.success, false);
-        const issue = result.error?.issues.find((i) => i.path.join('.') === path);
-        assert.ok(issue, JSON.stringify(result.error?.issues));
-        assert.match(issue.message, message);
+        assert.match(issueAt(vonageProvider.schema, { ...good(), ...change }, path), message);
       });
     }
   });
