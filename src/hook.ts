@@ -82,7 +82,10 @@ export function createHook(deps: HookDeps): HandleHook {
       metrics.hook('replayed', req.channel, req.requestType, (performance.now() - started) / 1_000);
       return { answer };
     };
-    if (claims && !(await claimShared(req.eventId))) return replay((id) => claims.answerOf(id));
+    // The delivery log is asked too: it has the answer even when storing it in Redis failed.
+    if (claims && !(await claimShared(req.eventId))) {
+      return replay(async (id) => (await claims.answerOf(id).catch(() => undefined)) ?? store.answerOf(id));
+    }
 
     const dest = toDestination(req.phone, region);
     const masked = maskPhone(dest?.e164 ?? req.phone);
@@ -120,11 +123,11 @@ export function createHook(deps: HookDeps): HandleHook {
     const latencyMs = Math.round(performance.now() - started);
     try {
       await store.complete(req.eventId, { ...outcome, latencyMs, answer });
-      await claims?.complete(req.eventId, answer);
     } catch (err) {
       // The message may be out already: Okta still gets the true answer, the operator an error line.
       log.error({ err, eventId: req.eventId }, 'could not record the hook call');
     }
+    await claims?.complete(req.eventId, answer).catch((err: unknown) => log.warn({ err, eventId: req.eventId }, 'could not store the answer in Redis'));
     metrics.hook(outcome.status, req.channel, req.requestType, latencyMs / 1_000);
     log.info({
       eventId: req.eventId, requestType: req.requestType, channel: req.channel, to: masked, country: dest?.country,
