@@ -67,20 +67,9 @@ export interface SearchFilters {
 }
 
 /** One delivery-log row as the admin API shows it: never the stored answer, never the code (which is not stored). */
-export interface CallRow {
-  eventId: string;
-  receivedAt: number;
+export interface CallRow extends CallRecord {
   /** `pending` until the call completed (or when the process died before it could record the result). */
   state: 'pending' | 'done';
-  requestType: RequestType;
-  channel: Channel;
-  phoneMasked: string;
-  phoneHash: string;
-  country?: string;
-  userId?: string;
-  login?: string;
-  locale: string;
-  preview: boolean;
   status?: Status;
   reason?: FailureReason;
   blockedBy?: string;
