@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { timingSafeEqual } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
+import { serveForParent } from './child.js';
 
 const { values } = parseArgs({
   options: {
@@ -108,16 +109,4 @@ const server = createServer((req, res) => {
 });
 server.keepAliveTimeout = 72_000; // Fastify's default, which the gateway runs with
 
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`);
-});
-
-const stop = (): void => {
-  server.close();
-  server.closeAllConnections();
-  void agent.close().finally(() => process.exit(0));
-};
-process.stdin.on('end', stop).on('error', stop).resume();
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+serveForParent(server, () => agent.close());

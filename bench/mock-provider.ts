@@ -3,6 +3,7 @@
 // prints {"port":N} on stdout, and exits when its parent closes stdin (or on SIGTERM).
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
+import { serveForParent } from './child.js';
 
 const { values } = parseArgs({ options: { 'slow-ms': { type: 'string', default: '50' } } });
 const slowMs = Number(values['slow-ms']);
@@ -38,16 +39,4 @@ const server = createServer((req, res) => {
 // Keep provider connections warm, as a real provider's load balancer does.
 server.keepAliveTimeout = 65_000;
 
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`);
-});
-
-const stop = (): void => {
-  server.close();
-  server.closeAllConnections();
-  process.exit(0);
-};
-process.stdin.on('end', stop).on('error', stop).resume();
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+serveForParent(server);
