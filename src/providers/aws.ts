@@ -2,16 +2,13 @@
 // and, with `sms: sns`, SMS through SNS Publish. Through the official SDK: it signs with SigV4 and finds
 // credentials on its default chain (environment, profile, instance or task role) when none are configured.
 import { z } from 'zod';
-import {
-  PinpointSMSVoiceV2Client, PinpointSMSVoiceV2ServiceException, SendTextMessageCommand, SendVoiceMessageCommand,
-  type ValidationExceptionField, type VoiceId,
-} from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import { PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
+import type { ValidationExceptionField, VoiceId } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import type { ErrorCategory } from '../domain.js';
-import { adapterChannels, baseProviderSchema, E164, type ProviderKind } from './base.js';
+import { adapterChannels, baseProviderSchema, type ProviderKind } from './base.js';
 import { categoryForStatus, networkError } from './http.js';
 import { escapeXml, forLocale } from './markup.js';
-import { ProviderError, type OutboundMessage } from './types.js';
+import { ProviderError } from './types.js';
+import type { AwsClients } from './aws-sdk.js';
 
 const endpoint = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL, e.g. a VPC endpoint' });
 
@@ -67,61 +64,12 @@ export const awsProvider: ProviderKind<typeof schema> = {
   channels: ['sms', 'voice'],
   schema,
   create(name, config) {
-    const common = {
-      region: config.region,
-      ...(config.accessKeyId !== undefined && config.secretAccessKey !== undefined
-        ? { credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey, sessionToken: config.sessionToken } }
-        : {}),
-      // Failover and the hook's deadline decide about retries, not the SDK.
-      maxAttempts: 1,
-      // Options for the SDK's NodeHttpHandler: a dead endpoint fails fast; the attempt's signal bounds the rest.
-      requestHandler: { connectionTimeout: 1_000 },
-    };
-    const eum = new PinpointSMSVoiceV2Client({ ...common, ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }) });
-    const sns = config.sms === 'sns' ? new SNSClient({ ...common, ...(config.snsEndpoint === undefined ? {} : { endpoint: config.snsEndpoint }) }) : undefined;
+    // The SDK is loaded only when an aws provider is configured, and at once in the background,
+    // so neither start-up nor the first OTP pays for it.
+    const loading: Promise<AwsClients> = import('./aws-sdk.js').then((m) => m.awsClients(config));
+    loading.catch(() => {});
     const what = `${name} (${config.region})`;
-
-    // Each returns the MessageId AWS answered with.
-    async function sendText(msg: OutboundMessage, signal: AbortSignal): Promise<string | undefined> {
-      const out = await eum.send(new SendTextMessageCommand({
-        DestinationPhoneNumber: msg.to.e164,
-        OriginationIdentity: config.originationIdentity,
-        MessageBody: msg.text,
-        MessageType: 'TRANSACTIONAL',
-        ConfigurationSetName: config.configurationSetName,
-        Context: { reference: msg.reference },
-      }), { abortSignal: signal });
-      return out.MessageId;
-    }
-
-    async function sendVoice(msg: OutboundMessage, signal: AbortSignal): Promise<string | undefined> {
-      const ssml = config.voiceTextType === 'SSML';
-      const out = await eum.send(new SendVoiceMessageCommand({
-        DestinationPhoneNumber: msg.to.e164,
-        OriginationIdentity: config.originationIdentity,
-        // A slower rate helps the listener write the digits down.
-        MessageBody: ssml ? `<speak><prosody rate="slow">${escapeXml(msg.text)}</prosody></speak>` : msg.text,
-        MessageBodyTextType: config.voiceTextType,
-        VoiceId: forLocale(VOICES, msg.locale),
-        ConfigurationSetName: config.configurationSetName,
-        Context: { reference: msg.reference },
-      }), { abortSignal: signal });
-      return out.MessageId;
-    }
-
-    async function publish(client: SNSClient, msg: OutboundMessage, signal: AbortSignal): Promise<string | undefined> {
-      const origin = config.originationIdentity;
-      const attribute = (value: string) => ({ DataType: 'String', StringValue: value });
-      const out = await client.send(new PublishCommand({
-        PhoneNumber: msg.to.e164,
-        Message: msg.text,
-        MessageAttributes: {
-          'AWS.SNS.SMS.SMSType': attribute('Transactional'),
-          ...(origin === undefined ? {} : E164.test(origin) ? { 'AWS.MM.SMS.OriginationNumber': attribute(origin) } : { 'AWS.SNS.SMS.SenderID': attribute(origin) }),
-        },
-      }), { abortSignal: signal });
-      return out.MessageId;
-    }
+    const ssml = config.voiceTextType === 'SSML';
 
     return {
       name,
@@ -129,19 +77,25 @@ export const awsProvider: ProviderKind<typeof schema> = {
       channels: adapterChannels(awsProvider, config),
       timeoutMs: config.timeoutMs,
       async send(msg, signal) {
-        const operation = `${what} ${msg.channel === 'voice' ? 'SendVoiceMessage' : sns ? 'SNS Publish' : 'SendTextMessage'}`;
+        const clients = await loading;
+        const operation = `${what} ${msg.channel === 'voice' ? 'SendVoiceMessage' : clients.sns ? 'SNS Publish' : 'SendTextMessage'}`;
         let messageId: string | undefined;
         try {
-          messageId = await (msg.channel === 'voice' ? sendVoice(msg, signal) : sns ? publish(sns, msg, signal) : sendText(msg, signal));
+          messageId = msg.channel === 'voice'
+            ? await clients.sendVoice(msg, {
+              // A slower rate helps the listener write the digits down.
+              body: ssml ? `<speak><prosody rate="slow">${escapeXml(msg.text)}</prosody></speak>` : msg.text,
+              voice: forLocale(VOICES, msg.locale),
+            }, signal)
+            : await clients.sendText(msg, signal);
         } catch (err) {
-          throw awsError(err, signal, operation);
+          throw awsError(err, signal, operation, clients.isServiceException);
         }
         if (!messageId) throw new ProviderError('rejected', `${operation}: answer without MessageId`, { ambiguous: true });
         return { transactionId: messageId, status: 'accepted' };
       },
       async close() {
-        eum.destroy();
-        sns?.destroy();
+        (await loading.catch(() => undefined))?.destroy();
       },
     };
   },
@@ -178,9 +132,9 @@ const BY_REASON: Readonly<Record<string, ErrorCategory>> = {
 const DESTINATION_FIELDS = new Set(['DestinationPhoneNumber', 'PhoneNumber']);
 
 /** An AWS failure as a ProviderError: service exceptions by name and reason, everything else as a network failure. */
-function awsError(err: unknown, signal: AbortSignal, what: string): ProviderError {
+function awsError(err: unknown, signal: AbortSignal, what: string, isServiceException: AwsClients['isServiceException']): ProviderError {
   if (signal.aborted) return networkError(err, signal);
-  if (!(err instanceof PinpointSMSVoiceV2ServiceException || err instanceof SNSServiceException)) {
+  if (!isServiceException(err)) {
     // The SDK names both its connect timeout and socket errors such as ECONNRESET "TimeoutError"; only the
     // connect timeout (no errno code) means nothing reached AWS.
     if (err instanceof Error && (err as NodeJS.ErrnoException).code === undefined && /establish a connection/.test(err.message)) {
