@@ -1,5 +1,5 @@
 // The HTTP face of the gateway. Routes only adapt HTTP to the hook pipeline (hook.ts).
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/load.js';
 import type { DeliveryStore } from './store/types.js';
@@ -42,7 +42,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // Okta waits 3 s; a request still unread after 10 s is not Okta's.
     requestTimeout: 10_000,
     // One access line per request (below) instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     ...(deps.tls ? { https: deps.tls } : {}),
   }) as unknown as FastifyInstance;
   app.addHook('onResponse', async (req, reply) => {
