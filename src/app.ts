@@ -8,7 +8,7 @@ import type { HandleHook } from './hook.js';
 import type { ProviderAdapter } from './providers/types.js';
 import type { Metrics } from './metrics.js';
 import { safeEqual } from './providers/verify.js';
-import { errorBody, parseHookRequest } from './okta/contract.js';
+import { errorBody, GENERIC_FAILURE, parseHookRequest } from './okta/contract.js';
 import { Deadline } from './delivery/deadline.js';
 import { callbackRoutes } from './routes/callbacks.js';
 import { adminRoutes } from './admin/routes.js';
@@ -63,7 +63,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
     req.log.error({ err }, 'unexpected error');
     // Okta falls back to its own providers on an error object; a 5xx would tell it nothing more.
-    return reply.code(200).send(errorBody("We couldn't send your verification code. Please try again later.", [{
+    return reply.code(200).send(errorBody(GENERIC_FAILURE, [{
       errorSummary: 'Internal error', reason: 'INTERNAL_ERROR',
     }]));
   });

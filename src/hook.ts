@@ -54,6 +54,8 @@ const DUPLICATE_POLL_MS = 25;
 export function createHook(deps: HookDeps): HandleHook {
   const { config, store, router, breakers, metrics, guard, claims, log } = deps;
   const region = config.phone.defaultRegion as CountryCode;
+  /** A repeat whose first call has not finished by the deadline: nothing was sent for the repeat. */
+  const stillInFlight = answerFor({ status: 'PENDING', attempts: [], reason: 'duplicate_in_flight' }, config.hook.onFailure);
   // Calls in progress in this process: a concurrent duplicate waits for the same answer.
   const inflight = new Map<string, Promise<HookResult>>();
 
@@ -155,7 +157,7 @@ export function createHook(deps: HookDeps): HandleHook {
       if (answer) return answer;
     }
     log.warn({ eventId }, 'repeated eventId still in progress at the deadline; answering PENDING without sending');
-    return answerFor({ status: 'PENDING', attempts: [], reason: 'duplicate_in_flight' }, config.hook.onFailure);
+    return stillInFlight;
   }
 
   return async (req, deadline, opts = {}) => {
@@ -168,7 +170,7 @@ export function createHook(deps: HookDeps): HandleHook {
           metrics.hook('replayed', req.channel, req.requestType, (performance.now() - waitedFrom) / 1_000);
           return { answer: r.answer };
         },
-        () => ({ answer: answerFor({ status: 'PENDING', attempts: [], reason: 'duplicate_in_flight' }, config.hook.onFailure) }),
+        () => ({ answer: stillInFlight }),
       );
     }
     const result = run(req, deadline).finally(() => inflight.delete(req.eventId));

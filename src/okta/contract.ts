@@ -179,7 +179,8 @@ export function normaliseLocale(raw: string | undefined): string {
   return [lang, ...rest].join('-');
 }
 
-const GENERIC_FAILURE = "We couldn't send your verification code. Please try again later.";
+/** What an end user may be told when no code went out: nothing about why. */
+export const GENERIC_FAILURE = "We couldn't send your verification code. Please try again later.";
 
 /** Okta's answer for an outcome. The error form's text reaches end users, so it never names a rule, provider or number. */
 export function answerFor(outcome: Outcome, onFailure: 'error' | 'FAILED'): OktaAnswer {

@@ -43,7 +43,17 @@ export function createRouter(config: Config, adapters: ReadonlyMap<string, Provi
 
   return {
     plan(input) {
-      const index = config.routing.rules.findIndex((r) => matches(r, input) !== undefined);
+      // The first rule that matches, and the conditions that made it match, in one pass.
+      let index = -1;
+      let matched: string[] = [];
+      for (const [i, r] of config.routing.rules.entries()) {
+        const reasons = matches(r, input);
+        if (reasons) {
+          index = i;
+          matched = reasons;
+          break;
+        }
+      }
       const rule = config.routing.rules[index];
       const candidates = rule ? candidatesOf(rule, index, input.dest.e164) : defaultOrder.map((p) => ({ provider: p, reason: 'default chain' }));
       const steps: RouteStep[] = [];
@@ -62,7 +72,7 @@ export function createRouter(config: Config, adapters: ReadonlyMap<string, Provi
       const ordered = [...healthy, ...open];
       return {
         rule: rule ? `rules[${index}]${rule.name ? ` (${rule.name})` : ''}` : 'default',
-        matched: rule ? matches(rule, input)! : [],
+        matched,
         chain: ordered.map((s) => adapters.get(s.provider)!),
         steps: ordered,
         skipped,
