@@ -7,7 +7,7 @@ import { createGateway } from '../gateway.js';
 export async function serve(configFile: string | undefined): Promise<number> {
   const config = configFile ? await loadConfigFile(configFile) : configFromEnv();
   const log: Logger = createLogger(config.log.level, undefined,
-    config.auth.type === 'header' ? [`req.headers["${config.auth.header.toLowerCase()}"]`] : []);
+    config.auth.type === 'header' ? [config.auth.header] : []);
   const gateway = await createGateway({
     config,
     log,

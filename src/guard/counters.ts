@@ -2,8 +2,8 @@
 // distinct numbers per prefix, in memory or in Redis, with an in-memory insurance when Redis fails.
 //
 // A gate's `take` is the atomic admission step: RateLimiterRedis increments and reads a key in one
-// Lua script, RateLimiterMemory in one synchronous step, so two requests can never both see the
-// last free slot. A request refused later by another gate gives its slots back with `undo`.
+// Lua script, MemoryWindows in one synchronous step, so two requests can never both see the last
+// free slot. A request refused later by another gate gives its slots back with `undo`.
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -112,10 +112,54 @@ function refundMarginMs(perSeconds: number): number {
   return Math.min(1_000, perSeconds * 100);
 }
 
+/**
+ * Per-key windows in this process: a key's window starts at its first count and lasts perSeconds
+ * (as rate-limiter-flexible's, whose memory limiter keeps a record and a timer per key; one Map
+ * entry per key, swept once a minute, costs a fraction of that on the hot path and in memory).
+ */
+export class MemoryWindows {
+  private readonly counts = new Map<string, { n: number; until: number }>();
+  private readonly ms: number;
+  private nextSweep = 0;
+
+  constructor(private readonly window: LimitWindow) {
+    this.ms = window.perSeconds * 1_000;
+  }
+
+  /** Counts one send under `key` if the window has room; the window's end identifies it for `giveBack`. */
+  take(key: string): { ok: boolean; until: number } {
+    const now = Date.now();
+    if (now >= this.nextSweep) this.sweep(now);
+    const entry = this.counts.get(key);
+    if (entry === undefined || entry.until <= now) {
+      const until = now + this.ms;
+      this.counts.set(key, { n: 1, until });
+      return { ok: true, until };
+    }
+    if (entry.n >= this.window.max) return { ok: false, until: entry.until };
+    entry.n++;
+    return { ok: true, until: entry.until };
+  }
+
+  /** Gives back one send counted in the window ending at `until`; nothing once that window is over. */
+  giveBack(key: string, until: number): void {
+    const entry = this.counts.get(key);
+    if (entry !== undefined && entry.until === until && entry.n > 0) entry.n--;
+  }
+
+  private sweep(now: number): void {
+    this.nextSweep = now + 60_000;
+    for (const [key, entry] of this.counts) if (entry.until <= now) this.counts.delete(key);
+  }
+}
+
 /** One `{ max, perSeconds }` window of one dimension. */
 export class WindowGate implements Gate {
   readonly rule: string;
-  private readonly primary: RateLimiterAbstract;
+  /** Without Redis: the counters of this process. */
+  private readonly memory?: MemoryWindows;
+  /** With Redis. */
+  private readonly primary?: RateLimiterRedis;
   /** Redis only: the same counters without insurance, so a refund never lands in the wrong store. */
   private readonly refunder?: RateLimiterRedis;
   private readonly insurance?: RateLimiterMemory;
@@ -124,7 +168,7 @@ export class WindowGate implements Gate {
     this.rule = `limits.${dimension}.${window.perSeconds}s`;
     const base = { keyPrefix: `${keyPrefix}:${dimension}:${window.perSeconds}s`, points: window.max, duration: window.perSeconds };
     if (!redis) {
-      this.primary = new RateLimiterMemory(base);
+      this.memory = new MemoryWindows(window);
       return;
     }
     if (redis.insuranceInstances !== undefined) {
@@ -142,12 +186,12 @@ export class WindowGate implements Gate {
 
   async take(key: string): Promise<Taken> {
     const redis = this.redis;
-    if (!redis) return this.counted(this.primary, key, false);
+    if (!redis) return this.inMemory(key);
     if (redis.health.usable()) {
       const marks: Marks = {};
       const at = Date.now();
       try {
-        const res = await withTimeout(this.primary.consume(key, 1, marks), redis.timeoutMs);
+        const res = await withTimeout(this.primary!.consume(key, 1, marks), redis.timeoutMs);
         return this.afterStore(true, res, key, marks, at);
       } catch (err) {
         if (err instanceof RateLimiterRes) return this.afterStore(false, err, key, marks, at);
@@ -158,6 +202,13 @@ export class WindowGate implements Gate {
     }
     if (!this.insurance) return { state: 'unavailable', degraded: true };
     return this.counted(this.insurance, key, true);
+  }
+
+  private inMemory(key: string): Taken {
+    const memory = this.memory!;
+    const { ok, until } = memory.take(key);
+    // A refused request counted nothing here, so it has nothing to give back.
+    return ok ? { state: 'ok', degraded: false, undo: async () => memory.giveBack(key, until) } : { state: 'refused', degraded: false };
   }
 
   private afterStore(ok: boolean, res: RateLimiterRes, key: string, marks: Marks, at: number): Taken {

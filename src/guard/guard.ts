@@ -12,14 +12,13 @@
 // than its max. A concurrent request refused by a shared counter (user, IP, country…) can hold a
 // slot there for a moment before giving it back, so near such a limit a burst may admit slightly
 // fewer than it could: the guard errs on the side of not sending.
-import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Channel, Destination, RequestType } from '../domain.js';
 import { maskPhone } from '../mask.js';
 import type { GuardConfig, LimitWindow } from './schema.js';
 import { policyRule } from './policy.js';
 import { DistinctGate, StoreHealth, WindowGate, type Gate, type GuardLog, type RedisStore, type Taken } from './counters.js';
-import { ipIdentity, keyHasher, numberPrefix } from './keys.js';
+import { ipIdentity, keyHasher, numberPrefix, type KeyHash } from './keys.js';
 
 export type { GuardLog } from './counters.js';
 
@@ -54,7 +53,7 @@ export interface GuardDeps {
   redis?: Redis;
   /**
    * Key of the hashes that replace numbers, users and addresses in counter keys. Required with
-   * Redis (every instance must use the same); random per process otherwise.
+   * Redis (every instance must use the same); unused otherwise.
    */
   hashKey?: string | Buffer;
   log: GuardLog;
@@ -81,7 +80,8 @@ export function createGuard(config: GuardConfig, deps: GuardDeps): Guard {
   if (deps.redis && deps.hashKey === undefined) {
     throw new Error('createGuard: a hashKey is required with Redis, so every instance counts under the same keys');
   }
-  const hash = keyHasher(deps.hashKey ?? randomBytes(32));
+  // Keys are hashed where they leave the process (Redis); in memory the value itself is the key.
+  const hash: KeyHash = deps.redis ? keyHasher(deps.hashKey!) : (_kind, value) => value;
   const redis: RedisStore | undefined = deps.redis && {
     client: deps.redis,
     health: new StoreHealth(store.retryAfterMs, log, deps.redis),

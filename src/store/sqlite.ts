@@ -12,10 +12,14 @@ import type { CallRecord, CallResult, Claim, DeliveryStore, LatencyPercentiles }
 /**
  * The default delivery log: one SQLite file in WAL mode.
  *
- * Durability: every write is its own transaction, committed before the call returns (better-sqlite3 is
- * synchronous), so when `complete()` resolves its row is in the WAL file. With synchronous = NORMAL the WAL
- * is not fsync'ed at each commit, but it has been written to the OS: a process killed with SIGKILL keeps
- * every committed row; only a power loss or kernel crash can lose the last commits.
+ * Durability: a write's promise resolves only once its transaction has committed, so when `claim()` or
+ * `complete()` resolves its row is in the WAL file. With synchronous = NORMAL the WAL is not fsync'ed at
+ * each commit, but it has been written to the OS: a process killed with SIGKILL keeps every committed row;
+ * only a power loss or kernel crash can lose the last commits.
+ *
+ * Group commit: the writes asked for during one turn of the event loop share one transaction, run just
+ * after it (setImmediate). A commit writes every page it touched (the row's and each index's) to the
+ * WAL, so a commit of many claims and completes costs little more than a commit of one.
  */
 export function openSqliteStore(path: string): DeliveryStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -35,6 +39,7 @@ export function openSqliteStore(path: string): DeliveryStore {
   const selectAnswer = db.prepare<[string], { state: string; answer: string | null }>(ANSWER_SQL);
   const update = db.prepare<Param[]>(COMPLETE_SQL);
   const receipt = db.prepare<Param[]>(RECEIPT_SQL);
+  const writes = new GroupCommit(db);
   let closed = false;
 
   const answerOf = (eventId: string) => answerFromRow(selectAnswer.get(eventId));
@@ -59,19 +64,22 @@ export function openSqliteStore(path: string): DeliveryStore {
   });
 
   return {
-    async claim(r: CallRecord): Promise<Claim> {
-      const { changes } = insert.run(...claimParams(r));
-      return changes === 1 ? { claimed: true } : { claimed: false, answer: answerOf(r.eventId) };
+    claim(r: CallRecord): Promise<Claim> {
+      const params = claimParams(r);
+      return writes.run((): Claim => insert.run(...params).changes === 1
+        ? { claimed: true }
+        : { claimed: false, answer: answerOf(r.eventId) });
     },
     async complete(eventId: string, r: CallResult) {
-      // Durable once this returns (see above).
-      update.run(...completeParams(eventId, r));
+      const params = completeParams(eventId, r);
+      await writes.run(() => update.run(...params));
     },
     async answerOf(eventId: string) {
       return answerOf(eventId);
     },
-    async recordReceipt(provider, r) {
-      return receipt.run(...receiptParams(provider, r)).changes;
+    recordReceipt(provider, r) {
+      const params = receiptParams(provider, r);
+      return writes.run(() => receipt.run(...params).changes);
     },
     async summary(opts) {
       return all<SummaryDbRow>(summaryQuery(opts)).map(toSummaryRow);
@@ -92,9 +100,73 @@ export function openSqliteStore(path: string): DeliveryStore {
     async close() {
       if (closed) return;
       closed = true;
+      writes.flush();
       db.close();
     },
   };
+}
+
+interface PendingWrite {
+  op: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown };
+
+/** The writes of one event-loop turn, committed together (see openSqliteStore). */
+class GroupCommit {
+  private queue: PendingWrite[] = [];
+  private scheduled = false;
+  private readonly commit: (batch: PendingWrite[]) => Outcome[];
+
+  constructor(db: Database.Database) {
+    const transaction = db.transaction((batch: PendingWrite[]) => {
+      const outcomes = batch.map((w): Outcome => {
+        try {
+          return { ok: true, value: w.op() };
+        } catch (err) {
+          return { ok: false, err };
+        }
+      });
+      // A failed statement may have rolled the whole transaction back (SQLITE_FULL, IOERR):
+      // then nothing in the batch was written, and every write must fail.
+      if (!db.inTransaction) throw new Error('the delivery log rolled back a group of writes');
+      return outcomes;
+    });
+    // BEGIN IMMEDIATE: the write lock is taken (or waited for, busy_timeout) before the first write.
+    this.commit = transaction.immediate;
+  }
+
+  run<T>(op: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ op, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commits what is queued; each write's promise settles after the commit. */
+  flush(): void {
+    this.scheduled = false;
+    const batch = this.queue;
+    if (batch.length === 0) return;
+    this.queue = [];
+    let outcomes: Outcome[];
+    try {
+      outcomes = this.commit(batch);
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    batch.forEach((w, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) w.resolve(o.value);
+      else w.reject(o.err);
+    });
+  }
 }
 
 /**
