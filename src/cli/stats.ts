@@ -51,7 +51,7 @@ export async function statsCommand(args: string[], env: NodeJS.ProcessEnv = proc
   const config = file ? await loadConfigFile(file, env) : configFromEnv(env);
   const location = storeLocation(config);
   const o = createOutput({ quiet: v.quiet });
-  if (!isPostgresUrl(location) && location !== ':memory:' && !existsSync(location)) {
+  if (!isPostgresUrl(location) && !existsSync(location)) {
     throw new CommandError(`no delivery log at ${location}${file ? '' : ' (pass --config with the gateway\'s configuration)'}: has the gateway run with this configuration?`);
   }
   if (isPostgresUrl(location)) o.progress('byot: reading the delivery log from PostgreSQL…');

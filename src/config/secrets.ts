@@ -13,7 +13,7 @@ export interface GeneratedSecrets {
  * `created` tells the caller to show the hook secret, which happens exactly once.
  */
 export function loadGeneratedSecrets(storePath: string): { secrets: GeneratedSecrets; created: boolean; file: string } {
-  const file = join(storePath === ':memory:' ? '.' : dirname(storePath), 'secrets.json');
+  const file = join(dirname(storePath), 'secrets.json');
   try {
     const secrets = JSON.parse(readFileSync(file, 'utf8')) as GeneratedSecrets;
     if (typeof secrets.hookSecret === 'string' && typeof secrets.hashKey === 'string') return { secrets, created: false, file };

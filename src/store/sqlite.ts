@@ -1,45 +1,44 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
 import { MIGRATIONS_TABLE, migrationSql, migrations } from './migrations.js';
 import {
-  ANSWER_SQL, CLAIM_SQL, COMPLETE_SQL, LATENCY_WHERE, PERCENTILES, RECEIPT_SQL, answerFromRow, claimParams, completeParams,
+  ANSWER_SQL, LATENCY_WHERE, PERCENTILES, answerFromRow, claimParams, completeParams,
   latencyParams, nearestRank, receiptParams, searchQuery, summaryQuery, timelineQuery, toCallRow, toSummaryRow, toTimelineRow,
   type CallDbRow, type Param, type SummaryDbRow,
 } from './sql.js';
 import type { CallRecord, CallResult, Claim, DeliveryStore, LatencyPercentiles } from './types.js';
+import { openSqlite } from './sqlite-file.js';
+import type { ClaimedRow, WriteOp, WriterReply, WriterRequest } from './sqlite-writer.js';
 
 /**
- * The default delivery log: one SQLite file in WAL mode.
+ * The default delivery log: one SQLite file in WAL mode. Reads run on this thread; writes go to a
+ * writer thread (sqlite-writer.ts), so that commits and WAL checkpoints never hold up the event loop.
  *
  * Durability: a write's promise resolves only once its transaction has committed, so when `claim()` or
  * `complete()` resolves its row is in the WAL file. With synchronous = NORMAL the WAL is not fsync'ed at
  * each commit, but it has been written to the OS: a process killed with SIGKILL keeps every committed row;
  * only a power loss or kernel crash can lose the last commits.
  *
- * Group commit: the writes asked for during one turn of the event loop share one transaction, run just
- * after it (setImmediate). A commit writes every page it touched (the row's and each index's) to the
- * WAL, so a commit of many claims and completes costs little more than a commit of one.
+ * Group commit: the writes asked for during one turn of the event loop go to the writer as one batch and
+ * share one transaction. A commit writes every page it touched (the row's and each index's) to the WAL,
+ * so a commit of many claims and completes costs little more than a commit of one.
  */
-export function openSqliteStore(path: string): DeliveryStore {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
+export async function openSqliteStore(path: string): Promise<DeliveryStore> {
+  if (path === ':memory:') throw new Error('the SQLite delivery log needs a file (store.path), not :memory:');
+  mkdirSync(dirname(path), { recursive: true });
+  const db = openSqlite(path);
   try {
-    // First, so that another process switching the file to WAL or migrating makes this one wait, not fail.
-    db.pragma('busy_timeout = 5000');
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
     migrate(db);
   } catch (err) {
     db.close();
     throw err;
   }
 
-  const insert = db.prepare<Param[]>(CLAIM_SQL);
-  const selectAnswer = db.prepare<[string], { state: string; answer: string | null }>(ANSWER_SQL);
-  const update = db.prepare<Param[]>(COMPLETE_SQL);
-  const receipt = db.prepare<Param[]>(RECEIPT_SQL);
-  const writes = new GroupCommit(db);
+  const selectAnswer = db.prepare<[string], ClaimedRow>(ANSWER_SQL);
+  const writer = new WriterThread(path);
   let closed = false;
 
   const answerOf = (eventId: string) => answerFromRow(selectAnswer.get(eventId));
@@ -64,22 +63,18 @@ export function openSqliteStore(path: string): DeliveryStore {
   });
 
   return {
-    claim(r: CallRecord): Promise<Claim> {
-      const params = claimParams(r);
-      return writes.run((): Claim => insert.run(...params).changes === 1
-        ? { claimed: true }
-        : { claimed: false, answer: answerOf(r.eventId) });
+    async claim(r: CallRecord): Promise<Claim> {
+      const held = await writer.write<ClaimedRow | null>({ kind: 'claim', params: claimParams(r), eventId: r.eventId });
+      return held === null ? { claimed: true } : { claimed: false, answer: answerFromRow(held) };
     },
     async complete(eventId: string, r: CallResult) {
-      const params = completeParams(eventId, r);
-      await writes.run(() => update.run(...params));
+      await writer.write<null>({ kind: 'complete', params: completeParams(eventId, r) });
     },
     async answerOf(eventId: string) {
       return answerOf(eventId);
     },
     recordReceipt(provider, r) {
-      const params = receiptParams(provider, r);
-      return writes.run(() => receipt.run(...params).changes);
+      return writer.write<number>({ kind: 'receipt', params: receiptParams(provider, r) });
     },
     async summary(opts) {
       return all<SummaryDbRow>(summaryQuery(opts)).map(toSummaryRow);
@@ -100,45 +95,34 @@ export function openSqliteStore(path: string): DeliveryStore {
     async close() {
       if (closed) return;
       closed = true;
-      writes.flush();
+      await writer.close();
       db.close();
     },
   };
 }
 
 interface PendingWrite {
-  op: () => unknown;
+  op: WriteOp;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown };
-
-/** The writes of one event-loop turn, committed together (see openSqliteStore). */
-class GroupCommit {
+/** The main thread's side of the writer thread: batches per event-loop turn, settles each write. */
+class WriterThread {
+  private worker?: Worker;
   private queue: PendingWrite[] = [];
   private scheduled = false;
-  private readonly commit: (batch: PendingWrite[]) => Outcome[];
+  private readonly inflight = new Map<number, PendingWrite[]>();
+  private nextBatch = 1;
+  private idle?: () => void;
+  private closed = false;
 
-  constructor(db: Database.Database) {
-    const transaction = db.transaction((batch: PendingWrite[]) => {
-      const outcomes = batch.map((w): Outcome => {
-        try {
-          return { ok: true, value: w.op() };
-        } catch (err) {
-          return { ok: false, err };
-        }
-      });
-      // A failed statement may have rolled the whole transaction back (SQLITE_FULL, IOERR):
-      // then nothing in the batch was written, and every write must fail.
-      if (!db.inTransaction) throw new Error('the delivery log rolled back a group of writes');
-      return outcomes;
-    });
-    // BEGIN IMMEDIATE: the write lock is taken (or waited for, busy_timeout) before the first write.
-    this.commit = transaction.immediate;
+  constructor(private readonly path: string) {
+    this.worker = this.start();
   }
 
-  run<T>(op: () => T): Promise<T> {
+  write<T>(op: WriteOp): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('the delivery log is closed'));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ op, resolve: resolve as (value: unknown) => void, reject });
       if (!this.scheduled) {
@@ -148,25 +132,76 @@ class GroupCommit {
     });
   }
 
-  /** Commits what is queued; each write's promise settles after the commit. */
-  flush(): void {
+  /** Finishes every write asked for, then stops the thread. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.flush();
+    if (this.inflight.size > 0) await new Promise<void>((resolve) => { this.idle = resolve; });
+    const worker = this.worker;
+    if (!worker) return;
+    this.worker = undefined;
+    const exited = once(worker, 'exit');
+    worker.ref();
+    worker.postMessage({ close: true } satisfies WriterRequest);
+    await exited;
+  }
+
+  private start(): Worker {
+    const worker = new Worker(new URL('./sqlite-writer.js', import.meta.url), { workerData: { path: this.path } });
+    // Kept alive only while writes are in flight, so a process never waits on an idle writer.
+    worker.unref();
+    worker.on('message', (reply: WriterReply) => this.settle(reply));
+    worker.on('error', (err) => this.stopped(worker, err));
+    worker.on('exit', (code) => this.stopped(worker, new Error(`the delivery log's writer thread stopped (exit code ${code})`)));
+    return worker;
+  }
+
+  private flush(): void {
     this.scheduled = false;
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
-    let outcomes: Outcome[];
-    try {
-      outcomes = this.commit(batch);
-    } catch (err) {
-      for (const w of batch) w.reject(err);
-      return;
-    }
-    batch.forEach((w, i) => {
-      const o = outcomes[i]!;
-      if (o.ok) w.resolve(o.value);
-      else w.reject(o.err);
-    });
+    const id = this.nextBatch++;
+    // A writer that died is replaced for the next batch; the writes it held have failed.
+    const worker = (this.worker ??= this.start());
+    if (this.inflight.size === 0) worker.ref();
+    this.inflight.set(id, batch);
+    worker.postMessage({ batch: id, ops: batch.map((w) => w.op) } satisfies WriterRequest);
   }
+
+  private settle(reply: WriterReply): void {
+    const batch = this.inflight.get(reply.batch);
+    if (!batch) return;
+    this.inflight.delete(reply.batch);
+    if ('failed' in reply) {
+      for (const w of batch) w.reject(asError(reply.failed));
+    } else {
+      batch.forEach((w, i) => {
+        const o = reply.outcomes[i]!;
+        if (o.ok) w.resolve(o.value);
+        else w.reject(asError(o));
+      });
+    }
+    this.afterBatch();
+  }
+
+  private stopped(worker: Worker, err: unknown): void {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
+    for (const batch of this.inflight.values()) for (const w of batch) w.reject(err);
+    this.inflight.clear();
+    this.afterBatch();
+  }
+
+  private afterBatch(): void {
+    if (this.inflight.size > 0) return;
+    this.worker?.unref();
+    this.idle?.();
+  }
+}
+
+function asError(f: { message: string; code?: string }): Error {
+  return Object.assign(new Error(f.message), f.code === undefined ? {} : { code: f.code });
 }
 
 /**
