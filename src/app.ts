@@ -46,6 +46,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ...(deps.tls ? { https: deps.tls } : {}),
   }) as unknown as FastifyInstance;
   app.addHook('onResponse', async (req, reply) => {
+    // An answered hook call has its own line (src/hook.ts): one line per OTP, not two.
+    if (reply.statusCode === 200 && req.routeOptions.url === HOOK_PATH) return;
     req.log.info({ req, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   // Okta sends JSON only; anything else is refused rather than read as text.
@@ -109,7 +111,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       for (const note of parsed.notes) metrics.unusual(note);
     }
     const dryRun = req.headers['x-byot-dry-run'] === '1';
-    const { answer } = await handleHook(parsed.request, deadline, { dryRun });
+    const { answer } = await handleHook(parsed.request, deadline, { dryRun, remoteAddress: req.ip });
     if (dryRun) void reply.header('x-byot-dry-run', '1');
     return reply.code(200).send(answer);
   };

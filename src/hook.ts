@@ -44,6 +44,8 @@ export interface HookResult {
 export interface HookOptions {
   /** Route the request and build the answer, but send nothing and record nothing (Preview's dry run). */
   dryRun?: boolean;
+  /** Where the call came from (Okta, or the proxy in front), for the call's log line. */
+  remoteAddress?: string;
 }
 
 export type HandleHook = (req: OtpRequest, deadline: Deadline, opts?: HookOptions) => Promise<HookResult>;
@@ -77,7 +79,7 @@ export function createHook(deps: HookDeps): HandleHook {
     return { answer: answerFor(outcome, config.hook.onFailure), outcome, plan };
   }
 
-  async function run(req: OtpRequest, deadline: Deadline): Promise<HookResult> {
+  async function run(req: OtpRequest, deadline: Deadline, remoteAddress: string | undefined): Promise<HookResult> {
     const started = performance.now();
     const replay = async (lookup: (eventId: string) => Promise<OktaAnswer | undefined>, first?: OktaAnswer): Promise<HookResult> => {
       const answer = first ?? (await awaitAnswer(req.eventId, lookup, deadline));
@@ -135,6 +137,7 @@ export function createHook(deps: HookDeps): HandleHook {
       eventId: req.eventId, requestType: req.requestType, channel: req.channel, to: masked, country: dest?.country,
       user: req.user.login ? maskLogin(req.user.login) : req.user.userId, route: plan?.rule, status: outcome.status, reason: outcome.reason,
       blockedBy: outcome.blockedBy, provider: outcome.provider, transactionId: outcome.transactionId, attempts: outcome.attempts.length, ms: latencyMs,
+      remoteAddress,
     }, 'hook call');
     return { answer, outcome, plan };
   }
@@ -173,7 +176,7 @@ export function createHook(deps: HookDeps): HandleHook {
         () => ({ answer: stillInFlight }),
       );
     }
-    const result = run(req, deadline).finally(() => inflight.delete(req.eventId));
+    const result = run(req, deadline, opts.remoteAddress).finally(() => inflight.delete(req.eventId));
     inflight.set(req.eventId, result);
     return result;
   };

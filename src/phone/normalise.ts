@@ -22,15 +22,25 @@ export function toDestination(raw: string, defaultRegion: CountryCode): Destinat
   const readings = trimmed.startsWith('+')
     ? [parsePhoneNumberFromString(trimmed)]
     : [parsePhoneNumberFromString('+' + trimmed), parsePhoneNumberFromString(trimmed, defaultRegion)];
-  const candidates = readings.filter((p): p is PhoneNumber => p !== undefined && p.isPossible());
-  const best = candidates.find((p) => p.isValid()) ?? candidates[0];
+  // With the full metadata a number is valid exactly when it has a type, so its type is computed
+  // once per reading (isValid() would compute it again).
+  let best: { number: PhoneNumber; type: NumberType | undefined } | undefined;
+  for (const number of readings) {
+    if (!number?.isPossible()) continue;
+    const type = number.getType() as NumberType | undefined;
+    if (type !== undefined) {
+      best = { number, type };
+      break;
+    }
+    best ??= { number, type };
+  }
   if (!best) return undefined;
-  const valid = best.isValid();
+  const { number, type } = best;
   return {
-    e164: best.number,
+    e164: number.number,
     // An invalid number still has a calling code: its main country serves routing and policy.
-    country: best.country ?? best.getPossibleCountries()[0],
-    type: valid ? ((best.getType() as NumberType | undefined) ?? 'UNKNOWN') : 'UNKNOWN',
-    valid,
+    country: number.country ?? number.getPossibleCountries()[0],
+    type: type ?? 'UNKNOWN',
+    valid: type !== undefined,
   };
 }
