@@ -114,11 +114,17 @@ function refundMarginMs(perSeconds: number): number {
 
 /**
  * Per-key windows in this process: a key's window starts at its first count and lasts perSeconds
- * (as rate-limiter-flexible's, whose memory limiter keeps a record and a timer per key; one Map
- * entry per key, swept once a minute, costs a fraction of that on the hot path and in memory).
+ * (as rate-limiter-flexible's, whose memory limiter keeps an object and a timer per key). A day's
+ * window holds an entry per number, user and range seen that day, so entries are kept small: the
+ * Map holds a slot number, the slot's count and end live in typed arrays, and a sweep once a
+ * minute frees the slots of ended windows.
  */
 export class MemoryWindows {
-  private readonly counts = new Map<string, { n: number; until: number }>();
+  private readonly slots = new Map<string, number>();
+  private ends = new Float64Array(256);
+  private counts = new Uint32Array(256);
+  private readonly free: number[] = [];
+  private used = 0;
   private readonly ms: number;
   private nextSweep = 0;
 
@@ -130,26 +136,50 @@ export class MemoryWindows {
   take(key: string): { ok: boolean; until: number } {
     const now = Date.now();
     if (now >= this.nextSweep) this.sweep(now);
-    const entry = this.counts.get(key);
-    if (entry === undefined || entry.until <= now) {
-      const until = now + this.ms;
-      this.counts.set(key, { n: 1, until });
+    let slot = this.slots.get(key);
+    if (slot === undefined) {
+      slot = this.allocate();
+      this.slots.set(key, slot);
+    } else if (this.ends[slot]! > now) {
+      const until = this.ends[slot]!;
+      if (this.counts[slot]! >= this.window.max) return { ok: false, until };
+      this.counts[slot]!++;
       return { ok: true, until };
     }
-    if (entry.n >= this.window.max) return { ok: false, until: entry.until };
-    entry.n++;
-    return { ok: true, until: entry.until };
+    const until = now + this.ms;
+    this.ends[slot] = until;
+    this.counts[slot] = 1;
+    return { ok: true, until };
   }
 
   /** Gives back one send counted in the window ending at `until`; nothing once that window is over. */
   giveBack(key: string, until: number): void {
-    const entry = this.counts.get(key);
-    if (entry !== undefined && entry.until === until && entry.n > 0) entry.n--;
+    const slot = this.slots.get(key);
+    if (slot !== undefined && this.ends[slot] === until && this.counts[slot]! > 0) this.counts[slot]!--;
+  }
+
+  private allocate(): number {
+    const slot = this.free.pop();
+    if (slot !== undefined) return slot;
+    if (this.used === this.ends.length) {
+      const ends = new Float64Array(this.used * 2);
+      ends.set(this.ends);
+      this.ends = ends;
+      const counts = new Uint32Array(this.used * 2);
+      counts.set(this.counts);
+      this.counts = counts;
+    }
+    return this.used++;
   }
 
   private sweep(now: number): void {
     this.nextSweep = now + 60_000;
-    for (const [key, entry] of this.counts) if (entry.until <= now) this.counts.delete(key);
+    for (const [key, slot] of this.slots) {
+      if (this.ends[slot]! <= now) {
+        this.slots.delete(key);
+        this.free.push(slot);
+      }
+    }
   }
 }
 
