@@ -4,15 +4,25 @@
  * Call `dispose()` once the answer is out: a timer that is cleared costs nothing later.
  */
 export class Deadline {
-  readonly signal: AbortSignal;
   private readonly endsAt: number;
-  private readonly timer: NodeJS.Timeout;
+  private controller?: AbortController;
+  private timer?: NodeJS.Timeout;
 
   constructor(startedAt: number, budgetMs: number, reserveMs: number) {
     this.endsAt = startedAt + budgetMs - reserveMs;
-    const controller = new AbortController();
-    this.signal = controller.signal;
-    this.timer = setTimeout(() => controller.abort(timeoutError('the hook budget is spent')), Math.max(0, Math.floor(this.remaining())));
+  }
+
+  /**
+   * Made on first use: a call that only sends never needs it, since every attempt has its own
+   * limit, never past this one (see attemptSignal).
+   */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      const controller = new AbortController();
+      this.controller = controller;
+      this.timer = setTimeout(() => controller.abort(timeoutError('the hook budget is spent')), Math.floor(this.remaining()));
+    }
+    return this.controller.signal;
   }
 
   /** Milliseconds left before the reserve. */
@@ -26,22 +36,14 @@ export class Deadline {
 }
 
 /**
- * A signal that aborts after `ms` or with `parent`, and a `done()` that clears both: unlike
- * AbortSignal.timeout/any, nothing of it is left to fire after the attempt ended.
+ * The signal of one provider attempt, aborting after `ms`, and a `done()` that clears its timer
+ * (unlike AbortSignal.timeout, nothing is left to fire after the attempt ended). The caller keeps
+ * `ms` within the deadline's remaining time, so the attempt never outlives the deadline.
  */
-export function childSignal(parent: AbortSignal, ms: number): { signal: AbortSignal; done: () => void } {
+export function attemptSignal(ms: number): { signal: AbortSignal; done: () => void } {
   const controller = new AbortController();
-  const onParent = (): void => controller.abort(parent.reason);
-  if (parent.aborted) onParent();
-  else parent.addEventListener('abort', onParent, { once: true });
   const timer = setTimeout(() => controller.abort(timeoutError('the attempt budget is spent')), ms);
-  return {
-    signal: controller.signal,
-    done() {
-      clearTimeout(timer);
-      parent.removeEventListener('abort', onParent);
-    },
-  };
+  return { signal: controller.signal, done: () => clearTimeout(timer) };
 }
 
 function timeoutError(message: string): DOMException {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Attempt, Outcome } from '../domain.js';
 import type { HookConfig } from '../config/schema.js';
 import { ProviderError, type OutboundMessage, type ProviderAdapter } from '../providers/types.js';
-import { childSignal, untilAborted, type Deadline } from './deadline.js';
+import { attemptSignal, untilAborted, type Deadline } from './deadline.js';
 import type { Breaker } from './breaker.js';
 import type { Metrics } from '../metrics.js';
 
@@ -34,7 +34,7 @@ export async function deliver(
     const budget = Math.floor(Math.min(adapter.timeoutMs, deadline.remaining()));
     if (budget < opts.minAttemptMs) break;
 
-    const { signal, done } = childSignal(deadline.signal, budget);
+    const { signal, done } = attemptSignal(budget);
     const breaker = breakers?.get(adapter.name);
     const admission = breaker?.admit() ?? 'normal';
     const started = performance.now();

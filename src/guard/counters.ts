@@ -116,8 +116,9 @@ function refundMarginMs(perSeconds: number): number {
  * Per-key windows in this process: a key's window starts at its first count and lasts perSeconds
  * (as rate-limiter-flexible's, whose memory limiter keeps an object and a timer per key). A day's
  * window holds an entry per number, user and range seen that day, so entries are kept small: the
- * Map holds a slot number, the slot's count and end live in typed arrays, and a sweep once a
- * minute frees the slots of ended windows.
+ * Map holds a slot number, the slot's count and end live in typed arrays. A window that starts
+ * again moves its key to the end of the Map, so the Map is in order of expiry and each take frees
+ * the few ended windows at its front: no sweep ever walks the whole Map on the hot path.
  */
 export class MemoryWindows {
   private readonly slots = new Map<string, number>();
@@ -126,7 +127,6 @@ export class MemoryWindows {
   private readonly free: number[] = [];
   private used = 0;
   private readonly ms: number;
-  private nextSweep = 0;
 
   constructor(private readonly window: LimitWindow) {
     this.ms = window.perSeconds * 1_000;
@@ -135,21 +135,28 @@ export class MemoryWindows {
   /** Counts one send under `key` if the window has room; the window's end identifies it for `giveBack`. */
   take(key: string): { ok: boolean; until: number } {
     const now = Date.now();
-    if (now >= this.nextSweep) this.sweep(now);
+    this.expire(now);
     let slot = this.slots.get(key);
     if (slot === undefined) {
       slot = this.allocate();
-      this.slots.set(key, slot);
     } else if (this.ends[slot]! > now) {
       const until = this.ends[slot]!;
       if (this.counts[slot]! >= this.window.max) return { ok: false, until };
       this.counts[slot]!++;
       return { ok: true, until };
+    } else {
+      this.slots.delete(key);
     }
+    this.slots.set(key, slot);
     const until = now + this.ms;
     this.ends[slot] = until;
     this.counts[slot] = 1;
     return { ok: true, until };
+  }
+
+  /** Keys held, ended windows not yet freed included. */
+  get size(): number {
+    return this.slots.size;
   }
 
   /** Gives back one send counted in the window ending at `until`; nothing once that window is over. */
@@ -172,16 +179,18 @@ export class MemoryWindows {
     return this.used++;
   }
 
-  private sweep(now: number): void {
-    this.nextSweep = now + 60_000;
+  private expire(now: number): void {
+    let budget = EXPIRED_PER_TAKE;
     for (const [key, slot] of this.slots) {
-      if (this.ends[slot]! <= now) {
-        this.slots.delete(key);
-        this.free.push(slot);
-      }
+      if (this.ends[slot]! > now || budget-- === 0) return;
+      this.slots.delete(key);
+      this.free.push(slot);
     }
   }
 }
+
+/** Ended windows freed per take: more than one, so that freeing keeps ahead of new keys. */
+const EXPIRED_PER_TAKE = 4;
 
 /** One `{ max, perSeconds }` window of one dimension. */
 export class WindowGate implements Gate {
@@ -274,17 +283,19 @@ export class WindowGate implements Gate {
   }
 }
 
-/** Distinct members (hashed numbers) per key (hashed prefix) and window, in memory. */
+/**
+ * Distinct members (numbers) per key (prefix) and window, in memory. An entry is made when its
+ * window starts, so the Map is in order of expiry, freed from its front as in MemoryWindows.
+ */
 export class DistinctMemory {
   private readonly sets = new Map<string, { expiresAt: number; members: Set<string> }>();
-  private nextSweep = 0;
 
   constructor(private readonly window: LimitWindow) {}
 
   /** True when `member` is already counted or fits; a member that does not fit is not added. */
   take(key: string, member: string): boolean {
     const now = Date.now();
-    this.sweep(now);
+    this.expire(now);
     let entry = this.sets.get(key);
     if (entry && entry.expiresAt <= now) {
       this.sets.delete(key);
@@ -300,10 +311,12 @@ export class DistinctMemory {
     return true;
   }
 
-  private sweep(now: number): void {
-    if (now < this.nextSweep) return;
-    this.nextSweep = now + 60_000;
-    for (const [key, entry] of this.sets) if (entry.expiresAt <= now) this.sets.delete(key);
+  private expire(now: number): void {
+    let budget = EXPIRED_PER_TAKE;
+    for (const [key, entry] of this.sets) {
+      if (entry.expiresAt > now || budget-- === 0) return;
+      this.sets.delete(key);
+    }
   }
 }
 

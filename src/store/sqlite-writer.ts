@@ -31,6 +31,8 @@ function failure(err: unknown): { message: string; code?: string } {
 if (parentPort) {
   const port = parentPort;
   const db = openSqlite((workerData as { path: string }).path);
+  // Checkpoints are the checkpointer thread's (sqlite-checkpointer.ts), so a commit never waits on one.
+  db.pragma('wal_autocheckpoint = 0');
   const insert = db.prepare<Param[]>(CLAIM_SQL);
   const update = db.prepare<Param[]>(COMPLETE_SQL);
   const receipt = db.prepare<Param[]>(RECEIPT_SQL);

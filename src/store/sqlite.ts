@@ -107,9 +107,13 @@ interface PendingWrite {
   reject: (err: unknown) => void;
 }
 
-/** The main thread's side of the writer thread: batches per event-loop turn, settles each write. */
+/**
+ * The main thread's side of the writer thread: batches per event-loop turn, settles each write. It
+ * also keeps the checkpointer thread running (sqlite-checkpointer.ts).
+ */
 class WriterThread {
   private worker?: Worker;
+  private checkpointer?: Worker;
   private queue: PendingWrite[] = [];
   private scheduled = false;
   private readonly inflight = new Map<number, PendingWrite[]>();
@@ -119,6 +123,7 @@ class WriterThread {
 
   constructor(private readonly path: string) {
     this.worker = this.start();
+    this.checkpointer = this.startCheckpointer();
   }
 
   write<T>(op: WriteOp): Promise<T> {
@@ -137,13 +142,27 @@ class WriterThread {
     this.closed = true;
     this.flush();
     if (this.inflight.size > 0) await new Promise<void>((resolve) => { this.idle = resolve; });
-    const worker = this.worker;
-    if (!worker) return;
+    const threads = [this.worker, this.checkpointer];
     this.worker = undefined;
-    const exited = once(worker, 'exit');
-    worker.ref();
-    worker.postMessage({ close: true } satisfies WriterRequest);
-    await exited;
+    this.checkpointer = undefined;
+    await Promise.all(threads.map(async (thread) => {
+      if (!thread) return;
+      const exited = once(thread, 'exit');
+      thread.ref();
+      thread.postMessage({ close: true } satisfies WriterRequest);
+      await exited;
+    }));
+  }
+
+  private startCheckpointer(): Worker {
+    const thread = new Worker(new URL('./sqlite-checkpointer.js', import.meta.url), { workerData: { path: this.path } });
+    thread.unref();
+    // It holds no write: if it stops, the next batch starts another (until then the WAL only grows).
+    thread.on('error', () => undefined);
+    thread.on('exit', () => {
+      if (this.checkpointer === thread) this.checkpointer = undefined;
+    });
+    return thread;
   }
 
   private start(): Worker {
@@ -164,6 +183,7 @@ class WriterThread {
     const id = this.nextBatch++;
     // A writer that died is replaced for the next batch; the writes it held have failed.
     const worker = (this.worker ??= this.start());
+    this.checkpointer ??= this.startCheckpointer();
     if (this.inflight.size === 0) worker.ref();
     this.inflight.set(id, batch);
     worker.postMessage({ batch: id, ops: batch.map((w) => w.op) } satisfies WriterRequest);

@@ -1,10 +1,11 @@
 // Velocity limits with in-memory counters, on a controlled clock: node:test's mock timers drive
-// Date, which both rate-limiter-flexible's RateLimiterMemory and the guard read.
+// Date, which the guard's in-memory windows read.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { createGuard, guardSchema, type GuardConfigInput, type GuardInput, type Verdict } from '../../src/guard/index.js';
 import { ipIdentity, numberPrefix } from '../../src/guard/keys.js';
+import { MemoryWindows } from '../../src/guard/counters.js';
 import type { Destination } from '../../src/domain.js';
 
 const log = pino({ level: 'silent' });
@@ -243,4 +244,27 @@ test('close waits for checks in progress, then refuses new ones', async (t) => {
   await guard.close();
   assert.deepEqual(await pending, ALLOW);
   await assert.rejects(guard.check(req(fr(2))), /guard closed/);
+});
+
+test('ended windows are freed as new ones are taken, and a window that starts again keeps its key counted', (t) => {
+  const c = clock(t);
+  const windows = new MemoryWindows({ max: 2, perSeconds: 60 });
+  for (let i = 0; i < 1_000; i++) assert.equal(windows.take(`k${i}`).ok, true);
+  assert.equal(windows.size, 1_000);
+  // k0 starts a new window after the first ended: it moves behind the keys still to expire.
+  c.at(61_000);
+  assert.equal(windows.take('k0').ok, true);
+  assert.equal(windows.take('k0').ok, true);
+  assert.equal(windows.take('k0').ok, false, 'the new window counts from zero up to max');
+  // Each take frees a few ended windows from the front; enough takes free all 999 others.
+  for (let i = 0; i < 400; i++) windows.take(`n${i}`);
+  assert.equal(windows.size, 401, 'the 999 ended windows are gone; k0 and the 400 new keys remain');
+  const { until } = windows.take('n0');
+  windows.giveBack('n0', until);
+  windows.giveBack('n0', until);
+  assert.equal(windows.take('n0').ok, true, 'a window given back has room again');
+  assert.equal(windows.take('n0').ok, true);
+  assert.equal(windows.take('n0').ok, false);
+  windows.giveBack('n0', until - 1);
+  assert.equal(windows.take('n0').ok, false, 'a give-back for another window changes nothing');
 });
