@@ -127,6 +127,8 @@ export class MemoryWindows {
   private readonly free: number[] = [];
   private used = 0;
   private readonly ms: number;
+  /** No window ends before this (the end of the Map's first entry when last looked at). */
+  private frontEnd = Infinity;
 
   constructor(private readonly window: LimitWindow) {
     this.ms = window.perSeconds * 1_000;
@@ -135,7 +137,7 @@ export class MemoryWindows {
   /** Counts one send under `key` if the window has room; the window's end identifies it for `giveBack`. */
   take(key: string): { ok: boolean; until: number } {
     const now = Date.now();
-    this.expire(now);
+    if (now >= this.frontEnd) this.expire(now);
     let slot = this.slots.get(key);
     if (slot === undefined) {
       slot = this.allocate();
@@ -149,6 +151,7 @@ export class MemoryWindows {
     }
     this.slots.set(key, slot);
     const until = now + this.ms;
+    if (this.slots.size === 1) this.frontEnd = until;
     this.ends[slot] = until;
     this.counts[slot] = 1;
     return { ok: true, until };
@@ -182,10 +185,15 @@ export class MemoryWindows {
   private expire(now: number): void {
     let budget = EXPIRED_PER_TAKE;
     for (const [key, slot] of this.slots) {
-      if (this.ends[slot]! > now || budget-- === 0) return;
+      const end = this.ends[slot]!;
+      if (end > now || budget-- === 0) {
+        this.frontEnd = end;
+        return;
+      }
       this.slots.delete(key);
       this.free.push(slot);
     }
+    this.frontEnd = Infinity;
   }
 }
 
@@ -289,13 +297,15 @@ export class WindowGate implements Gate {
  */
 export class DistinctMemory {
   private readonly sets = new Map<string, { expiresAt: number; members: Set<string> }>();
+  /** No window ends before this (as in MemoryWindows). */
+  private frontEnd = Infinity;
 
   constructor(private readonly window: LimitWindow) {}
 
   /** True when `member` is already counted or fits; a member that does not fit is not added. */
   take(key: string, member: string): boolean {
     const now = Date.now();
-    this.expire(now);
+    if (now >= this.frontEnd) this.expire(now);
     let entry = this.sets.get(key);
     if (entry && entry.expiresAt <= now) {
       this.sets.delete(key);
@@ -306,6 +316,7 @@ export class DistinctMemory {
     if (!entry) {
       entry = { expiresAt: now + this.window.perSeconds * 1_000, members: new Set() };
       this.sets.set(key, entry);
+      if (this.sets.size === 1) this.frontEnd = entry.expiresAt;
     }
     entry.members.add(member);
     return true;
@@ -314,9 +325,13 @@ export class DistinctMemory {
   private expire(now: number): void {
     let budget = EXPIRED_PER_TAKE;
     for (const [key, entry] of this.sets) {
-      if (entry.expiresAt > now || budget-- === 0) return;
+      if (entry.expiresAt > now || budget-- === 0) {
+        this.frontEnd = entry.expiresAt;
+        return;
+      }
       this.sets.delete(key);
     }
+    this.frontEnd = Infinity;
   }
 }
 
