@@ -113,12 +113,49 @@ function refundMarginMs(perSeconds: number): number {
 }
 
 /**
+ * Window starts in order, so that ended windows are found at the front without walking a Map
+ * (a Map walked from its start also steps over every entry deleted since it last shrank). All
+ * windows of a queue have the same length, so the order of starts is the order of ends. A key
+ * whose window starts again is queued again; its earlier place is then stale, and `drop` is told
+ * which window ended so it can tell.
+ */
+export class ExpiryQueue {
+  private keys: string[] = [];
+  private ends: number[] = [];
+  private head = 0;
+
+  constructor(private readonly drop: (key: string, end: number) => void) {}
+
+  /** When the first queued window ends (Infinity when none is queued). */
+  get nextEnd(): number {
+    return this.head < this.ends.length ? this.ends[this.head]! : Infinity;
+  }
+
+  push(key: string, end: number): void {
+    this.keys.push(key);
+    this.ends.push(end);
+  }
+
+  /** Drops a few windows that ended by `now`: more than one per take, so dropping keeps ahead of new keys. */
+  expire(now: number): void {
+    for (let budget = 8; budget > 0 && this.head < this.ends.length && this.ends[this.head]! <= now; budget--) {
+      this.drop(this.keys[this.head]!, this.ends[this.head]!);
+      this.head++;
+    }
+    if (this.head >= 1_024 && this.head * 2 >= this.ends.length) {
+      this.keys = this.keys.slice(this.head);
+      this.ends = this.ends.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+/**
  * Per-key windows in this process: a key's window starts at its first count and lasts perSeconds
  * (as rate-limiter-flexible's, whose memory limiter keeps an object and a timer per key). A day's
  * window holds an entry per number, user and range seen that day, so entries are kept small: the
- * Map holds a slot number, the slot's count and end live in typed arrays. A window that starts
- * again moves its key to the end of the Map, so the Map is in order of expiry and each take frees
- * the few ended windows at its front: no sweep ever walks the whole Map on the hot path.
+ * Map holds a slot number, the slot's count and end live in typed arrays. Each take frees a few
+ * ended windows (ExpiryQueue), so no sweep ever walks the whole Map on the hot path.
  */
 export class MemoryWindows {
   private readonly slots = new Map<string, number>();
@@ -127,8 +164,12 @@ export class MemoryWindows {
   private readonly free: number[] = [];
   private used = 0;
   private readonly ms: number;
-  /** No window ends before this (the end of the Map's first entry when last looked at). */
-  private frontEnd = Infinity;
+  private readonly queue = new ExpiryQueue((key, end) => {
+    const slot = this.slots.get(key);
+    if (slot === undefined || this.ends[slot] !== end) return;
+    this.slots.delete(key);
+    this.free.push(slot);
+  });
 
   constructor(private readonly window: LimitWindow) {
     this.ms = window.perSeconds * 1_000;
@@ -137,23 +178,21 @@ export class MemoryWindows {
   /** Counts one send under `key` if the window has room; the window's end identifies it for `giveBack`. */
   take(key: string): { ok: boolean; until: number } {
     const now = Date.now();
-    if (now >= this.frontEnd) this.expire(now);
+    if (now >= this.queue.nextEnd) this.queue.expire(now);
     let slot = this.slots.get(key);
     if (slot === undefined) {
       slot = this.allocate();
+      this.slots.set(key, slot);
     } else if (this.ends[slot]! > now) {
       const until = this.ends[slot]!;
       if (this.counts[slot]! >= this.window.max) return { ok: false, until };
       this.counts[slot]!++;
       return { ok: true, until };
-    } else {
-      this.slots.delete(key);
     }
-    this.slots.set(key, slot);
     const until = now + this.ms;
-    if (this.slots.size === 1) this.frontEnd = until;
     this.ends[slot] = until;
     this.counts[slot] = 1;
+    this.queue.push(key, until);
     return { ok: true, until };
   }
 
@@ -181,24 +220,7 @@ export class MemoryWindows {
     }
     return this.used++;
   }
-
-  private expire(now: number): void {
-    let budget = EXPIRED_PER_TAKE;
-    for (const [key, slot] of this.slots) {
-      const end = this.ends[slot]!;
-      if (end > now || budget-- === 0) {
-        this.frontEnd = end;
-        return;
-      }
-      this.slots.delete(key);
-      this.free.push(slot);
-    }
-    this.frontEnd = Infinity;
-  }
 }
-
-/** Ended windows freed per take: more than one, so that freeing keeps ahead of new keys. */
-const EXPIRED_PER_TAKE = 4;
 
 /** One `{ max, perSeconds }` window of one dimension. */
 export class WindowGate implements Gate {
@@ -291,47 +313,30 @@ export class WindowGate implements Gate {
   }
 }
 
-/**
- * Distinct members (numbers) per key (prefix) and window, in memory. An entry is made when its
- * window starts, so the Map is in order of expiry, freed from its front as in MemoryWindows.
- */
+/** Distinct members (numbers) per key (prefix) and window, in memory; ended windows freed as in MemoryWindows. */
 export class DistinctMemory {
   private readonly sets = new Map<string, { expiresAt: number; members: Set<string> }>();
-  /** No window ends before this (as in MemoryWindows). */
-  private frontEnd = Infinity;
+  private readonly queue = new ExpiryQueue((key, end) => {
+    if (this.sets.get(key)?.expiresAt === end) this.sets.delete(key);
+  });
 
   constructor(private readonly window: LimitWindow) {}
 
   /** True when `member` is already counted or fits; a member that does not fit is not added. */
   take(key: string, member: string): boolean {
     const now = Date.now();
-    if (now >= this.frontEnd) this.expire(now);
+    if (now >= this.queue.nextEnd) this.queue.expire(now);
     let entry = this.sets.get(key);
-    if (entry && entry.expiresAt <= now) {
-      this.sets.delete(key);
-      entry = undefined;
-    }
+    if (entry && entry.expiresAt <= now) entry = undefined;
     if (entry?.members.has(member)) return true;
     if ((entry?.members.size ?? 0) >= this.window.max) return false;
     if (!entry) {
       entry = { expiresAt: now + this.window.perSeconds * 1_000, members: new Set() };
       this.sets.set(key, entry);
-      if (this.sets.size === 1) this.frontEnd = entry.expiresAt;
+      this.queue.push(key, entry.expiresAt);
     }
     entry.members.add(member);
     return true;
-  }
-
-  private expire(now: number): void {
-    let budget = EXPIRED_PER_TAKE;
-    for (const [key, entry] of this.sets) {
-      if (entry.expiresAt > now || budget-- === 0) {
-        this.frontEnd = entry.expiresAt;
-        return;
-      }
-      this.sets.delete(key);
-    }
-    this.frontEnd = Infinity;
   }
 }
 
