@@ -119,7 +119,7 @@ function refundMarginMs(perSeconds: number): number {
  * whose window starts again is queued again; its earlier place is then stale, and `drop` is told
  * which window ended so it can tell.
  */
-export class ExpiryQueue {
+class ExpiryQueue {
   private keys: string[] = [];
   private ends: number[] = [];
   private head = 0;
