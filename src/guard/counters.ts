@@ -105,8 +105,8 @@ export interface RedisStore {
 
 /**
  * A refund is skipped when the window is about to end (within a tenth of it, at most 1 s): the
- * counter is about to vanish anyway, and a refund landing after expiry would start the next window
- * below zero.
+ * counter is about to vanish anyway, and in Redis a refund landing after expiry would start the
+ * next window below zero. The in-memory windows follow the same rule, so both give the same verdicts.
  */
 function refundMarginMs(perSeconds: number): number {
   return Math.min(1_000, perSeconds * 100);
@@ -201,8 +201,9 @@ export class MemoryWindows {
     return this.slots.size;
   }
 
-  /** Gives back one send counted in the window ending at `until`; nothing once that window is over. */
+  /** Gives back one send counted in the window ending at `until`; nothing once that window is about to end. */
   giveBack(key: string, until: number): void {
+    if (until - Date.now() <= refundMarginMs(this.window.perSeconds)) return;
     const slot = this.slots.get(key);
     if (slot !== undefined && this.ends[slot] === until && this.counts[slot]! > 0) this.counts[slot]!--;
   }

@@ -268,3 +268,17 @@ test('ended windows are freed as new ones are taken, and a window that starts ag
   windows.giveBack('n0', until - 1);
   assert.equal(windows.take('n0').ok, false, 'a give-back for another window changes nothing');
 });
+
+test('a send given back in the last tenth of its window (at most 1 s) stays counted, as with Redis', (t) => {
+  const c = clock(t);
+  const windows = new MemoryWindows({ max: 1, perSeconds: 10 });
+  const early = windows.take('a');
+  c.at(5_000);
+  windows.giveBack('a', early.until);
+  assert.equal(windows.take('a').ok, true, 'given back mid-window: the slot is free again');
+  c.at(9_000);
+  windows.giveBack('a', early.until);
+  assert.equal(windows.take('a').ok, false, 'given back 1 s before the end: still counted');
+  c.at(10_000);
+  assert.equal(windows.take('a').ok, true, 'a new window');
+});
