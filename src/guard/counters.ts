@@ -108,8 +108,8 @@ export interface RedisStore {
  * counter is about to vanish anyway, and in Redis a refund landing after expiry would start the
  * next window below zero. The in-memory windows follow the same rule, so both give the same verdicts.
  */
-function refundMarginMs(perSeconds: number): number {
-  return Math.min(1_000, perSeconds * 100);
+function tooLateToRefund(windowEnd: number, perSeconds: number): boolean {
+  return windowEnd - Date.now() <= Math.min(1_000, perSeconds * 100);
 }
 
 /**
@@ -203,7 +203,7 @@ export class MemoryWindows {
 
   /** Gives back one send counted in the window ending at `until`; nothing once that window is about to end. */
   giveBack(key: string, until: number): void {
-    if (until - Date.now() <= refundMarginMs(this.window.perSeconds)) return;
+    if (tooLateToRefund(until, this.window.perSeconds)) return;
     const slot = this.slots.get(key);
     if (slot !== undefined && this.ends[slot] === until && this.counts[slot]! > 0) this.counts[slot]!--;
   }
@@ -302,7 +302,7 @@ export class WindowGate implements Gate {
 
   private refund(limiter: RateLimiterAbstract, key: string, res: RateLimiterRes, at: number): () => Promise<void> {
     return async () => {
-      if (Date.now() - at >= res.msBeforeNext - refundMarginMs(this.window.perSeconds)) return;
+      if (tooLateToRefund(at + res.msBeforeNext, this.window.perSeconds)) return;
       try {
         const reward = limiter.reward(key, 1);
         await (this.redis && limiter === this.refunder ? withTimeout(reward, this.redis.timeoutMs) : reward);
