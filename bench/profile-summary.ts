@@ -23,8 +23,8 @@ const STEPS: [string, (f: CallFrame) => boolean][] = [
   ['request body JSON parse', (f) => f.url.includes('secure-json-parse')],
   ['Okta contract parse/answer', (f) => f.url.includes('/src/okta/')],
   ['guard: policy + velocity counters', (f) => f.url.includes('/src/guard/') || f.url.includes('rate-limiter-flexible')],
-  ['metrics: prom-client', (f) => f.url.includes('prom-client') || f.url.endsWith('/src/metrics.js')],
-  ['routing, delivery, hook', (f) => /\/src\/(routing|delivery|providers)\//.test(f.url) || f.url.endsWith('/src/hook.js')],
+  ['metrics: prom-client', (f) => f.url.includes('prom-client') || f.url.endsWith('/src/telemetry/metrics.js')],
+  ['routing, delivery, hook', (f) => /\/src\/(routing|delivery|providers)\//.test(f.url) || f.url.includes('/src/pipeline/')],
   ['Fastify + node:http', (f) => /fastify|find-my-way|avvio|_http_|node:net|streams/.test(f.url)],
 ];
 

@@ -2,23 +2,25 @@
 // hook pipeline itself. Plain functions of their dependencies: routes.ts only adapts HTTP.
 import type { CountryCode } from 'libphonenumber-js/max';
 import { z } from 'zod';
-import type { Config } from '../config/load.js';
+import type { AdminSettings } from './schema.js';
+import type { RoutingRule } from '../routing/schema.js';
 import type { DeliveryStore, CallRow, SearchFilters, SummaryRow, TimelineRow, LatencyPercentiles } from '../store/types.js';
 import type { ProviderAdapter } from '../providers/types.js';
-import type { Breaker, BreakerState } from '../delivery/breaker.js';
+import type { Breaker } from '../delivery/breaker.js';
+import type { BreakerState } from '../core/domain.js';
 import type { RoutePlan, Router } from '../routing/plan.js';
-import type { HandleHook } from '../hook.js';
-import type { Attempt, Channel, Destination, ErrorCategory, Status } from '../domain.js';
-import { CHANNELS } from '../domain.js';
+import type { HandleHook } from '../pipeline/hook.js';
+import type { Attempt, Channel, Destination, ErrorCategory, Status } from '../core/domain.js';
+import { CHANNELS } from '../core/domain.js';
 import { errorBody, parseHookRequest, type ErrorCause, type OktaAnswer } from '../okta/contract.js';
 import { buildTelephonyRequest, type TelephonyHookRequest } from '../okta/preview.js';
-import { toDestination } from '../phone/normalise.js';
-import { maskPhone, phoneHash } from '../mask.js';
-import { Deadline } from '../delivery/deadline.js';
+import { toDestination } from '../core/phone.js';
+import { maskPhone, phoneHash } from '../core/mask.js';
+import { Deadline } from '../core/deadline.js';
 import { redactConfig } from './redact.js';
 
 export interface AdminContext {
-  config: Config;
+  config: AdminSettings;
   store: DeliveryStore;
   adapters: ReadonlyMap<string, ProviderAdapter>;
   breakers: ReadonlyMap<string, Breaker>;
@@ -383,7 +385,7 @@ export async function sendPreview(ctx: AdminContext, request: unknown, dryRun: b
 
 // ---------- Routing and configuration ----------
 
-export function routing(ctx: AdminContext): { defaultChain: string[]; rules: Config['routing']['rules']; defaultRegion: string; budgetMs: number } {
+export function routing(ctx: AdminContext): { defaultChain: string[]; rules: RoutingRule[]; defaultRegion: string; budgetMs: number } {
   return {
     defaultChain: ctx.config.routing.default ?? Object.keys(ctx.config.providers),
     rules: ctx.config.routing.rules,

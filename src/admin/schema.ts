@@ -2,6 +2,14 @@
 // a token (bearer for scripts, or typed on the login page) and/or users with passwords. Passwords
 // and the token usually come from the environment (`password: ${BYOT_ADMIN_PASSWORD}`).
 import { z } from 'zod';
+import type { PhoneConfig } from '../core/phone.js';
+import type { MetricsConfig } from '../telemetry/schema.js';
+import type { AuthConfig } from '../okta/auth-schema.js';
+import type { BaseProviderConfig } from '../providers/base.js';
+import type { StoreConfig } from '../store/schema.js';
+import type { HookConfig } from '../delivery/schema.js';
+import type { RoutingConfig } from '../routing/schema.js';
+import type { ServerConfig } from '../http/schema.js';
 
 const user = z.strictObject({
   username: z.string().min(1, 'expected a user name').max(128).regex(/^[^\s:]+$/, 'expected a user name without spaces or colons'),
@@ -24,4 +32,20 @@ export type AdminConfig = z.output<typeof adminSchema>;
 /** True when the admin page is on: there is at least one way to log in. */
 export function adminEnabled(config: AdminConfig): boolean {
   return config.token !== undefined || config.users.length > 0;
+}
+
+/**
+ * What the admin pages read of the configuration. The Configuration page shows all of it,
+ * redacted, so every section that can hold a secret is here.
+ */
+export interface AdminSettings {
+  server: ServerConfig;
+  auth: AuthConfig;
+  hook: HookConfig;
+  phone: PhoneConfig;
+  providers: Readonly<Record<string, BaseProviderConfig>>;
+  routing: RoutingConfig;
+  store: StoreConfig;
+  metrics: MetricsConfig;
+  admin: AdminConfig;
 }

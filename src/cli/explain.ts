@@ -1,13 +1,11 @@
 // `byot explain`: what the gateway would do with a request, and why, without sending anything.
 import pino from 'pino';
-import type { CountryCode } from 'libphonenumber-js/max';
-import { CHANNELS, REQUEST_TYPES, type Channel, type Destination, type RequestType } from '../domain.js';
+import { CHANNELS, EXAMPLE_NUMBER, REQUEST_TYPES, withoutRequestTypePrefix, type Channel, type Destination, type RequestType } from '../core/domain.js';
 import { configFromEnv, loadConfigFile, type Config } from '../config/load.js';
-import { buildAdapters } from '../providers/build.js';
+import { buildAdapters } from '../gateway/adapters.js';
 import type { ProviderAdapter } from '../providers/types.js';
-import { createRouter, type RouteInput } from '../routing/plan.js';
-import { toDestination } from '../phone/normalise.js';
-import { policyRule } from '../guard/index.js';
+import { createRouter } from '../routing/plan.js';
+import { dryRun } from '../pipeline/dry-run.js';
 import { normaliseLocale } from '../okta/contract.js';
 import { createOutput, oneOf, parseCommand, table, UsageError, type Output } from './common.js';
 
@@ -18,7 +16,7 @@ Usage:
 
 Options:
   --config FILE   the gateway's configuration (default $BYOT_CONFIG, else settings from the environment)
-  --phone NUMBER  the number as Okta would send it (+447700900123)
+  --phone NUMBER  the number as Okta would send it (${EXAMPLE_NUMBER})
   --channel C     sms | voice
   --type T        mfa-verification (default) | pre-enrollment | account-unlock | password-reset
   --locale L      the user's locale (default en-US)
@@ -27,7 +25,7 @@ Options:
 Every circuit breaker is taken as closed; nothing is sent to any provider.
 
 Examples:
-  byot explain --config byot.yaml --phone +447700900123 --channel sms
+  byot explain --config byot.yaml --phone ${EXAMPLE_NUMBER} --channel sms
   byot explain --config byot.yaml --phone +33612345678 --channel voice --type password-reset --locale fr-FR --json
 `;
 
@@ -37,20 +35,6 @@ export interface GuardVerdict {
   /** The rule that refused it (for the operator only; Okta's user never sees it). */
   rule?: string;
   reason?: string;
-}
-
-/**
- * The seam for the guard: given the normalised request, its verdict. `explain` shows it before
- * the route. Limits are read, never consumed: explaining a request must not count against them.
- */
-export type GuardCheck = (input: RouteInput & { phone: string }) => GuardVerdict | Promise<GuardVerdict>;
-
-/** The guard's number and country policy for a configuration; velocity limits are not consulted. */
-export function guardFor(config: Config): GuardCheck {
-  return ({ channel, dest }) => {
-    const rule = policyRule(config.guard, channel, dest);
-    return rule ? { allow: false, rule, reason: 'refused by policy (velocity limits are not evaluated here)' } : { allow: true };
-  };
 }
 
 export interface ExplainInput {
@@ -77,24 +61,21 @@ export interface Explanation {
   outcome: string;
 }
 
-export async function explainRequest(
-  config: Config,
-  input: ExplainInput,
-  opts: { adapters?: ReadonlyMap<string, ProviderAdapter>; guard?: GuardCheck } = {},
-): Promise<Explanation> {
+/** What the gateway would do with the request (pipeline/dry-run.ts), in the words `explain` prints. */
+export function explainRequest(config: Config, input: ExplainInput, opts: { adapters?: ReadonlyMap<string, ProviderAdapter> } = {}): Explanation {
   const request = { ...input, locale: normaliseLocale(input.locale) };
-  const destination = toDestination(input.phone, config.phone.defaultRegion as CountryCode);
+  const adapters = opts.adapters ?? buildAdapters(config, pino({ level: 'silent' }));
+  // Breakers are all closed here: explain shows the configured intent, not the live health.
+  const d = dryRun(request, config, createRouter(config, adapters, new Map()));
+  const destination = d.destination;
   if (!destination) {
     return { request, outcome: 'not a phone number: the gateway answers FAILED (invalid_number) without calling a provider' };
   }
-  const routeInput: RouteInput = { channel: request.channel, requestType: request.requestType, locale: request.locale, dest: destination };
-  const guard = await (opts.guard ?? guardFor(config))({ ...routeInput, phone: input.phone });
-  if (!guard.allow) {
-    return { request, destination, guard, outcome: `refused by the guard${guard.rule ? ` (${guard.rule})` : ''}: the gateway answers FAILED without calling a provider` };
+  if (d.refusedBy) {
+    const guard: GuardVerdict = { allow: false, rule: d.refusedBy, reason: 'refused by policy (velocity limits are not evaluated here)' };
+    return { request, destination, guard, outcome: `refused by the guard (${d.refusedBy}): the gateway answers FAILED without calling a provider` };
   }
-  const adapters = opts.adapters ?? buildAdapters(config, pino({ level: 'silent' }));
-  // Breakers are all closed here: explain shows the configured intent, not the live health.
-  const plan = createRouter(config, adapters, new Map()).plan(routeInput);
+  const plan = d.plan!;
   const max = config.hook.maxAttempts;
   const chain = plan.steps.map((s, i) => ({
     provider: s.provider,
@@ -111,7 +92,7 @@ export async function explainRequest(
   return {
     request,
     destination,
-    guard,
+    guard: { allow: true },
     route: { rule: plan.rule, matched: plan.matched, chain, skipped: plan.skipped.map((s) => ({ ...s })) },
     outcome,
   };
@@ -131,11 +112,11 @@ export async function explainCommand(args: string[], env: NodeJS.ProcessEnv = pr
   if (v.phone === undefined) throw new UsageError('--phone is required', EXPLAIN_USAGE);
   if (v.channel === undefined) throw new UsageError('--channel is required (sms or voice)', EXPLAIN_USAGE);
   const channel = oneOf(v.channel, 'channel', CHANNELS, EXPLAIN_USAGE)!;
-  const requestType = oneOf(v.type?.replace(/^com\.okta\.user\.telephony\./, ''), 'type', REQUEST_TYPES, EXPLAIN_USAGE) ?? 'mfa-verification';
+  const requestType = oneOf(v.type === undefined ? undefined : withoutRequestTypePrefix(v.type), 'type', REQUEST_TYPES, EXPLAIN_USAGE) ?? 'mfa-verification';
   const file = v.config ?? (env.BYOT_CONFIG || undefined);
   const config = file ? await loadConfigFile(file, env) : configFromEnv(env);
 
-  const explanation = await explainRequest(config, { phone: v.phone, channel, requestType, locale: v.locale ?? 'en-US' });
+  const explanation = explainRequest(config, { phone: v.phone, channel, requestType, locale: v.locale ?? 'en-US' });
   const o = createOutput();
   if (v.json) o.out(`${JSON.stringify(explanation, null, 2)}\n`);
   else o.out(formatExplanation(o, explanation, config.source));

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { EXAMPLE_NUMBER } from '../core/domain.js';
 import { ConfigError, loadConfigFile } from '../config/load.js';
 import { CommandError, UsageError } from './common.js';
 
@@ -29,8 +30,8 @@ Exit status: 0 success, 1 the command failed, 2 it was called wrongly.
 Examples:
   byot serve --config byot.yaml
   byot check-config byot.yaml
-  byot preview --secret "$OKTA_HOOK_SECRET" --phone +447700900123 --channel voice
-  byot explain --config byot.yaml --phone +447700900123 --channel sms
+  byot preview --secret "$OKTA_HOOK_SECRET" --phone ${EXAMPLE_NUMBER} --channel voice
+  byot explain --config byot.yaml --phone ${EXAMPLE_NUMBER} --channel sms
   byot stats --config byot.yaml --by provider
   byot okta register --org https://acme.okta.com --url https://byot.example.com/okta/telephony --activate
 `;

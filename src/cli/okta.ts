@@ -1,7 +1,7 @@
 // `byot okta …`: sets the telephony inline hook up through Okta's Management API, so no one
 // has to click through the Admin Console (register, list, activate, deactivate, delete, execute).
 import { readFile } from 'node:fs/promises';
-import { CHANNELS, REQUEST_TYPES } from '../domain.js';
+import { CHANNELS, EXAMPLE_NUMBER, REQUEST_TYPES } from '../core/domain.js';
 import {
   activateHook, ActiveHookConflict, createOktaClient, deleteHook, describeHookAuth, hookUriProblems, isActive,
   normaliseOrgUrl, OktaApiError, registerTelephonyHook, TELEPHONY_HOOK_TYPE,
@@ -9,7 +9,8 @@ import {
 } from '../okta/management.js';
 import { buildTelephonyRequest, maskTelephonyRequest, readHookAnswer, type OktaRequestType } from '../okta/preview.js';
 import { CommandError, createOutput, intOption, oneOf, parseCommand, table, UsageError, type Output } from './common.js';
-import { describeAnswer, HOOK_PATH } from './preview.js';
+import { HOOK_PATH } from '../http/paths.js';
+import { describeAnswer } from './preview.js';
 
 const AUTH_HELP = `Okta org and credentials (every subcommand):
   --org URL            the Okta org, e.g. https://acme.okta.com (default $OKTA_ORG_URL)
@@ -44,7 +45,7 @@ Examples:
   byot okta register --org https://acme.okta.com --url https://byot.example.com/okta/telephony \\
     --secret "$OKTA_HOOK_SECRET" --activate
   byot okta list --org https://acme.okta.com
-  byot okta execute calz6lVQA77AwFeEe0g3 --org https://acme.okta.com --phone +447700900123
+  byot okta execute calz6lVQA77AwFeEe0g3 --org https://acme.okta.com --phone ${EXAMPLE_NUMBER}
 `;
 
 const REGISTER_USAGE = `byot okta register — create the telephony inline hook in Okta
@@ -135,7 +136,7 @@ Usage:
 ${AUTH_HELP}
 
 Example:
-  byot okta execute calz6lVQA77AwFeEe0g3 --org https://acme.okta.com --phone +447700900123 --channel voice
+  byot okta execute calz6lVQA77AwFeEe0g3 --org https://acme.okta.com --phone ${EXAMPLE_NUMBER} --channel voice
 `;
 
 const COMMON_OPTIONS = {

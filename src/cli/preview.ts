@@ -1,13 +1,13 @@
 // `byot preview`: sends the gateway a request built exactly as Okta builds it and shows the
 // answer the way the Admin Console's Preview tab does.
-import { CHANNELS, REQUEST_TYPES } from '../domain.js';
+import { CHANNELS, EXAMPLE_NUMBER, REQUEST_TYPES } from '../core/domain.js';
 import {
   buildTelephonyRequest, maskTelephonyRequest, oktaDeliveryChannel, readHookAnswer,
   type OktaRequestType, type PreviewAnswer, type TelephonyHookRequest,
 } from '../okta/preview.js';
+import { HOOK_PATH } from '../http/paths.js';
 import { createOutput, intOption, networkProblem, oneOf, parseCommand, table, UsageError, type Output } from './common.js';
 
-export const HOOK_PATH = '/okta/telephony';
 /** Okta gives up on a telephony hook after 3 seconds. */
 export const OKTA_TIMEOUT_MS = 3_000;
 
@@ -43,7 +43,7 @@ How:
 Exit status: 0 when the gateway answered SUCCESSFUL or PENDING, 1 otherwise, 2 on misuse.
 
 Examples:
-  byot preview --secret "$OKTA_HOOK_SECRET" --phone +447700900123
+  byot preview --secret "$OKTA_HOOK_SECRET" --phone ${EXAMPLE_NUMBER}
   byot preview --url https://byot.example.com --header x-telephony-key --secret S --channel voice --type pre-enrollment
   byot preview --secret S --dry-run --json | jq .response
 `;

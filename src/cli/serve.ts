@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { configFromEnv, loadConfigFile } from '../config/load.js';
-import { createLogger } from '../log.js';
-import { createGateway } from '../gateway.js';
+import { createLogger } from '../telemetry/log.js';
+import { createGateway } from '../gateway/gateway.js';
 
 /** `byot serve`: runs until SIGTERM or SIGINT, then lets in-flight hook calls finish. */
 export async function serve(configFile: string | undefined): Promise<number> {

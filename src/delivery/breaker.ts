@@ -1,9 +1,8 @@
 // One circuit breaker per provider. Written here rather than taken from cockatiel because an
 // open provider is not refused outright: it moves to the back of the chain and is still tried
 // when everything before it failed, which a breaker that throws on open cannot express.
-import type { ErrorCategory } from '../domain.js';
+import type { BreakerState, ErrorCategory } from '../core/domain.js';
 
-export type BreakerState = 'closed' | 'open' | 'half-open';
 
 export interface BreakerOptions {
   /** `consecutive`: open after `threshold` failures in a row; `rate`: open when the share of failures in the last `window` calls reaches `ratio`. */

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { Attempt, Outcome } from '../domain.js';
-import type { HookConfig } from '../config/schema.js';
+import type { Attempt, Outcome } from '../core/domain.js';
+import type { HookConfig } from './schema.js';
 import { ProviderError, type OutboundMessage, type ProviderAdapter } from '../providers/types.js';
-import { attemptSignal, untilAborted, type Deadline } from './deadline.js';
+import { attemptSignal, untilAborted, type Deadline } from '../core/deadline.js';
 import type { Breaker } from './breaker.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../telemetry/metrics.js';
 
 export type DeliveryOptions = Pick<HookConfig, 'maxAttempts' | 'minAttemptMs' | 'onAmbiguous'>;
 

@@ -13,8 +13,8 @@
 // slot there for a moment before giving it back, so near such a limit a burst may admit slightly
 // fewer than it could: the guard errs on the side of not sending.
 import type { Redis } from 'ioredis';
-import type { Channel, Destination, RequestType } from '../domain.js';
-import { maskPhone } from '../mask.js';
+import type { Channel, Destination, RequestType } from '../core/domain.js';
+import { maskPhone } from '../core/mask.js';
 import type { GuardConfig, LimitWindow } from './schema.js';
 import { policyRule } from './policy.js';
 import { DistinctGate, StoreHealth, WindowGate, type Gate, type GuardLog, type RedisStore, type Taken } from './counters.js';

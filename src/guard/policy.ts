@@ -1,6 +1,6 @@
 // Policy: what may never be sent, whatever the counters say. Pure functions over the config; no
 // counting, no I/O, so they cannot fail at runtime (fraud-and-resilience.md §3.8: closed).
-import type { Channel, Destination, NumberType } from '../domain.js';
+import type { Channel, Destination, NumberType } from '../core/domain.js';
 import type { GuardConfig } from './schema.js';
 
 /** The policy rule a destination breaks on a channel, or undefined when it may be sent to. */

@@ -3,10 +3,7 @@
 // absent section gives a working guard.
 import { z } from 'zod';
 import { isSupportedCountry } from 'libphonenumber-js/max';
-import type { NumberType } from '../domain.js';
-
-const NUMBER_TYPES = ['MOBILE', 'FIXED_LINE', 'FIXED_LINE_OR_MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST',
-  'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL', 'UNKNOWN'] as const satisfies readonly NumberType[];
+import { E164, NUMBER_TYPES } from '../core/domain.js';
 
 /** Longest window a limit may have: 31 days. */
 const MAX_WINDOW_SECONDS = 31 * 86_400;
@@ -55,7 +52,7 @@ const windows = falseOr(
 
 const w = (max: number, perSeconds: number) => ({ max, perSeconds });
 
-const e164 = z.string().regex(/^\+[1-9]\d{5,14}$/, 'expected an E.164 number, e.g. +14155550100');
+const e164 = z.string().regex(E164, 'expected an E.164 number, e.g. +14155550100');
 
 export const guardSchema = z.object({
   numbers: z.object({
@@ -137,3 +134,10 @@ export type GuardConfig = z.output<typeof guardSchema>;
 export type GuardConfigInput = NonNullable<z.input<typeof guardSchema>>;
 export type LimitWindow = z.output<typeof windowSchema>;
 export type CountryPolicy = z.output<typeof countryPolicy>;
+
+/** The top-level `limits:` section: where the counters (and the idempotency keys) are shared. */
+export const limitsSchema = z.object({
+  /** Redis shared by every instance: velocity counters and idempotency keys. In memory when unset. */
+  url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL').optional(),
+}).prefault({});
+export type LimitsConfig = z.output<typeof limitsSchema>;

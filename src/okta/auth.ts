@@ -3,7 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
-import type { AuthConfig, HeaderAuthConfig, OAuthConfig } from '../config/schema.js';
+import type { AuthConfig, HeaderAuthConfig, OAuthConfig } from './auth-schema.js';
 
 /** `reason` is for the log: it never contains what the caller presented. */
 export type AuthResult = { ok: true } | { ok: false; reason: string };

@@ -1,10 +1,9 @@
 // Okta's telephony inline hook, both ways: the request Okta sends, normalised into an
 // OtpRequest, and the answer it expects (reference/okta-telephony-hook.md §2–§4).
-import type { Channel, Outcome, OtpRequest, RequestType } from '../domain.js';
-import { REQUEST_TYPES } from '../domain.js';
-import { looksLikePhoneNumber } from '../phone/normalise.js';
+import type { Channel, Outcome, OtpRequest, RequestType } from '../core/domain.js';
+import { REQUEST_TYPES, withoutRequestTypePrefix } from '../core/domain.js';
+import { looksLikePhoneNumber } from '../core/phone.js';
 
-const REQUEST_TYPE_PREFIX = 'com.okta.user.telephony.';
 const PREVIEW_PATH = '/generatePreview';
 export const ACTION_TYPE = 'com.okta.telephony.action';
 
@@ -155,7 +154,7 @@ export function parseHookRequest(body: unknown): ParseResult {
 
 export function normaliseRequestType(raw: string | undefined): RequestType {
   const v = (raw ?? '').trim().toLowerCase();
-  const short = v.startsWith(REQUEST_TYPE_PREFIX) ? v.slice(REQUEST_TYPE_PREFIX.length) : v;
+  const short = withoutRequestTypePrefix(v);
   return (REQUEST_TYPES as readonly string[]).includes(short) ? (short as RequestType) : 'unknown';
 }
 

@@ -2,10 +2,9 @@
 // the same field names and nesting, Okta's spellings of the channel and request type, a fresh
 // eventId and timestamps. Used by `byot preview`, `byot okta execute` and the admin Preview.
 import { randomBytes, randomInt } from 'node:crypto';
-import type { Channel, RequestType } from '../domain.js';
+import { REQUEST_TYPE_PREFIX, withoutRequestTypePrefix, type Channel, type RequestType } from '../core/domain.js';
 
 export const TELEPHONY_HOOK_TYPE = 'com.okta.telephony.provider';
-export const REQUEST_TYPE_PREFIX = 'com.okta.user.telephony.';
 /** `data.context.request.url.value` of a request made by the Admin Console's Preview tab. */
 export const PREVIEW_URL = '/api/internal/v1/inlineHooks/com.okta.telephony.provider/generatePreview';
 /** Okta's OTPs stay valid for 5 minutes (the sample's otpExpires is eventTime + ~5 min). */
@@ -71,7 +70,7 @@ export function oktaDeliveryChannel(channel: Channel): 'SMS' | 'voice call' {
 }
 
 export function oktaRequestType(type: string): string {
-  return type.startsWith(REQUEST_TYPE_PREFIX) ? type : REQUEST_TYPE_PREFIX + type;
+  return REQUEST_TYPE_PREFIX + withoutRequestTypePrefix(type);
 }
 
 /** A random 6-digit code, leading zeros kept, like the codes Okta generates. */

@@ -5,7 +5,7 @@ import {
   type VoiceMessageBodyTextType, type VoiceId,
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
-import { E164 } from './base.js';
+import { E164 } from '../core/domain.js';
 import type { OutboundMessage } from './types.js';
 
 export interface AwsClientConfig {

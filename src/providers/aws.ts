@@ -3,7 +3,7 @@
 // credentials on its default chain (environment, profile, instance or task role) when none are configured.
 import { z } from 'zod';
 import type { ValidationExceptionField, VoiceId } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import type { ErrorCategory } from '../domain.js';
+import type { ErrorCategory } from '../core/domain.js';
 import { adapterChannels, baseProviderSchema, type ProviderKind } from './base.js';
 import { categoryForStatus, networkError } from './http.js';
 import { escapeXml, forLocale } from './markup.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Channel } from '../domain.js';
+import { E164, E164_PATTERN, type Channel } from '../core/domain.js';
 import type { ProviderAdapter, ProviderContext } from './types.js';
 
 /** Options every provider kind accepts, whatever it talks to. */
@@ -17,9 +17,6 @@ export const baseProviderSchema = z.object({
 });
 export type BaseProviderConfig = z.infer<typeof baseProviderSchema>;
 
-/** An E.164 number: `+`, a first digit other than 0, then 6 to 14 more digits. */
-const E164_NUMBER = String.raw`\+[1-9]\d{6,14}`;
-export const E164 = new RegExp(`^${E164_NUMBER}$`);
 
 /**
  * A string option holding an E.164 number; `message` is the issue when it does not match. With
@@ -31,7 +28,7 @@ export function e164(message = 'expected E.164 number', { required = false } = {
 
 /** A sender pattern: the whole string is an E.164 number or matches one of `others` (written without anchors). */
 export function e164Or(...others: RegExp[]): RegExp {
-  return new RegExp(`^(${[E164_NUMBER, ...others.map((r) => r.source)].join('|')})$`);
+  return new RegExp(`^(${[E164_PATTERN, ...others.map((r) => r.source)].join('|')})$`);
 }
 
 /** One provider kind (twilio, console…): how its config is checked and how an adapter is built. */

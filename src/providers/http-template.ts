@@ -2,7 +2,7 @@
 // (url, method, headers, body with {{placeholders}}) and where to read the id and the errors in the answer.
 import { z } from 'zod';
 import type { Agent } from 'undici';
-import type { ErrorCategory } from '../domain.js';
+import type { ErrorCategory } from '../core/domain.js';
 import { baseProviderSchema, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, providerAgent, statusError } from './http.js';
 import { callbackTokenSchema, tokenCallbackUrl, verifyPathToken } from './verify.js';

@@ -1,7 +1,7 @@
 // The one way adapters talk HTTP: undici with a keep-alive pool per provider, the attempt's
 // AbortSignal, and every network failure turned into a classified ProviderError.
 import { Agent, request } from 'undici';
-import type { ErrorCategory } from '../domain.js';
+import type { ErrorCategory } from '../core/domain.js';
 import { ProviderError } from './types.js';
 
 export interface HttpCall {

@@ -22,7 +22,7 @@ import {
   CallbackRejected, ProviderError,
   type CallbackRequest, type DeliveryReceipt, type OutboundMessage, type ReceiptStatus, type SendResult,
 } from './types.js';
-import type { ErrorCategory } from '../domain.js';
+import type { ErrorCategory } from '../core/domain.js';
 
 /** How long a sealed voice script stays valid: call setup plus ringing, with room to spare. */
 const SCRIPT_TTL_MS = 5 * 60_000;

@@ -3,7 +3,7 @@
 // production over Basic). Direct HTTP: the SDK pulls in its own HTTP client and retries.
 import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
-import type { Channel, ErrorCategory } from '../domain.js';
+import type { Channel, ErrorCategory } from '../core/domain.js';
 import { baseProviderSchema, e164, e164Or, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { forLocale } from './markup.js';

@@ -14,7 +14,7 @@ import {
   CallbackRejected, ProviderError,
   type CallbackRequest, type DeliveryReceipt, type OutboundMessage, type ReceiptStatus, type SendResult,
 } from './types.js';
-import type { ErrorCategory } from '../domain.js';
+import type { ErrorCategory } from '../core/domain.js';
 
 /** Telnyx refuses webhooks whose `telnyx-timestamp` is further than this from now. */
 const TOLERANCE_SECONDS = 300;

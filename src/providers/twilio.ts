@@ -3,7 +3,7 @@
 // cannot be pointed at another base URL and brings axios and its own retries into the OTP deadline.
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import type { ErrorCategory } from '../domain.js';
+import type { ErrorCategory } from '../core/domain.js';
 import { adapterChannels, baseProviderSchema, e164, type ProviderKind } from './base.js';
 import { basicAuth, categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { escapeXml, forLocale } from './markup.js';

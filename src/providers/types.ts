@@ -1,4 +1,5 @@
-import type { Channel, Destination, ErrorCategory } from '../domain.js';
+import type { Channel, DeliveryReceipt, Destination, ErrorCategory } from '../core/domain.js';
+export type { DeliveryReceipt, ReceiptStatus } from '../core/domain.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 
@@ -60,20 +61,6 @@ export interface CallbackRequest {
   /** The secret path segment, for providers that sign nothing (Infobip, 8x8). */
   token?: string;
   receivedAt: Date;
-}
-
-/** Where a message stands according to its provider. */
-export type ReceiptStatus = 'sent' | 'delivered' | 'undelivered' | 'failed';
-
-export interface DeliveryReceipt {
-  /** The provider's message or call id: the transactionId Okta was given. */
-  transactionId: string;
-  status: ReceiptStatus;
-  /** The provider's own status word, e.g. `delivered`, `undelivered`, `DELIVERED_TO_HANDSET`. */
-  providerStatus: string;
-  /** The provider's error code, when it gave one. */
-  providerCode?: string;
-  at: Date;
 }
 
 /** A callback that fails verification: 401 when unsigned or unknown, 403 when tampered or replayed. */

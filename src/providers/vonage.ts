@@ -4,8 +4,9 @@
 import { createHash, createHmac, createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
-import type { ErrorCategory } from '../domain.js';
-import { adapterChannels, baseProviderSchema, E164, e164, e164Or, type ProviderKind } from './base.js';
+import type { ErrorCategory } from '../core/domain.js';
+import { adapterChannels, baseProviderSchema, e164, e164Or, type ProviderKind } from './base.js';
+import { E164 } from '../core/domain.js';
 import { categoryForStatus, httpCall, isSuccess, parseJson, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { forLocale } from './markup.js';
 import { arrayField, dateOr, field, header, nonEmptyStringField } from './read.js';

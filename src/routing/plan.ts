@@ -1,8 +1,9 @@
 // Routing is data: ordered rules pick a chain or a weighted split for a request, providers that
 // cannot take it are skipped with a reason, and providers whose breaker is open go to the back.
 import { createHash } from 'node:crypto';
-import type { Channel, Destination, RequestType } from '../domain.js';
-import type { Config } from '../config/load.js';
+import type { Channel, Destination, RequestType } from '../core/domain.js';
+import type { BaseProviderConfig } from '../providers/base.js';
+import type { RoutingConfig, RoutingRule } from './schema.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import type { Breaker } from '../delivery/breaker.js';
 import { languageOf } from '../providers/markup.js';
@@ -32,13 +33,19 @@ export interface RoutePlan {
   skipped: RouteStep[];
 }
 
-type Rule = Config['routing']['rules'][number];
+type Rule = RoutingRule;
+
+/** What routing reads of the configuration: its own section and each provider's country lists. */
+export interface RouterConfig {
+  routing: RoutingConfig;
+  providers: Readonly<Record<string, Pick<BaseProviderConfig, 'countries'>>>;
+}
 
 export interface Router {
   plan(input: RouteInput): RoutePlan;
 }
 
-export function createRouter(config: Config, adapters: ReadonlyMap<string, ProviderAdapter>, breakers: ReadonlyMap<string, Breaker>): Router {
+export function createRouter(config: RouterConfig, adapters: ReadonlyMap<string, ProviderAdapter>, breakers: ReadonlyMap<string, Breaker>): Router {
   const defaultOrder = config.routing.default ?? Object.keys(config.providers);
 
   return {

@@ -1,7 +1,7 @@
 // SQL of the delivery log shared by the SQLite and PostgreSQL stores, written with `?` placeholders
 // (PostgreSQL gets them numbered by `numbered`), and the mapping of rows to typed values. Only the
 // latency percentiles differ: PostgreSQL has percentile_disc, SQLite is asked rank by rank.
-import type { Attempt, Channel, FailureReason, RequestType, Status } from '../domain.js';
+import type { Attempt, Channel, FailureReason, RequestType, Status } from '../core/domain.js';
 import type { OktaAnswer } from '../okta/contract.js';
 import type { DeliveryReceipt, ReceiptStatus } from '../providers/types.js';
 import type { CallRecord, CallResult, CallRow, SearchFilters, SummaryBy, SummaryRow, TimelineRow } from './types.js';

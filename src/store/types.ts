@@ -1,4 +1,4 @@
-import type { Attempt, Channel, FailureReason, RequestType, Status } from '../domain.js';
+import type { Attempt, Channel, FailureReason, RequestType, Status } from '../core/domain.js';
 import type { OktaAnswer } from '../okta/contract.js';
 import type { DeliveryReceipt, ReceiptStatus } from '../providers/types.js';
 

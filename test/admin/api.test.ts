@@ -7,7 +7,7 @@ import { SECRET, type TestGateway } from '../support/gateway.js';
 import { oktaRequest } from '../support/okta.js';
 import { fakeProvider } from '../support/fake-provider.js';
 import { ProviderError } from '../../src/providers/types.js';
-import { maskPhone } from '../../src/mask.js';
+import { maskPhone } from '../../src/core/mask.js';
 import { ADMIN_PASSWORD, ADMIN_TOKEN, API_GETS, PAGES, loggedIn, startAdminGateway, type AdminClient } from './support.js';
 
 const ROUTING = `resilience:

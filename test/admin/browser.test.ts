@@ -13,8 +13,8 @@ import { oktaRequest } from '../support/okta.js';
 import { fakeProvider } from '../support/fake-provider.js';
 import { ProviderError, type ProviderAdapter } from '../../src/providers/types.js';
 import { consoleProvider } from '../../src/providers/console.js';
-import { createLogger } from '../../src/log.js';
-import { maskPhone, phoneHash } from '../../src/mask.js';
+import { createLogger } from '../../src/telemetry/log.js';
+import { maskPhone, phoneHash } from '../../src/core/mask.js';
 import type { DeliveryStore } from '../../src/store/types.js';
 import { ADMIN_PASSWORD, ADMIN_TOKEN, ADMIN_USER, PAGES, API_GETS, startAdminGateway } from './support.js';
 

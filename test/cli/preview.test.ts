@@ -5,7 +5,7 @@ import {
 } from '../../src/okta/preview.js';
 import { parseHookRequest } from '../../src/okta/contract.js';
 import { useColour, stripAnsi, table } from '../../src/cli/common.js';
-import { REQUEST_TYPES, type Channel } from '../../src/domain.js';
+import { REQUEST_TYPES, type Channel } from '../../src/core/domain.js';
 import { freePort, runCli } from '../support/cli.js';
 import { SECRET, startGateway, type TestGateway } from '../support/gateway.js';
 import { json, startMock, type MockServer } from '../support/mock-http.js';

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Breaker, type BreakerOptions, type BreakerState } from '../../src/delivery/breaker.js';
+import { Breaker, type BreakerOptions } from '../../src/delivery/breaker.js';
+import type { BreakerState } from '../../src/core/domain.js';
 
 const consecutive: BreakerOptions = { mode: 'consecutive', threshold: 3, window: 10, ratio: 0.5, cooldownMs: 1_000 };
 

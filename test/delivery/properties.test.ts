@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import pino from 'pino';
 import { deliver } from '../../src/delivery/deliver.js';
-import { Deadline } from '../../src/delivery/deadline.js';
+import { Deadline } from '../../src/core/deadline.js';
 import { ProviderError, type OutboundMessage, type ProviderAdapter } from '../../src/providers/types.js';
-import type { ErrorCategory } from '../../src/domain.js';
+import type { ErrorCategory } from '../../src/core/domain.js';
 
 type Act = { kind: 'ok'; ms: number } | { kind: 'fail'; ms: number; category: ErrorCategory } | { kind: 'hang' } | { kind: 'deaf' };
 

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { createGuard, guardSchema, type GuardConfigInput, type GuardInput, type Verdict } from '../../src/guard/index.js';
 import { ipIdentity, numberPrefix } from '../../src/guard/keys.js';
 import { MemoryWindows } from '../../src/guard/counters.js';
-import type { Destination } from '../../src/domain.js';
+import type { Destination } from '../../src/core/domain.js';
 
 const log = pino({ level: 'silent' });
 const OFF = { phone: false, user: false, prefix: false, country: false, ip: false, global: false, distinctPerPrefix: false } as const;

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { createGuard, guardSchema, type GuardConfigInput, type GuardInput } from '../../src/guard/index.js';
-import { toDestination } from '../../src/phone/normalise.js';
-import type { Channel, Destination, NumberType } from '../../src/domain.js';
+import { toDestination } from '../../src/core/phone.js';
+import type { Channel, Destination, NumberType } from '../../src/core/domain.js';
 
 const log = pino({ level: 'silent' });
 

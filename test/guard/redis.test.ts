@@ -13,7 +13,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import pino from 'pino';
 import { createGuard, guardSchema, type GuardConfigInput, type GuardInput, type GuardLog } from '../../src/guard/index.js';
 import { keyHasher } from '../../src/guard/keys.js';
-import type { Destination } from '../../src/domain.js';
+import type { Destination } from '../../src/core/domain.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 const HASH_KEY = 'a-test-hash-key-of-enough-length';

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { eightbyeightProvider } from '../../src/providers/eightbyeight.js';
 import type { CallbackRequest, OutboundMessage, ProviderAdapter } from '../../src/providers/types.js';
-import type { ErrorCategory } from '../../src/domain.js';
+import type { ErrorCategory } from '../../src/core/domain.js';
 import { json, startMock, type MockServer } from '../support/mock-http.js';
 import { configIssues, createAdapter, expectProviderError, networkFailureTests, rejectedWith } from '../support/providers.js';
 

@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { json, startMock, type MockHandler, type MockServer } from '../support/mock-http.js';
 import { createAdapter, expectProviderError, issueAt, networkFailureTests, rejectedWith } from '../support/providers.js';
-import type { ErrorCategory } from '../../src/domain.js';
+import type { ErrorCategory } from '../../src/core/domain.js';
 import { twilioProvider } from '../../src/providers/twilio.js';
 import type { CallbackRequest, OutboundMessage, ProviderAdapter, ProviderContext } from '../../src/providers/types.js';
 

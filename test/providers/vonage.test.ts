@@ -5,7 +5,7 @@ import type { ServerResponse } from 'node:http';
 import { decodeJwt, decodeProtectedHeader, exportPKCS8, generateKeyPair, jwtVerify, SignJWT, type CryptoKey } from 'jose';
 import { json, startMock, type MockHandler, type MockServer } from '../support/mock-http.js';
 import { createAdapter, expectProviderError, issueAt, networkFailureTests, rejectedWith } from '../support/providers.js';
-import type { ErrorCategory } from '../../src/domain.js';
+import type { ErrorCategory } from '../../src/core/domain.js';
 import { vonageProvider } from '../../src/providers/vonage.js';
 import type { CallbackRequest, OutboundMessage, ProviderAdapter, ProviderContext } from '../../src/providers/types.js';
 

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { parseConfigText } from '../../src/config/load.js';
-import { buildAdapters } from '../../src/providers/build.js';
+import { buildAdapters } from '../../src/gateway/adapters.js';
 import { createRouter, splitPick, type RouteInput } from '../../src/routing/plan.js';
 import { Breaker } from '../../src/delivery/breaker.js';
-import { toDestination } from '../../src/phone/normalise.js';
-import type { Channel, RequestType } from '../../src/domain.js';
+import { toDestination } from '../../src/core/phone.js';
+import type { Channel, RequestType } from '../../src/core/domain.js';
 
 const config = parseConfigText(`
 auth: { type: header, secrets: ["a-long-enough-secret"] }

@@ -15,7 +15,7 @@ import { openPostgresStore } from '../../src/store/postgres.js';
 import { isPostgresUrl } from '../../src/store/open.js';
 import { migrations } from '../../src/store/migrations.js';
 import type { CallRecord, CallResult, DeliveryStore } from '../../src/store/types.js';
-import type { Attempt, Status } from '../../src/domain.js';
+import type { Attempt, Status } from '../../src/core/domain.js';
 import type { OktaAnswer } from '../../src/okta/contract.js';
 
 /** One empty database of a backend; every open() reaches the same one. */

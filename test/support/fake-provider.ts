@@ -1,5 +1,5 @@
 // An in-process ProviderAdapter for pipeline tests that need a provider to behave in a set way.
-import type { Channel } from '../../src/domain.js';
+import type { Channel } from '../../src/core/domain.js';
 import { ProviderError, type OutboundMessage, type ProviderAdapter, type SendResult } from '../../src/providers/types.js';
 
 export type Behaviour = 'ok' | 'hang' | 'hang-ignoring-signal' | ProviderError | ((msg: OutboundMessage, signal: AbortSignal) => Promise<SendResult>);

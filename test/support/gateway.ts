@@ -6,8 +6,8 @@ import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import { parseConfigText, type Config } from '../../src/config/load.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
-import { createLogger } from '../../src/log.js';
+import { createGateway, type Gateway } from '../../src/gateway/gateway.js';
+import { createLogger } from '../../src/telemetry/log.js';
 import type { ProviderAdapter } from '../../src/providers/types.js';
 
 export const SECRET = 'test-hook-secret-0123456789';

@@ -1,6 +1,5 @@
 // Calls to the admin API: same-origin JSON, the session cookie sent by the browser, and the
 // session's CSRF token on every state-changing request.
-/* global fetch */
 
 /** @type {string | undefined} */
 let csrfToken;

@@ -1,6 +1,5 @@
 // The admin front end: asks who is logged in, then draws the page the server named in
 // <body data-page>, or the login form. Each page is its own URL; links are plain links.
-/* global document, location */
 import 'uplot/dist/uPlot.min.css';
 import './app.css';
 import { api, ApiError, setCsrf } from './api.js';

@@ -1,5 +1,4 @@
 // Time-series charts with uPlot (bundled, no CDN): one line per provider or channel.
-/* global ResizeObserver */
 import uPlot from 'uplot';
 import { h } from './dom.js';
 

@@ -1,6 +1,5 @@
 // Small DOM helpers: elements are built with createElement and text nodes only (never innerHTML),
 // so nothing from the delivery log or a request can become markup.
-/* global document */
 
 /** @typedef {Node | string | number | null | undefined | false} Child */
 /** @typedef {Record<string, string | number | boolean | null | undefined | EventListener>} Attrs */

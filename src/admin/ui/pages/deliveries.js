@@ -1,7 +1,6 @@
 // Deliveries: the delivery log, searchable by phone number (the server hashes what is typed with
 // the log's key; only masked numbers come back), user, transaction id, outcome and dates. Each row
 // opens to its attempts and its delivery receipt.
-/* global location, history, URLSearchParams, FormData */
 import { api } from '../api.js';
 import { badge, facts, fmtInt, fmtMs, fmtTime, h, replace, table } from '../dom.js';
 import { channelLabel, requestTypeLabel } from '../labels.js';

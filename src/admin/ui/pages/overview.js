@@ -1,7 +1,6 @@
 // Overview: Okta's metrics (executions, successes, failures, average time of the successful ones)
 // over the last 30 days, overall and per provider, with volume and success-rate charts by provider
 // and by channel, latency percentiles, the top countries and what the guard refused.
-/* global location, history, URLSearchParams */
 import { api } from '../api.js';
 import { lineChart } from '../charts.js';
 import { card, fmtAgo, fmtInt, fmtMs, fmtPct, h, replace, table } from '../dom.js';

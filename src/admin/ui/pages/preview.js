@@ -2,7 +2,6 @@
 // channel, a user and a number, generate the request Okta would send (editable JSON), see the route
 // the gateway would take and why, then run it — dry (nothing sent) or for real — and see exactly
 // the answer Okta would get.
-/* global setTimeout, clearTimeout */
 import { api, ApiError } from '../api.js';
 import { badge, card, facts, fmtMs, h, jsonView, replace, table } from '../dom.js';
 import { REQUEST_TYPE_LABELS, channelLabel, requestTypeLabel } from '../labels.js';

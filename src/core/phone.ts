@@ -1,5 +1,16 @@
-import { parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max';
-import type { Destination, NumberType } from '../domain.js';
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max';
+import { z } from 'zod';
+import type { Destination, NumberType } from './domain.js';
+
+/** A region libphonenumber knows (ISO 3166-1 alpha-2), as configuration gives it. */
+export const regionSchema = z.string().refine((r) => isSupportedCountry(r), 'expected an ISO 3166-1 alpha-2 region, e.g. US');
+
+/** The `phone:` section of the configuration. */
+export const phoneSchema = z.object({
+  /** Region used for numbers Okta sends without a country code. */
+  defaultRegion: regionSchema.default('US'),
+}).prefault({});
+export type PhoneConfig = z.output<typeof phoneSchema>;
 
 /** Characters a phone number may be written with; anything else means it is not a number at all. */
 const NUMBER_LIKE = /^\+?[\d\s().-]+$/;

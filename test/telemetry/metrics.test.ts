@@ -1,9 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, type TestGateway } from './support/gateway.js';
-import { oktaRequest } from './support/okta.js';
-import { fakeProvider } from './support/fake-provider.js';
-import { ProviderError } from '../src/providers/types.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+import { oktaRequest } from '../support/okta.js';
+import { fakeProvider } from '../support/fake-provider.js';
+import { ProviderError } from '../../src/providers/types.js';
 
 let gw: TestGateway;
 const flaky = fakeProvider('flaky', new ProviderError('unavailable', 'HTTP 503', { providerCode: '503' }));

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
-import type { ProviderAdapter } from './types.js';
-import { providerKind } from './registry.js';
+import { CALLBACK_ROUTE, VOICE_ROUTE, providerUrl } from '../http/paths.js';
+import type { ProviderAdapter } from '../providers/types.js';
+import { providerKind } from '../providers/registry.js';
 
 /** One adapter per configured provider, in configuration order. */
 export function buildAdapters(config: Config, log: Logger): Map<string, ProviderAdapter> {
@@ -13,8 +14,8 @@ export function buildAdapters(config: Config, log: Logger): Map<string, Provider
     const base = config.server.publicUrl;
     adapters.set(name, kind.create(name, options, {
       log: log.child({ provider: name }),
-      callbackUrl: base ? `${base}/callbacks/${kind.kind}/${name}` : undefined,
-      voiceUrl: base ? `${base}/voice/${kind.kind}/${name}` : undefined,
+      callbackUrl: base ? providerUrl(base, CALLBACK_ROUTE, kind.kind, name) : undefined,
+      voiceUrl: base ? providerUrl(base, VOICE_ROUTE, kind.kind, name) : undefined,
     }));
   }
   return adapters;

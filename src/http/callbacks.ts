@@ -4,7 +4,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DeliveryStore } from '../store/types.js';
 import { CallbackRejected, type CallbackRequest, type ProviderAdapter } from '../providers/types.js';
 import { errorBody } from '../okta/contract.js';
-import type { Metrics } from '../metrics.js';
+import { CALLBACK_ROUTE, VOICE_ROUTE } from './paths.js';
+import type { Metrics } from '../telemetry/metrics.js';
 
 export interface CallbackDeps {
   adapters: ReadonlyMap<string, ProviderAdapter>;
@@ -83,8 +84,8 @@ export async function callbackRoutes(app: FastifyInstance, deps: CallbackDeps): 
     return reply.code(204).send();
   };
   // Some providers (Vonage SMS by default) deliver receipts as GET with query parameters.
-  app.route({ method: ['GET', 'POST'], url: '/callbacks/:provider/:name', handler: receive });
-  app.route({ method: ['GET', 'POST'], url: '/callbacks/:provider/:name/:token', handler: receive });
+  app.route({ method: ['GET', 'POST'], url: CALLBACK_ROUTE, handler: receive });
+  app.route({ method: ['GET', 'POST'], url: `${CALLBACK_ROUTE}/:token`, handler: receive });
 
   const document = async (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const adapter = adapterFor(req.params, reply);
@@ -97,5 +98,5 @@ export async function callbackRoutes(app: FastifyInstance, deps: CallbackDeps): 
       return rejected(req, reply, err);
     }
   };
-  app.route({ method: ['GET', 'POST'], url: '/voice/:provider/:name', handler: document });
+  app.route({ method: ['GET', 'POST'], url: VOICE_ROUTE, handler: document });
 }

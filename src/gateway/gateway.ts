@@ -2,22 +2,23 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Config } from './config/load.js';
-import type { ProviderAdapter } from './providers/types.js';
-import type { DeliveryStore } from './store/types.js';
-import { loadGeneratedSecrets } from './config/secrets.js';
-import { openStore } from './store/open.js';
-import { buildAdapters } from './providers/build.js';
-import { createAuthenticator } from './okta/auth.js';
-import { createHook } from './hook.js';
-import { createRouter } from './routing/plan.js';
-import { Breaker } from './delivery/breaker.js';
-import { createMetrics, type Metrics } from './metrics.js';
-import type { Router } from './routing/plan.js';
+import type { Config } from '../config/load.js';
+import type { ProviderAdapter } from '../providers/types.js';
+import type { DeliveryStore } from '../store/types.js';
+import { loadGeneratedSecrets } from '../config/secrets.js';
+import { openStore } from '../store/open.js';
+import { buildAdapters } from './adapters.js';
+import { createAuthenticator } from '../okta/auth.js';
+import { createHook } from '../pipeline/hook.js';
+import { createRouter } from '../routing/plan.js';
+import { Breaker } from '../delivery/breaker.js';
+import { createMetrics, type Metrics } from '../telemetry/metrics.js';
+import type { Router } from '../routing/plan.js';
 import type { Redis } from 'ioredis';
-import { createGuard } from './guard/index.js';
-import { redisClaims } from './store/redis-claims.js';
-import { buildApp } from './app.js';
+import { createGuard } from '../guard/index.js';
+import { redisClaims } from '../store/redis-claims.js';
+import { buildApp } from '../http/app.js';
+import { adminRoutes } from '../admin/routes.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -78,7 +79,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const tls = config.server.tls
     ? { cert: readFileSync(config.server.tls.cert), key: readFileSync(config.server.tls.key) }
     : undefined;
-  const app = buildApp({ config, log, store, authenticator, handleHook, adapters, metrics, breakers, router, hashKey, tls });
+  const app = buildApp({ config, log, store, authenticator, handleHook, adapters, metrics, tls });
+  void app.register(adminRoutes, { config, store, adapters, breakers, router, handleHook, hashKey });
 
   return {
     app,

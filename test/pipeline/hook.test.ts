@@ -1,9 +1,9 @@
 import { after, afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, SECRET, type TestGateway } from './support/gateway.js';
-import { oktaRequest, uniqueCode } from './support/okta.js';
-import { fakeProvider } from './support/fake-provider.js';
-import { ProviderError } from '../src/providers/types.js';
+import { startGateway, SECRET, type TestGateway } from '../support/gateway.js';
+import { oktaRequest, uniqueCode } from '../support/okta.js';
+import { fakeProvider } from '../support/fake-provider.js';
+import { ProviderError } from '../../src/providers/types.js';
 
 const rows = (gw: TestGateway): Record<string, any>[] => gw.rows();
 

@@ -1,26 +1,36 @@
-// The one path every OTP request takes (DESIGN.md): normalise the number, claim the eventId,
+// The one path every OTP request takes (docs/architecture.md): normalise the number, claim the eventId,
 // plan, deliver under the deadline, record, answer. The HTTP route, the admin Preview and the
 // CLI all call this; nothing here knows about HTTP.
 import type { Logger } from 'pino';
 import type { CountryCode } from 'libphonenumber-js/max';
-import type { Destination, OtpRequest, Outcome } from './domain.js';
-import type { Config } from './config/load.js';
-import type { DeliveryStore } from './store/types.js';
-import type { OutboundMessage } from './providers/types.js';
-import { answerFor, type OktaAnswer } from './okta/contract.js';
-import { toDestination } from './phone/normalise.js';
-import { maskLogin, maskPhone, phoneHash } from './mask.js';
-import { Deadline, pause, untilAborted } from './delivery/deadline.js';
-import { deliver } from './delivery/deliver.js';
-import { smsText, voiceScript } from './delivery/messages.js';
-import type { RoutePlan, Router } from './routing/plan.js';
-import type { Breaker } from './delivery/breaker.js';
-import type { Metrics } from './metrics.js';
-import { policyRule, type Guard } from './guard/index.js';
-import type { RedisClaims } from './store/redis-claims.js';
+import type { Destination, OtpRequest, Outcome } from '../core/domain.js';
+import type { PhoneConfig } from '../core/phone.js';
+import type { HookConfig, MessagesConfig } from '../delivery/schema.js';
+import type { DeliveryStore } from '../store/types.js';
+import type { OutboundMessage } from '../providers/types.js';
+import { answerFor, type OktaAnswer } from '../okta/contract.js';
+import { toDestination } from '../core/phone.js';
+import { maskLogin, maskPhone, phoneHash } from '../core/mask.js';
+import { Deadline, pause, untilAborted } from '../core/deadline.js';
+import { deliver } from '../delivery/deliver.js';
+import { smsText, voiceScript } from '../delivery/messages.js';
+import type { RoutePlan, Router } from '../routing/plan.js';
+import type { Breaker } from '../delivery/breaker.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import type { Guard, GuardConfig } from '../guard/index.js';
+import { dryRun } from './dry-run.js';
+import type { RedisClaims } from '../store/redis-claims.js';
+
+/** What the pipeline reads of the configuration. */
+export interface PipelineConfig {
+  phone: PhoneConfig;
+  hook: HookConfig;
+  guard: GuardConfig;
+  messages: MessagesConfig;
+}
 
 export interface HookDeps {
-  config: Config;
+  config: PipelineConfig;
   store: DeliveryStore;
   router: Router;
   breakers: ReadonlyMap<string, Breaker>;
@@ -60,24 +70,6 @@ export function createHook(deps: HookDeps): HandleHook {
   const stillInFlight = answerFor({ status: 'PENDING', attempts: [], reason: 'duplicate_in_flight' }, config.hook.onFailure);
   // Calls in progress in this process: a concurrent duplicate waits for the same answer.
   const inflight = new Map<string, Promise<HookResult>>();
-
-  /** Everything but the sending: what a real call would do, for Preview and `byot preview --dry-run`. */
-  function dryRun(req: OtpRequest): HookResult {
-    const dest = toDestination(req.phone, region);
-    if (!dest) return { answer: answerFor({ status: 'FAILED', reason: 'invalid_number', attempts: [] }, config.hook.onFailure) };
-    // Policy only: a dry run must not count against the velocity limits.
-    const refusedBy = policyRule(config.guard, req.channel, dest);
-    if (refusedBy) {
-      const outcome: Outcome = { status: 'FAILED', reason: 'blocked', blockedBy: refusedBy, attempts: [] };
-      return { answer: answerFor(outcome, config.hook.onFailure), outcome };
-    }
-    const plan = router.plan({ channel: req.channel, requestType: req.requestType, locale: req.locale, dest });
-    const first = plan.chain[0];
-    const outcome: Outcome = first
-      ? { status: 'SUCCESSFUL', provider: first.name, transactionId: 'dry-run', attempts: [] }
-      : { status: 'FAILED', reason: 'no_provider', attempts: [] };
-    return { answer: answerFor(outcome, config.hook.onFailure), outcome, plan };
-  }
 
   async function run(req: OtpRequest, deadline: Deadline, remoteAddress: string | undefined): Promise<HookResult> {
     const started = performance.now();
@@ -164,7 +156,10 @@ export function createHook(deps: HookDeps): HandleHook {
   }
 
   return async (req, deadline, opts = {}) => {
-    if (opts.dryRun) return dryRun(req);
+    if (opts.dryRun) {
+      const d = dryRun({ ...req }, config, router);
+      return { answer: d.answer, ...(d.destination ? { outcome: d.outcome } : {}), ...(d.plan ? { plan: d.plan } : {}) };
+    }
     const running = inflight.get(req.eventId);
     if (running) {
       const waitedFrom = performance.now();
@@ -182,7 +177,7 @@ export function createHook(deps: HookDeps): HandleHook {
   };
 }
 
-function message(req: OtpRequest, to: Destination, texts: Config['messages']): OutboundMessage {
+function message(req: OtpRequest, to: Destination, texts: MessagesConfig): OutboundMessage {
   const voice = req.channel === 'voice' ? voiceScript(req.otp, req.locale, texts.voice) : undefined;
   return {
     channel: req.channel,

@@ -1,9 +1,7 @@
 // Prometheus metrics. Labels are bounded sets (outcomes, channels, provider names from config,
 // categories, rule names): never a phone number, user or event id.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Channel, ErrorCategory, RequestType } from './domain.js';
-import type { BreakerState } from './delivery/breaker.js';
-import type { ReceiptStatus } from './providers/types.js';
+import type { BreakerState, Channel, ErrorCategory, ReceiptStatus, RequestType } from '../core/domain.js';
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 

@@ -1,37 +1,33 @@
-// The HTTP face of the gateway. Routes only adapt HTTP to the hook pipeline (hook.ts).
+// The HTTP face of the gateway: the hook route, callbacks, health and metrics. Routes only adapt
+// HTTP to the hook pipeline (src/pipeline/hook.ts); the composition root adds the admin pages.
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { Config } from './config/load.js';
-import type { DeliveryStore } from './store/types.js';
-import type { Authenticator } from './okta/auth.js';
-import type { HandleHook } from './hook.js';
-import type { ProviderAdapter } from './providers/types.js';
-import type { Metrics } from './metrics.js';
-import { safeEqual } from './providers/verify.js';
-import { errorBody, GENERIC_FAILURE, parseHookRequest } from './okta/contract.js';
-import { Deadline } from './delivery/deadline.js';
-import { callbackRoutes } from './routes/callbacks.js';
-import { adminRoutes } from './admin/routes.js';
-import type { Breaker } from './delivery/breaker.js';
-import type { Router } from './routing/plan.js';
+import type { ServerConfig } from './schema.js';
+import type { MetricsConfig } from '../telemetry/schema.js';
+import type { HookConfig } from '../delivery/schema.js';
+import type { DeliveryStore } from '../store/types.js';
+import type { Authenticator } from '../okta/auth.js';
+import type { HandleHook } from '../pipeline/hook.js';
+import type { ProviderAdapter } from '../providers/types.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { safeEqual } from '../providers/verify.js';
+import { errorBody, GENERIC_FAILURE, parseHookRequest } from '../okta/contract.js';
+import { Deadline } from '../core/deadline.js';
+import { HOOK_PATH } from './paths.js';
+import { callbackRoutes } from './callbacks.js';
 
 export interface AppDeps {
-  config: Config;
+  config: { server: ServerConfig; metrics: MetricsConfig; hook: HookConfig };
   log: Logger;
   store: DeliveryStore;
   authenticator: Authenticator;
   handleHook: HandleHook;
   adapters: ReadonlyMap<string, ProviderAdapter>;
   metrics: Metrics;
-  breakers: ReadonlyMap<string, Breaker>;
-  router: Router;
-  /** Key of the phone hash in the delivery log (the admin page searches by it). */
-  hashKey: string;
   /** Certificate and key, read from the configured files, for direct HTTPS. */
   tls?: { cert: Buffer; key: Buffer };
 }
 
-export const HOOK_PATH = '/okta/telephony';
 
 export function buildApp(deps: AppDeps): FastifyInstance {
   const { config, store, authenticator, handleHook, metrics } = deps;
@@ -46,7 +42,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ...(deps.tls ? { https: deps.tls } : {}),
   }) as unknown as FastifyInstance;
   app.addHook('onResponse', async (req, reply) => {
-    // An answered hook call has its own line (src/hook.ts): one line per OTP, not two.
+    // An answered hook call has its own line (src/pipeline/hook.ts): one line per OTP, not two.
     if (reply.statusCode === 200 && req.routeOptions.url === HOOK_PATH) return;
     req.log.info({ req, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
@@ -126,7 +122,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   app.register(callbackRoutes, { adapters: deps.adapters, store, metrics, publicUrl: config.server.publicUrl });
-  app.register(adminRoutes, { config, store, adapters: deps.adapters, breakers: deps.breakers, router: deps.router, handleHook, hashKey: deps.hashKey });
 
   return app;
 }

@@ -1,9 +1,9 @@
-// The logger's redaction (src/log.ts): keys named like a passcode or a credential are censored at
+// The logger's redaction (src/telemetry/log.ts): keys named like a passcode or a credential are censored at
 // any depth and in any case, on the line as written; a line without such a key is written as is.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { createLogger, lineRedactor, REDACTED_KEYS } from '../src/log.js';
+import { createLogger, lineRedactor, REDACTED_KEYS } from '../../src/telemetry/log.js';
 
 function capture(extra: string[] = []) {
   const lines: string[] = [];

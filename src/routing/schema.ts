@@ -1,0 +1,39 @@
+// The `routing:` section of the configuration: ordered rules that pick a chain or weighted split of
+// providers for a request, and the default chain when no rule matches.
+import { z } from 'zod';
+import { CHANNELS, NUMBER_TYPES, REQUEST_TYPES } from '../core/domain.js';
+import { regionSchema } from '../core/phone.js';
+import { normaliseLocale } from '../okta/contract.js';
+
+/** `X` or `[X, Y]`, read as a list. */
+const oneOrMany = <T extends z.ZodType>(item: T) => z.union([item, z.array(item).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
+
+const routingRule = z.object({
+  /** A label for explain output and logs. */
+  name: z.string().min(1).max(64).optional(),
+  /** Every given condition must hold; an absent one matches anything. */
+  match: z.strictObject({
+    country: oneOrMany(regionSchema).optional(),
+    channel: oneOrMany(z.enum(CHANNELS)).optional(),
+    requestType: oneOrMany(z.enum([...REQUEST_TYPES, 'unknown'])).optional(),
+    /** `fr` matches every French locale; `fr-CA` only Canadian French. */
+    locale: oneOrMany(z.string().min(2).transform(normaliseLocale)).optional(),
+    numberType: oneOrMany(z.enum(NUMBER_TYPES)).optional(),
+  }).prefault({}),
+  /** An ordered chain… */
+  providers: z.array(z.string()).min(1).optional(),
+  /** …or a weighted split, e.g. { twilio: 70, vonage: 30 }, the same provider for a number every time. */
+  split: z.record(z.string(), z.number().int().min(1).max(1_000)).refine((w) => Object.keys(w).length >= 2, 'expected at least two weighted providers').optional(),
+  /** Tried after the chain or split. */
+  fallback: z.array(z.string()).default([]),
+}).refine((r) => (r.providers === undefined) !== (r.split === undefined), 'expected either providers or split');
+
+export const routingSchema = z.object({
+  /** Ordered rules; the first whose `match` fits the request decides the providers. */
+  rules: z.array(routingRule).default([]),
+  /** Providers tried in order when no rule matches (default: every provider, in the order configured). */
+  default: z.array(z.string()).min(1).optional(),
+}).prefault({});
+
+export type RoutingConfig = z.output<typeof routingSchema>;
+export type RoutingRule = RoutingConfig['rules'][number];
