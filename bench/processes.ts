@@ -1,6 +1,7 @@
 // Child processes of the benchmark: every one is tracked and killed when the run ends, however it ends.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { get } from 'node:http';
+import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -167,4 +168,13 @@ export function machineBusySeconds(): number {
   } catch {
     return NaN;
   }
+}
+
+/** A loopback port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

@@ -2,6 +2,7 @@
 // hook pipeline itself. Plain functions of their dependencies: routes.ts only adapts HTTP.
 import type { CountryCode } from 'libphonenumber-js/max';
 import { z } from 'zod';
+import { ERROR_CODES, GatewayError } from '../core/errors.js';
 import type { AdminSettings } from './schema.js';
 import type { RoutingRule } from '../routing/schema.js';
 import type { DeliveryStore, CallRow, SearchFilters, SummaryRow, TimelineRow, LatencyPercentiles } from '../store/types.js';
@@ -35,11 +36,10 @@ export const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
 /** A request the admin API refuses, with the problems found. */
-export class BadRequest extends Error {
+export class BadRequest extends GatewayError {
   readonly causes: { path: string; message: string }[];
   constructor(message: string, causes: { path: string; message: string }[] = []) {
-    super(message);
-    this.name = 'BadRequest';
+    super(ERROR_CODES.BAD_REQUEST, message);
     this.causes = causes;
   }
 }

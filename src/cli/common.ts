@@ -1,20 +1,19 @@
 // What every `byot` command shares: argument errors, output (colour only on a terminal),
 // progress lines on stderr, tables, and scrubbing secrets from anything printed.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ERROR_CODES, GatewayError } from '../core/errors.js';
 
 /** The command was called wrongly: exit 2, with the command's usage. */
-export class UsageError extends Error {
+export class UsageError extends GatewayError {
   constructor(message: string, readonly usage?: string) {
-    super(message);
-    this.name = 'UsageError';
+    super(ERROR_CODES.USAGE, message);
   }
 }
 
 /** The command ran and failed: exit 1, with this message (already safe to print). */
-export class CommandError extends Error {
+export class CommandError extends GatewayError {
   constructor(message: string) {
-    super(message);
-    this.name = 'CommandError';
+    super(ERROR_CODES.COMMAND, message);
   }
 }
 

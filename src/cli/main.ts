@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { EXAMPLE_NUMBER } from '../core/domain.js';
-import { ConfigError, loadConfigFile } from '../config/load.js';
-import { CommandError, UsageError } from './common.js';
+import { ERROR_CODES, isGatewayError } from '../core/errors.js';
+import { VERSION } from '../core/version.js';
+import type { UsageError } from './common.js';
 
 const USAGE = `byot — Okta telephony hook gateway
 
@@ -72,6 +73,7 @@ export async function main(argv: string[]): Promise<number> {
         const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
         if (values.help) return help(CHECK_CONFIG_USAGE);
         if (positionals.length !== 1) return usage('check-config takes one file', CHECK_CONFIG_USAGE);
+        const { loadConfigFile } = await import('../config/load.js');
         const config = await loadConfigFile(positionals[0]!);
         process.stdout.write(`${positionals[0]}: valid (${Object.keys(config.providers).length} provider(s): ${Object.keys(config.providers).join(', ')})\n`);
         return 0;
@@ -92,20 +94,22 @@ export async function main(argv: string[]): Promise<number> {
         return command === undefined ? 2 : 0;
       case '--version':
       case '-v':
-        process.stdout.write('byot-gateway 0.1.0\n');
+        process.stdout.write(`byot-gateway ${VERSION}\n`);
         return 0;
       default:
         return usage(`unknown command "${command}"`);
     }
   } catch (err) {
-    if (err instanceof UsageError) return usage(err.message, err.usage);
-    if (err instanceof CommandError) {
-      process.stderr.write(`byot: ${err.message}\n`);
-      return 1;
-    }
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      return 1;
+    if (isGatewayError(err)) {
+      switch (err.code) {
+        case ERROR_CODES.USAGE: return usage(err.message, (err as UsageError).usage);
+        case ERROR_CODES.CONFIG:
+          process.stderr.write(`${err.message}\n`);
+          return 1;
+        default:
+          process.stderr.write(`byot: ${err.message}\n`);
+          return 1;
+      }
     }
     if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) return usage(err.message);
     process.stderr.write(`byot: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -2,6 +2,7 @@
 // has to click through the Admin Console (register, list, activate, deactivate, delete, execute).
 import { readFile } from 'node:fs/promises';
 import { CHANNELS, EXAMPLE_NUMBER, REQUEST_TYPES } from '../core/domain.js';
+import { ERROR_CODES, isGatewayError } from '../core/errors.js';
 import {
   activateHook, ActiveHookConflict, createOktaClient, deleteHook, describeHookAuth, hookUriProblems, isActive,
   normaliseOrgUrl, OktaApiError, registerTelephonyHook, TELEPHONY_HOOK_TYPE,
@@ -247,20 +248,26 @@ async function guarded(o: Output, run: () => Promise<number>, replaceWith = '--r
   try {
     return await run();
   } catch (err) {
-    if (err instanceof ActiveHookConflict) {
-      o.err(`byot: ${err.message}.\n`);
-      for (const h of err.active) o.err(`  ${h.id}  ${h.name ?? ''}  ${h.channel?.config?.uri ?? ''}\n`);
-      o.err(`Nothing was changed. To switch Okta over, run again with ${replaceWith} (the active one is deactivated first),\nor deactivate it yourself: byot okta deactivate ID\n`);
-      return 1;
+    switch (isGatewayError(err) ? err.code : undefined) {
+      case ERROR_CODES.OKTA_ACTIVE_HOOK: {
+        const conflict = err as ActiveHookConflict;
+        o.err(`byot: ${conflict.message}.\n`);
+        for (const h of conflict.active) o.err(`  ${h.id}  ${h.name ?? ''}  ${h.channel?.config?.uri ?? ''}\n`);
+        o.err(`Nothing was changed. To switch Okta over, run again with ${replaceWith} (the active one is deactivated first),\nor deactivate it yourself: byot okta deactivate ID\n`);
+        return 1;
+      }
+      case ERROR_CODES.OKTA_API: {
+        const failed = err as OktaApiError;
+        o.err(`byot: ${failed.message}\n`);
+        for (const c of failed.errorCauses) o.err(`  - ${c}\n`);
+        if (failed.hint) o.err(`  ${failed.hint}\n`);
+        if (failed.errorId) o.err(o.dim(`  (Okta errorId ${failed.errorId})\n`));
+        return 1;
+      }
+      case ERROR_CODES.USAGE:
+      case ERROR_CODES.COMMAND:
+        throw err;
     }
-    if (err instanceof OktaApiError) {
-      o.err(`byot: ${err.message}\n`);
-      for (const c of err.errorCauses) o.err(`  - ${c}\n`);
-      if (err.hint) o.err(`  ${err.hint}\n`);
-      if (err.errorId) o.err(o.dim(`  (Okta errorId ${err.errorId})\n`));
-      return 1;
-    }
-    if (err instanceof UsageError || err instanceof CommandError) throw err;
     // Anything else is still printed through the output, which blanks every credential it was given.
     o.err(`byot: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;

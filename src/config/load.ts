@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { ERROR_CODES, GatewayError } from '../core/errors.js';
 import { configSchema, type RawConfig } from './schema.js';
 import { providerKind, providerKindNames } from '../providers/registry.js';
 import type { BaseProviderConfig } from '../providers/base.js';
@@ -11,11 +12,10 @@ export interface ConfigIssue {
 }
 
 /** Every problem found in a configuration, each named by its path. */
-export class ConfigError extends Error {
+export class ConfigError extends GatewayError {
   readonly issues: ConfigIssue[];
   constructor(issues: ConfigIssue[]) {
-    super(`invalid configuration:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
-    this.name = 'ConfigError';
+    super(ERROR_CODES.CONFIG, `invalid configuration:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
     this.issues = issues;
   }
 }

@@ -8,6 +8,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAb
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { LimitWindow } from './schema.js';
+import { ERROR_CODES, GatewayError } from '../core/errors.js';
 
 export type GuardLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
@@ -28,10 +29,9 @@ export interface Gate {
 }
 
 /** Thrown when Redis did not answer in time. */
-export class StoreTimeout extends Error {
+export class StoreTimeout extends GatewayError {
   constructor(ms: number) {
-    super(`Redis did not answer within ${ms} ms`);
-    this.name = 'StoreTimeout';
+    super(ERROR_CODES.STORE_TIMEOUT, `Redis did not answer within ${ms} ms`);
   }
 }
 

@@ -5,12 +5,14 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { TELEPHONY_HOOK_TYPE } from './preview.js';
+import { ERROR_CODES, GatewayError } from '../core/errors.js';
+import { VERSION } from '../core/version.js';
 
 export { TELEPHONY_HOOK_TYPE };
 export const INLINE_HOOKS_PATH = '/api/v1/inlineHooks';
 export const MANAGEMENT_SCOPES = ['okta.inlineHooks.manage', 'okta.inlineHooks.read'] as const;
 const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-const USER_AGENT = 'byot-gateway-cli/0.1';
+const USER_AGENT = `byot-gateway-cli/${VERSION}`;
 
 // ---------------------------------------------------------------------------------------------
 // The hook object (§6.4), read defensively: Okta's own examples have typos and lower-case values.
@@ -184,7 +186,7 @@ export interface OktaErrorDetails {
 }
 
 /** A failed call to Okta, with Okta's own error fields; its message never contains a credential. */
-export class OktaApiError extends Error {
+export class OktaApiError extends GatewayError {
   readonly kind: OktaErrorDetails['kind'];
   readonly status?: number;
   readonly errorCode?: string;
@@ -194,8 +196,7 @@ export class OktaApiError extends Error {
   readonly rateLimitResetAt?: Date;
   readonly hint?: string;
   constructor(message: string, d: OktaErrorDetails) {
-    super(message);
-    this.name = 'OktaApiError';
+    super(ERROR_CODES.OKTA_API, message);
     this.kind = d.kind;
     this.status = d.status;
     this.errorCode = d.errorCode;
@@ -590,10 +591,9 @@ function tokenError(res: Response, body: Record<string, unknown> | undefined, to
 // The rules around the telephony hook: one active per org; delete only when inactive.
 
 /** Another telephony hook is ACTIVE and `replace` was not asked for. */
-export class ActiveHookConflict extends Error {
+export class ActiveHookConflict extends GatewayError {
   constructor(readonly active: InlineHook[]) {
-    super(`Okta allows one active telephony inline hook per org, and ${active.map((h) => `"${h.name ?? h.id}" (${h.id})`).join(', ')} ${active.length > 1 ? 'are' : 'is'} active`);
-    this.name = 'ActiveHookConflict';
+    super(ERROR_CODES.OKTA_ACTIVE_HOOK, `Okta allows one active telephony inline hook per org, and ${active.map((h) => `"${h.name ?? h.id}" (${h.id})`).join(', ')} ${active.length > 1 ? 'are' : 'is'} active`);
   }
 }
 

@@ -1,10 +1,9 @@
 // A generic adapter for any HTTP gateway without a kind of its own: per channel, a request template
 // (url, method, headers, body with {{placeholders}}) and where to read the id and the errors in the answer.
 import { z } from 'zod';
-import type { Agent } from 'undici';
 import type { ErrorCategory } from '../core/domain.js';
 import { baseProviderSchema, type ProviderKind } from './base.js';
-import { categoryForStatus, httpCall, providerAgent, statusError } from './http.js';
+import { categoryForStatus, httpCall, providerAgent, statusError, type ProviderPool } from './http.js';
 import { callbackTokenSchema, tokenCallbackUrl, verifyPathToken } from './verify.js';
 import {
   ProviderError,
@@ -157,7 +156,7 @@ export const httpTemplateProvider: ProviderKind<typeof schema> = {
   },
 };
 
-async function sendWith(agent: Agent, what: string, channel: ChannelConfig, msg: OutboundMessage, callbackUrl: string | undefined, signal: AbortSignal): Promise<SendResult> {
+async function sendWith(agent: ProviderPool, what: string, channel: ChannelConfig, msg: OutboundMessage, callbackUrl: string | undefined, signal: AbortSignal): Promise<SendResult> {
   const values: Values = {
     phone: msg.to.e164, phoneDigits: msg.to.e164.slice(1), text: msg.text, code: msg.code,
     locale: msg.locale, reference: msg.reference, callbackUrl: callbackUrl ?? '',

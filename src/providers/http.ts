@@ -1,6 +1,6 @@
 // The one way adapters talk HTTP: undici with a keep-alive pool per provider, the attempt's
 // AbortSignal, and every network failure turned into a classified ProviderError.
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import type { ErrorCategory } from '../core/domain.js';
 import { ProviderError } from './types.js';
 
@@ -20,24 +20,42 @@ export interface HttpReply {
   json: unknown;
 }
 
+// undici is loaded by the first request, so a command that only reads the configuration
+// (check-config, explain, stats) never pays for it.
+let undici: Promise<typeof import('undici')> | undefined;
+const loadUndici = (): Promise<typeof import('undici')> => (undici ??= import('undici'));
+
 /** A pooled connection set for one provider: connections stay warm between OTPs. */
-export function providerAgent(): Agent {
-  return new Agent({
-    connect: { timeout: 1_000 },
-    // The attempt's signal is the real limit; these only stop a leak if a signal is ever missing.
-    headersTimeout: 10_000,
-    bodyTimeout: 10_000,
-    keepAliveTimeout: 30_000,
-    connections: 32,
-  });
+export class ProviderPool {
+  #agent?: Promise<Agent>;
+
+  dispatcher(): Promise<Agent> {
+    return (this.#agent ??= loadUndici().then(({ Agent }) => new Agent({
+      connect: { timeout: 1_000 },
+      // The attempt's signal is the real limit; these only stop a leak if a signal is ever missing.
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
+      keepAliveTimeout: 30_000,
+      connections: 32,
+    })));
+  }
+
+  async close(): Promise<void> {
+    if (this.#agent) await (await this.#agent).close();
+  }
+}
+
+export function providerAgent(): ProviderPool {
+  return new ProviderPool();
 }
 
 // Failures that happen before the request reaches the provider: safe to fail over, nothing was sent.
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT',
   'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID']);
 
-export async function httpCall(agent: Agent, call: HttpCall): Promise<HttpReply> {
+export async function httpCall(pool: ProviderPool, call: HttpCall): Promise<HttpReply> {
   try {
+    const [{ request }, agent] = await Promise.all([loadUndici(), pool.dispatcher()]);
     const res = await request(call.url, {
       method: call.method ?? 'POST',
       headers: call.headers,

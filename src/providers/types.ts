@@ -2,6 +2,7 @@ import type { Channel, DeliveryReceipt, Destination, ErrorCategory } from '../co
 export type { DeliveryReceipt, ReceiptStatus } from '../core/domain.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
+import { ERROR_CODES, GatewayError } from '../core/errors.js';
 
 /** What an adapter is asked to deliver: the destination and the text, already localised. */
 export interface OutboundMessage {
@@ -64,11 +65,10 @@ export interface CallbackRequest {
 }
 
 /** A callback that fails verification: 401 when unsigned or unknown, 403 when tampered or replayed. */
-export class CallbackRejected extends Error {
+export class CallbackRejected extends GatewayError {
   readonly status: 401 | 403;
   constructor(status: 401 | 403, reason: string) {
-    super(reason);
-    this.name = 'CallbackRejected';
+    super(ERROR_CODES.CALLBACK_REJECTED, reason);
     this.status = status;
   }
 }
@@ -82,14 +82,13 @@ export interface ProviderErrorOptions {
 }
 
 /** A classified provider failure; `message` must never contain the code or a full number. */
-export class ProviderError extends Error {
+export class ProviderError extends GatewayError {
   readonly category: ErrorCategory;
   readonly providerCode?: string;
   readonly ambiguous: boolean;
 
   constructor(category: ErrorCategory, message: string, opts: ProviderErrorOptions = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = 'ProviderError';
+    super(ERROR_CODES.PROVIDER, message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.category = category;
     this.providerCode = opts.providerCode;
     this.ambiguous = opts.ambiguous ?? false;
