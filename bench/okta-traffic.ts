@@ -1,10 +1,11 @@
-// Okta telephony hook requests for the benchmark (shape: test/support/okta.ts, Okta's own sample).
+// Okta telephony hook requests for the benchmark, built by the gateway's own request builder.
 // Every request has a new eventId, phone number, user and client IP, so neither the idempotency
 // store nor per-phone/per-user/per-IP velocity limits ever see a repeat. Numbers are valid for
 // libphonenumber, and consecutive ones differ in their leading digits: the E.164 number without its
 // last 3 digits (the guard's prefix) repeats only every 2.3 million US / 150,000 UK requests, and
 // without its last 4 digits every 232,000 / 15,000, so distinct-numbers-per-prefix limits do not trip.
 import { randomUUID } from 'node:crypto';
+import { buildTelephonyRequest } from '../src/okta/hook-request.js';
 
 export type Region = 'US' | 'GB';
 
@@ -58,40 +59,20 @@ export function oktaTraffic(region: Region): Traffic {
     next() {
       const n = i++;
       const code = String(100_000 + Math.floor(Math.random() * 900_000));
-      return JSON.stringify({
+      return JSON.stringify(buildTelephonyRequest({
         eventId: randomUUID(),
-        eventTime: new Date().toISOString(),
-        eventType: 'com.okta.telephony.provider',
-        eventTypeVersion: '1.0',
-        contentType: 'application/json',
-        cloudEventVersion: '0.1',
-        source: 'https://example.okta.com/api/v1/inlineHooks/calz6lVQA77AwFeEe0g3',
-        requestType: 'com.okta.user.telephony.mfa-verification',
-        data: {
-          context: {
-            request: {
-              id: `reqBench${region}${n.toString(36)}`,
-              method: 'POST',
-              url: { value: '/idp/idx/challenge' },
-              ipAddress: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`,
-            },
-          },
-          userProfile: {
-            firstName: 'Bench',
-            lastName: `User${n}`,
-            login: `bench.user.${region.toLowerCase()}${n}@example.com`,
-            userId: `00ub${region}${n.toString(36).padStart(14, '0')}`,
-          },
-          messageProfile: {
-            msgTemplate: `Your verification code is ${code}`,
-            phoneNumber: phoneNumber(region, n),
-            otpExpires: new Date(Date.now() + 300_000).toISOString(),
-            deliveryChannel: 'SMS',
-            otpCode: code,
-            locale: region === 'GB' ? 'EN-GB' : 'EN-US',
-          },
-        },
-      });
+        hookId: 'calz6lVQA77AwFeEe0g3',
+        requestId: `reqBench${region}${n.toString(36)}`,
+        contextUrl: '/idp/idx/challenge',
+        ipAddress: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`,
+        firstName: 'Bench',
+        lastName: `User${n}`,
+        login: `bench.user.${region.toLowerCase()}${n}@example.com`,
+        userId: `00ub${region}${n.toString(36).padStart(14, '0')}`,
+        phone: phoneNumber(region, n),
+        code,
+        locale: region === 'GB' ? 'EN-GB' : 'EN-US',
+      }));
     },
   };
 }

@@ -14,7 +14,7 @@ import type { HandleHook } from '../pipeline/hook.js';
 import type { Attempt, Channel, Destination, ErrorCategory, Status } from '../core/domain.js';
 import { CHANNELS } from '../core/domain.js';
 import { errorBody, parseHookRequest, type ErrorCause, type OktaAnswer } from '../okta/contract.js';
-import { buildTelephonyRequest, type TelephonyHookRequest } from '../okta/preview.js';
+import { buildTelephonyRequest, type TelephonyHookRequest } from '../okta/hook-request.js';
 import { toDestination } from '../core/phone.js';
 import { maskPhone, phoneHash } from '../core/mask.js';
 import { Deadline } from '../core/deadline.js';

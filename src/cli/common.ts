@@ -1,6 +1,7 @@
 // What every `byot` command shares: argument errors, output (colour only on a terminal),
 // progress lines on stderr, tables, and scrubbing secrets from anything printed.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { HEADER_NAME } from '../core/domain.js';
 import { ERROR_CODES, GatewayError } from '../core/errors.js';
 
 /** The command was called wrongly: exit 2, with the command's usage. */
@@ -120,3 +121,9 @@ export function oneOf<T extends string>(raw: string | undefined, name: string, a
 
 /** Why a network call failed, in words an operator can act on. */
 export { describeNetworkError as networkProblem } from '../okta/management.js';
+
+/** `--header NAME`: refused unless it is an HTTP header name. */
+export function headerOption(header: string, usage: string): string {
+  if (!HEADER_NAME.test(header)) throw new UsageError(`--header "${header}" is not an HTTP header name`, usage);
+  return header;
+}

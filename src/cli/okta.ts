@@ -8,8 +8,8 @@ import {
   normaliseOrgUrl, OktaApiError, registerTelephonyHook, TELEPHONY_HOOK_TYPE,
   type HookAuth, type InlineHook, type ManagementAuth, type OktaClient,
 } from '../okta/management.js';
-import { buildTelephonyRequest, maskTelephonyRequest, readHookAnswer, type OktaRequestType } from '../okta/preview.js';
-import { CommandError, createOutput, intOption, oneOf, parseCommand, table, UsageError, type Output } from './common.js';
+import { buildTelephonyRequest, maskTelephonyRequest, readHookAnswer, type OktaRequestType } from '../okta/hook-request.js';
+import { CommandError, createOutput, headerOption, intOption, oneOf, parseCommand, table, UsageError, type Output } from './common.js';
 import { HOOK_PATH } from '../http/paths.js';
 import { describeAnswer } from './preview.js';
 
@@ -313,7 +313,7 @@ async function register(args: string[], env: NodeJS.ProcessEnv): Promise<number>
     if (secret === undefined) throw new UsageError('--secret is required with --auth header (or set OKTA_HOOK_SECRET to the gateway\'s secret)', REGISTER_USAGE);
     if (secret.length < 12) throw new UsageError('--secret must be at least 12 characters (the gateway refuses shorter ones)', REGISTER_USAGE);
     const header = v.header ?? (env.OKTA_HOOK_HEADER || 'Authorization');
-    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(header)) throw new UsageError(`--header "${header}" is not an HTTP header name`, REGISTER_USAGE);
+    headerOption(header, REGISTER_USAGE);
     o.secret(secret);
     hookAuth = { type: 'header', header, secret };
   } else {

@@ -4,9 +4,9 @@ import { CHANNELS, EXAMPLE_NUMBER, REQUEST_TYPES } from '../core/domain.js';
 import {
   buildTelephonyRequest, maskTelephonyRequest, oktaDeliveryChannel, readHookAnswer,
   type OktaRequestType, type PreviewAnswer, type TelephonyHookRequest,
-} from '../okta/preview.js';
+} from '../okta/hook-request.js';
 import { HOOK_PATH } from '../http/paths.js';
-import { createOutput, intOption, networkProblem, oneOf, parseCommand, table, UsageError, type Output } from './common.js';
+import { createOutput, headerOption, intOption, networkProblem, oneOf, parseCommand, table, UsageError, type Output } from './common.js';
 
 /** Okta gives up on a telephony hook after 3 seconds. */
 export const OKTA_TIMEOUT_MS = 3_000;
@@ -83,7 +83,7 @@ export async function previewCommand(args: string[], env: NodeJS.ProcessEnv = pr
     throw new UsageError(`the ${v.bearer !== undefined ? 'bearer token' : 'secret'} has characters an HTTP header cannot carry (control characters, non-ASCII, or spaces at either end)`, PREVIEW_USAGE);
   }
   const header = v.bearer !== undefined ? 'authorization' : (v.header ?? (env.OKTA_HOOK_HEADER || 'Authorization'));
-  if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(header)) throw new UsageError(`--header "${header}" is not an HTTP header name`, PREVIEW_USAGE);
+  headerOption(header, PREVIEW_USAGE);
   const channel = oneOf(v.channel, 'channel', CHANNELS, PREVIEW_USAGE) ?? 'sms';
   const requestType = oneOf(v.type?.replace(/^com\.okta\.user\.telephony\./, ''), 'type', REQUEST_TYPES as readonly OktaRequestType[], PREVIEW_USAGE) ?? 'mfa-verification';
   if (v.code !== undefined && !/^[0-9A-Za-z]{1,32}$/.test(v.code)) throw new UsageError('--code must be letters and digits (Okta sends digits)', PREVIEW_USAGE);

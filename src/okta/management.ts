@@ -4,7 +4,7 @@
 // DPoP when the app requires it). Credentials never appear in an error message.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { TELEPHONY_HOOK_TYPE } from './preview.js';
+import { TELEPHONY_HOOK_TYPE } from './hook-request.js';
 import { ERROR_CODES, GatewayError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { ErrorCategory } from '../core/domain.js';
 import { adapterChannels, baseProviderSchema, e164, e164Or, type ProviderKind } from './base.js';
 import { E164 } from '../core/domain.js';
+import { smsEncoding } from '../core/sms-encoding.js';
 import { categoryForStatus, httpCall, isSuccess, parseJson, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { forLocale } from './markup.js';
 import { arrayField, dateOr, field, header, nonEmptyStringField } from './read.js';
@@ -110,8 +111,6 @@ const RING_SECONDS = 30;
 const MAX_AGE_S = 300;
 const CLOCK_SKEW_S = 30;
 
-// GSM 03.38 (basic set and extension table): anything else must go as `type=unicode`.
-const GSM = new Set('@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€');
 
 export const vonageProvider: ProviderKind<typeof schema> = {
   kind: 'vonage',
@@ -128,7 +127,8 @@ export const vonageProvider: ProviderKind<typeof schema> = {
         api_key: config.apiKey ?? '', api_secret: config.apiSecret ?? '',
         from: digitsOf(config.from ?? ''), to: digitsOf(to), text, 'client-ref': reference,
       });
-      if (![...text].every((c) => GSM.has(c))) form.set('type', 'unicode');
+      // Anything outside GSM 03.38 must go as `type=unicode`.
+      if (smsEncoding(text).encoding === 'UCS-2') form.set('type', 'unicode');
       // Only ask for receipts this adapter can verify.
       if (ctx.callbackUrl !== undefined && webhookKey !== undefined) form.set('callback', ctx.callbackUrl);
       const reply = await httpCall(agent, {

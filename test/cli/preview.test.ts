@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   buildTelephonyRequest, maskTelephonyRequest, oktaDeliveryChannel, PREVIEW_URL, randomOtp, readHookAnswer,
-} from '../../src/okta/preview.js';
+} from '../../src/okta/hook-request.js';
 import { parseHookRequest } from '../../src/okta/contract.js';
 import { useColour, stripAnsi, table } from '../../src/cli/common.js';
 import { REQUEST_TYPES, type Channel } from '../../src/core/domain.js';

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { smsEncoding, smsText, voiceScript } from '../../src/delivery/messages.js';
+import { smsText, voiceScript } from '../../src/delivery/messages.js';
+import { smsEncoding } from '../../src/core/sms-encoding.js';
 
 const LANGUAGES = ['en', 'es', 'fr', 'de', 'it', 'pt', 'pt-BR', 'nl', 'ja', 'zh', 'ko', 'ru', 'pl', 'sv', 'tr', 'ar', 'hi'];
 

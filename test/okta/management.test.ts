@@ -6,7 +6,7 @@ import {
   ActiveHookConflict, clientAssertion, createOktaClient, deleteHook, describeHookAuth, hookUriProblems, loadSigningKey,
   normaliseOrgUrl, OktaApiError, registerTelephonyHook, activateHook, telephonyHookBody, type InlineHook, type OktaClient,
 } from '../../src/okta/management.js';
-import { buildTelephonyRequest } from '../../src/okta/preview.js';
+import { buildTelephonyRequest } from '../../src/okta/hook-request.js';
 import { freePort } from '../support/cli.js';
 import { json, startMock, type MockServer } from '../support/mock-http.js';
 import { startFakeOkta, TELEPHONY, type FakeOkta } from '../cli/fake-okta.js';

@@ -1,5 +1,7 @@
-// Okta telephony hook requests as Okta sends them (reference/okta-telephony-hook.md §2.1).
+// Okta telephony hook requests as Okta sends them: Okta's published sample request (the same
+// values test/cli/preview.test.ts keeps verbatim), built by the gateway's one request builder.
 import { randomBytes } from 'node:crypto';
+import { buildTelephonyRequest } from '../../src/okta/hook-request.js';
 
 export interface SampleOptions {
   eventId?: string;
@@ -12,40 +14,31 @@ export interface SampleOptions {
   preview?: boolean;
 }
 
-/** Okta's published sample request, with fields overridable; `null` removes a field. */
+/** Okta's published sample request, with fields overridable by any JSON value; `null` removes a field. */
 export function oktaRequest(o: SampleOptions = {}): Record<string, any> {
   const code = o.otpCode === undefined ? '11111' : o.otpCode;
-  const body: Record<string, any> = {
+  const body: Record<string, any> = buildTelephonyRequest({
     eventId: o.eventId ?? randomBytes(16).toString('base64url').slice(0, 22),
-    eventTime: '2022-01-28T21:43:40.000Z',
-    eventType: 'com.okta.telephony.provider',
-    eventTypeVersion: '1.0',
-    contentType: 'application/json',
-    cloudEventVersion: '0.1',
-    source: 'https://example.okta.com/api/v1/inlineHooks/calz6lVQA77AwFeEe0g3',
-    requestType: o.requestType === undefined ? 'com.okta.user.telephony.pre-enrollment' : o.requestType,
-    data: {
-      context: {
-        request: {
-          id: 'reqRgSk8IBBRhuo0YdlEDTmUw',
-          method: 'POST',
-          url: { value: o.preview === false ? '/idp/idx/challenge' : '/api/internal/v1/inlineHooks/com.okta.telephony.provider/generatePreview' },
-          ipAddress: '127.0.0.1',
-        },
-      },
-      userProfile: { firstName: 'test', lastName: 'user', login: 'test.user@okta.com', userId: '00uyxxSknGtK8022w0g3' },
-      messageProfile: {
-        msgTemplate: o.msgTemplate === undefined ? `(HOOK)Your code is ${String(code)}` : o.msgTemplate,
-        phoneNumber: o.phoneNumber === undefined ? '9876543210' : o.phoneNumber,
-        otpExpires: '2022-01-28T21:48:34.321Z',
-        deliveryChannel: o.deliveryChannel === undefined ? 'SMS' : o.deliveryChannel,
-        otpCode: code,
-        locale: o.locale === undefined ? 'EN-US' : o.locale,
-      },
-    },
-  };
+    now: new Date('2022-01-28T21:43:40.000Z'),
+    otpExpires: new Date('2022-01-28T21:48:34.321Z'),
+    hookId: 'calz6lVQA77AwFeEe0g3',
+    requestId: 'reqRgSk8IBBRhuo0YdlEDTmUw',
+    requestType: 'pre-enrollment',
+    contextUrl: o.preview === false ? '/idp/idx/challenge' : undefined,
+    login: 'test.user@okta.com',
+    userId: '00uyxxSknGtK8022w0g3',
+    phone: '9876543210',
+    code: String(code),
+  });
+  const profile = body.data.messageProfile as Record<string, unknown>;
+  profile.msgTemplate = o.msgTemplate === undefined ? `(HOOK)Your code is ${String(code)}` : o.msgTemplate;
+  profile.otpCode = code;
+  if (o.phoneNumber !== undefined) profile.phoneNumber = o.phoneNumber;
+  if (o.deliveryChannel !== undefined) profile.deliveryChannel = o.deliveryChannel;
+  if (o.locale !== undefined) profile.locale = o.locale;
+  if (o.requestType !== undefined) body.requestType = o.requestType;
   if (body.requestType === null) delete body.requestType;
-  for (const [k, v] of Object.entries(body.data.messageProfile)) if (v === null) delete body.data.messageProfile[k];
+  for (const [k, v] of Object.entries(profile)) if (v === null) delete profile[k];
   return body;
 }
 

@@ -1,6 +1,7 @@
-// Builds a telephony hook request exactly as Okta sends it (reference/okta-telephony-hook.md §2.1):
-// the same field names and nesting, Okta's spellings of the channel and request type, a fresh
-// eventId and timestamps. Used by `byot preview`, `byot okta execute` and the admin Preview.
+// Builds a telephony hook request exactly as Okta sends it (Okta's published sample, kept verbatim
+// in test/cli/preview.test.ts): the same field names and nesting, Okta's spellings of the channel
+// and request type, a fresh eventId and timestamps. The one builder of Okta requests: `byot
+// preview`, `byot okta execute`, the admin Preview, the tests and the benchmark all use it.
 import { randomBytes, randomInt } from 'node:crypto';
 import { REQUEST_TYPE_PREFIX, withoutRequestTypePrefix, type Channel, type RequestType } from '../core/domain.js';
 
@@ -10,7 +11,7 @@ export const PREVIEW_URL = '/api/internal/v1/inlineHooks/com.okta.telephony.prov
 /** Okta's OTPs stay valid for 5 minutes (the sample's otpExpires is eventTime + ~5 min). */
 const OTP_LIFETIME_MS = 5 * 60_000;
 
-/** The request types Okta sends (§2.3), without the prefix. */
+/** The request types Okta sends, without the prefix. */
 export type OktaRequestType = Exclude<RequestType, 'unknown'>;
 
 export interface TelephonyHookRequest {
@@ -61,10 +62,14 @@ export interface PreviewRequestOptions {
   contextUrl?: string;
   ipAddress?: string;
   eventId?: string;
+  /** `data.context.request.id` (default a made-up `req…` id). */
+  requestId?: string;
   now?: Date;
+  /** Default five minutes after `now`, as Okta's codes last. */
+  otpExpires?: Date;
 }
 
-/** `SMS` and `voice call`, the spellings of Okta's reference (§2.4). */
+/** `SMS` and `voice call`, the spellings of Okta's published sample and reference. */
 export function oktaDeliveryChannel(channel: Channel): 'SMS' | 'voice call' {
   return channel === 'sms' ? 'SMS' : 'voice call';
 }
@@ -115,7 +120,7 @@ export function buildTelephonyRequest(o: PreviewRequestOptions): TelephonyHookRe
     data: {
       context: {
         request: {
-          id: oktaId(25, 'req'),
+          id: o.requestId ?? oktaId(25, 'req'),
           method: 'POST',
           url: { value: o.contextUrl ?? PREVIEW_URL },
           ipAddress: o.ipAddress ?? '127.0.0.1',
@@ -130,7 +135,7 @@ export function buildTelephonyRequest(o: PreviewRequestOptions): TelephonyHookRe
       messageProfile: {
         msgTemplate: template.split('{code}').join(code),
         phoneNumber: o.phone,
-        otpExpires: isoTime(new Date(now.getTime() + OTP_LIFETIME_MS)),
+        otpExpires: isoTime(o.otpExpires ?? new Date(now.getTime() + OTP_LIFETIME_MS)),
         deliveryChannel: oktaDeliveryChannel(o.channel ?? 'sms'),
         otpCode: code,
         locale: o.locale ?? 'EN-US',
