@@ -11,6 +11,7 @@ import { safeEqual } from './providers/verify.js';
 import { errorBody, GENERIC_FAILURE, parseHookRequest } from './okta/contract.js';
 import { Deadline } from './delivery/deadline.js';
 import { callbackRoutes } from './routes/callbacks.js';
+import { endEarlyAnswers } from './routes/early-answer.js';
 import { adminRoutes } from './admin/routes.js';
 import type { Breaker } from './delivery/breaker.js';
 import type { Router } from './routing/plan.js';
@@ -45,6 +46,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     ...(deps.tls ? { https: deps.tls } : {}),
   }) as unknown as FastifyInstance;
+  endEarlyAnswers(app);
   app.addHook('onResponse', async (req, reply) => {
     // An answered hook call has its own line (src/hook.ts): one line per OTP, not two.
     if (reply.statusCode === 200 && req.routeOptions.url === HOOK_PATH) return;
