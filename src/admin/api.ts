@@ -15,7 +15,7 @@ import { buildTelephonyRequest, type TelephonyHookRequest } from '../okta/previe
 import { toDestination } from '../phone/normalise.js';
 import { maskPhone, phoneHash } from '../mask.js';
 import { Deadline } from '../delivery/deadline.js';
-import { redactConfig } from './redact.js';
+import { configSecrets, redactConfig } from './redact.js';
 
 export interface AdminContext {
   config: Config;
@@ -394,8 +394,8 @@ export function routing(ctx: AdminContext): { defaultChain: string[]; rules: Con
 
 /** The effective configuration, every secret redacted (by key, by shape and by value). */
 export function redactedConfig(ctx: AdminContext): unknown {
-  const c = ctx.config;
-  const known = [ctx.hashKey, c.admin.token, ...c.admin.users.map((u) => u.password), c.metrics.token, c.store.hashKey];
-  if (c.auth.type === 'header') known.push(...c.auth.secrets);
-  return redactConfig(c, known);
+  // The substituted values are the secrets to look for, not settings to show.
+  const shown: Partial<Config> = { ...ctx.config };
+  delete shown.environmentValues;
+  return redactConfig(shown, configSecrets(ctx.config, ctx.hashKey));
 }
