@@ -8,6 +8,8 @@ import type { DeliveryStore } from './store/types.js';
 import { loadGeneratedSecrets } from './config/secrets.js';
 import { openStore } from './store/open.js';
 import { buildAdapters } from './providers/build.js';
+import { scrubbedAdapter } from './providers/scrub.js';
+import { configSecrets } from './admin/redact.js';
 import { createAuthenticator } from './okta/auth.js';
 import { createHook } from './hook.js';
 import { createRouter } from './routing/plan.js';
@@ -54,7 +56,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     poolSize: config.store.poolSize,
     onError: (err) => log.error({ err }, 'delivery log connection error'),
   });
-  const adapters = opts.adapters ?? buildAdapters(config, log);
+  // Whatever a provider answers is scrubbed of the passcode, the number and every configured secret.
+  const secrets = configSecrets(config, hashKey);
+  const adapters = new Map([...(opts.adapters ?? buildAdapters(config, log))].map(([name, a]) => [name, scrubbedAdapter(a, secrets)]));
   const authenticator = createAuthenticator(config.auth);
   try {
     await authenticator.warm();
