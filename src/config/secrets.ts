@@ -21,7 +21,8 @@ export function loadGeneratedSecrets(storePath: string): { secrets: GeneratedSec
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${file}: ${(err as Error).message}`);
   }
   const secrets = { hookSecret: randomBytes(24).toString('base64url'), hashKey: randomBytes(32).toString('base64url') };
-  mkdirSync(dirname(file), { recursive: true });
+  // The delivery log's folder: the gateway's alone (src/store/private-files.ts).
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   writeFileSync(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
   return { secrets, created: true, file };
 }
