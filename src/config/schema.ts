@@ -14,8 +14,8 @@ const headerAuth = z.object({
 
 /** `https://`, or plain `http://` to a loopback address (tests, a local mock). */
 const secureUrl = z.url({ protocol: /^https?$/ }).refine((u) => {
-  const url = new URL(u);
-  return url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) || /^127\./.test(url.hostname);
+  const url = URL.parse(u);
+  return url === null || url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) || /^127\./.test(url.hostname);
 }, 'expected an https:// URL (http:// only for a loopback address)');
 
 const oauthAuth = z.object({
@@ -159,7 +159,7 @@ export const configSchema = z.object({
   }).prefault({}),
 }).superRefine((c, ctx) => {
   // A key-set fetch runs inside a hook call: it must not outlast the answer.
-  if (c.auth.type === 'oauth' && c.auth.jwksTimeoutMs > c.hook.budgetMs) {
+  if (c.auth?.type === 'oauth' && c.hook !== undefined && c.auth.jwksTimeoutMs > c.hook.budgetMs) {
     ctx.addIssue({ code: 'custom', path: ['auth', 'jwksTimeoutMs'], message: `expected at most hook.budgetMs (${c.hook.budgetMs})` });
   }
 });
