@@ -18,7 +18,7 @@ import { buildTelephonyRequest, type TelephonyHookRequest } from '../okta/hook-r
 import { toDestination } from '../core/phone.js';
 import { maskPhone, phoneHash } from '../core/mask.js';
 import { Deadline } from '../core/deadline.js';
-import { redactConfig } from './redact.js';
+import { redactConfig } from '../core/redact.js';
 
 export interface AdminContext {
   config: AdminSettings;
@@ -29,6 +29,8 @@ export interface AdminContext {
   handleHook: HandleHook;
   /** Key of the phone hash in the delivery log, to search by number. */
   hashKey: string;
+  /** Every secret value of the configuration (config/secrets.ts): the Configuration page redacts them. */
+  secrets: readonly string[];
   now?: () => number;
 }
 
@@ -396,8 +398,8 @@ export function routing(ctx: AdminContext): { defaultChain: string[]; rules: Rou
 
 /** The effective configuration, every secret redacted (by key, by shape and by value). */
 export function redactedConfig(ctx: AdminContext): unknown {
-  const c = ctx.config;
-  const known = [ctx.hashKey, c.admin.token, ...c.admin.users.map((u) => u.password), c.metrics.token, c.store.hashKey];
-  if (c.auth.type === 'header') known.push(...c.auth.secrets);
-  return redactConfig(c, known);
+  // The substituted values are the secrets to look for, not settings to show.
+  const shown: Record<string, unknown> = { ...ctx.config };
+  delete shown.environmentValues;
+  return redactConfig(shown, ctx.secrets);
 }

@@ -27,6 +27,8 @@ export interface Config extends Omit<RawConfig, 'providers'> {
   generateHookSecret: boolean;
   /** Where the configuration came from, for messages. */
   source: string;
+  /** Every value `${VAR}` put into the configuration: treated as secret wherever it shows (src/admin/redact.ts). */
+  environmentValues: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -58,7 +60,8 @@ export function configFromEnv(env: Env = process.env): Config {
 function buildConfig(doc: Json, env: Env, source: string): Config {
   const issues: ConfigIssue[] = [];
   if (!isObject(doc)) throw new ConfigError([{ path: '(root)', message: 'expected a mapping of settings' }]);
-  const raw = interpolate(doc, env, [], issues) as Record<string, Json>;
+  const environmentValues = new Set<string>();
+  const raw = interpolate(doc, env, [], issues, environmentValues) as Record<string, Json>;
   const { value: withDefaults, generateHookSecret } = applyEnvironmentDefaults(raw, env);
   if (issues.length > 0) throw new ConfigError(issues);
 
@@ -68,7 +71,7 @@ function buildConfig(doc: Json, env: Env, source: string): Config {
   const providers = checkProviders(withDefaults.providers, issues);
   if (parsed.success) issues.push(...unknownProviders(parsed.data));
   if (!parsed.success || issues.length > 0) throw new ConfigError(issues);
-  return { ...parsed.data, providers, generateHookSecret, source };
+  return { ...parsed.data, providers, generateHookSecret, source, environmentValues: [...environmentValues] };
 }
 
 /** Every provider name routing refers to must be configured. */
@@ -134,22 +137,25 @@ function applyEnvironmentDefaults(raw: Record<string, Json>, env: Env): { value:
 const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /** Replaces `${VAR}` and `${VAR:-default}` in every string; a string that is only a placeholder keeps the value's YAML type. */
-function interpolate(node: Json, env: Env, path: (string | number)[], issues: ConfigIssue[]): Json {
+function interpolate(node: Json, env: Env, path: (string | number)[], issues: ConfigIssue[], used: Set<string>): Json {
   if (typeof node === 'string') {
     let whole = false;
     const replaced = node.replace(PLACEHOLDER, (match, name: string, fallback: string | undefined) => {
       whole = match === node;
       const v = env[name];
-      if (v !== undefined && v !== '') return v;
+      if (v !== undefined && v !== '') {
+        used.add(v);
+        return v;
+      }
       if (fallback !== undefined) return fallback;
       issues.push({ path: formatPath(path), message: `environment variable ${name} is not set` });
       return '';
     });
     return whole ? scalar(replaced) : replaced;
   }
-  if (Array.isArray(node)) return node.map((v, i) => interpolate(v, env, [...path, i], issues));
+  if (Array.isArray(node)) return node.map((v, i) => interpolate(v, env, [...path, i], issues, used));
   if (isObject(node)) {
-    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, interpolate(v, env, [...path, k], issues)]));
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, interpolate(v, env, [...path, k], issues, used)]));
   }
   return node;
 }

@@ -34,6 +34,11 @@ export const configSchema = z.object({
   /** The admin page at /admin: off unless it has credentials (src/admin/schema.ts). */
   admin: adminSchema,
   log: logSchema,
+}).superRefine((c, ctx) => {
+  // A key-set fetch runs inside a hook call: it must not outlast the answer.
+  if (c.auth?.type === 'oauth' && c.hook !== undefined && c.auth.jwksTimeoutMs > c.hook.budgetMs) {
+    ctx.addIssue({ code: 'custom', path: ['auth', 'jwksTimeoutMs'], message: `expected at most hook.budgetMs (${c.hook.budgetMs})` });
+  }
 });
 
 export type RawConfig = z.output<typeof configSchema>;

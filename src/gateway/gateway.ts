@@ -8,6 +8,8 @@ import type { DeliveryStore } from '../store/types.js';
 import { loadGeneratedSecrets } from '../config/secrets.js';
 import { openStore } from '../store/open.js';
 import { buildAdapters } from './adapters.js';
+import { scrubbedAdapter } from '../providers/scrub.js';
+import { configSecrets } from '../config/secrets.js';
 import { createAuthenticator } from '../okta/auth.js';
 import { createHook } from '../pipeline/hook.js';
 import { createRouter } from '../routing/plan.js';
@@ -55,7 +57,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     poolSize: config.store.poolSize,
     onError: (err) => log.error({ err }, 'delivery log connection error'),
   });
-  const adapters = opts.adapters ?? buildAdapters(config, log);
+  // Whatever a provider answers is scrubbed of the passcode, the number and every configured secret.
+  const secrets = configSecrets(config, hashKey);
+  const adapters = new Map([...(opts.adapters ?? buildAdapters(config, log))].map(([name, a]) => [name, scrubbedAdapter(a, secrets)]));
   const authenticator = createAuthenticator(config.auth);
   try {
     await authenticator.warm();
@@ -80,7 +84,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     ? { cert: readFileSync(config.server.tls.cert), key: readFileSync(config.server.tls.key) }
     : undefined;
   const app = buildApp({ config, log, store, authenticator, handleHook, adapters, metrics, tls });
-  void app.register(adminRoutes, { config, store, adapters, breakers, router, handleHook, hashKey });
+  void app.register(adminRoutes, { config, store, adapters, breakers, router, handleHook, hashKey, secrets });
 
   return {
     app,

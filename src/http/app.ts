@@ -15,6 +15,7 @@ import { errorBody, GENERIC_FAILURE, parseHookRequest } from '../okta/contract.j
 import { Deadline } from '../core/deadline.js';
 import { HOOK_PATH } from './paths.js';
 import { callbackRoutes } from './callbacks.js';
+import { endEarlyAnswers } from './early-answer.js';
 
 export interface AppDeps {
   config: { server: ServerConfig; metrics: MetricsConfig; hook: HookConfig };
@@ -41,6 +42,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     ...(deps.tls ? { https: deps.tls } : {}),
   }) as unknown as FastifyInstance;
+  endEarlyAnswers(app);
   app.addHook('onResponse', async (req, reply) => {
     // An answered hook call has its own line (src/pipeline/hook.ts): one line per OTP, not two.
     if (reply.statusCode === 200 && req.routeOptions.url === HOOK_PATH) return;

@@ -11,21 +11,32 @@ export const headerAuthSchema = z.object({
   secrets: z.array(z.string().min(12, 'expected a secret of at least 12 characters')).min(1).max(2),
 });
 
+/** `https://`, or plain `http://` to a loopback address (tests, a local mock). */
+const secureUrl = z.url({ protocol: /^https?$/ }).refine((u) => {
+  const url = URL.parse(u);
+  return url === null || url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) || /^127\./.test(url.hostname);
+}, 'expected an https:// URL (http:// only for a loopback address)');
+
 export const oauthAuthSchema = z.object({
   type: z.literal('oauth'),
   /** Custom authorization server, e.g. https://acme.okta.com/oauth2/default */
-  issuer: z.url({ protocol: /^https?$/ }),
+  issuer: secureUrl,
   audience: z.string().min(1),
   /** Defaults to `${issuer}/v1/keys`, where Okta publishes the signing keys. */
-  jwksUrl: z.url({ protocol: /^https?$/ }).optional(),
+  jwksUrl: secureUrl.optional(),
   /** When set, the token's `cid` must equal it (the hook's OAuth client). */
   clientId: z.string().min(1).optional(),
   /** When set, the token's `scp` must contain it. */
   scope: z.string().min(1).optional(),
   clockToleranceSec: z.number().int().min(0).max(120).default(60),
-  /** Least time between two key-set fetches triggered by unknown key ids. */
-  jwksCooldownMs: z.number().int().min(0).default(30_000),
-  jwksTimeoutMs: z.number().int().min(100).default(2_000),
+  /** Longest token lifetime accepted (exp − iat); Okta's access tokens live one hour by default. */
+  maxTokenLifetimeSec: z.number().int().min(60).max(86_400).default(3_600),
+  /** Least time between two key-set fetches (unknown key ids, refreshes); doubled after each failed fetch. */
+  jwksCooldownMs: z.number().int().min(1_000).max(3_600_000).default(30_000),
+  /** Longest a key-set fetch may take; at most the hook's budget (checked in config/schema.ts). */
+  jwksTimeoutMs: z.number().int().min(100).max(2_900).default(2_000),
+  /** How long the last good key set stays in use while the key set cannot be fetched. */
+  jwksGraceMs: z.number().int().min(0).max(7 * 86_400_000).default(86_400_000),
 });
 
 export const authSchema = z.discriminatedUnion('type', [headerAuthSchema, oauthAuthSchema]);

@@ -2,8 +2,9 @@
 // configured header) or OAuth (a bearer JWT from an Okta custom authorization server).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
+import { errors as joseErrors, jwtVerify } from 'jose';
 import type { AuthConfig, HeaderAuthConfig, OAuthConfig } from './auth-schema.js';
+import { keySet } from './jwks.js';
 
 /** `reason` is for the log: it never contains what the caller presented. */
 export type AuthResult = { ok: true } | { ok: false; reason: string };
@@ -40,21 +41,21 @@ function headerAuthenticator(config: HeaderAuthConfig): Authenticator {
 
 function oauthAuthenticator(config: OAuthConfig): Authenticator {
   const jwksUrl = new URL(config.jwksUrl ?? `${config.issuer.replace(/\/$/, '')}/v1/keys`);
-  const keys = createRemoteJWKSet(jwksUrl, {
-    cooldownDuration: config.jwksCooldownMs,
-    timeoutDuration: config.jwksTimeoutMs,
-  });
+  const keys = keySet({ url: jwksUrl, cooldownMs: config.jwksCooldownMs, timeoutMs: config.jwksTimeoutMs, graceMs: config.jwksGraceMs });
   return {
     async verify(headers) {
       const m = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i.exec(headers.authorization ?? '');
       if (!m?.[1]) return { ok: false, reason: 'missing bearer token' };
       try {
-        const { payload } = await jwtVerify(m[1], keys, {
+        const { payload } = await jwtVerify(m[1], keys.getKey, {
           issuer: config.issuer,
           audience: config.audience,
           algorithms: ['RS256'],
           clockTolerance: config.clockToleranceSec,
+          requiredClaims: ['exp'],
         });
+        const lifetime = lifetimeProblem(payload.iat, payload.exp!, config);
+        if (lifetime) return { ok: false, reason: lifetime };
         if (config.clientId !== undefined && payload.cid !== config.clientId) return { ok: false, reason: 'token cid is not the hook client' };
         if (config.scope !== undefined) {
           const scp = Array.isArray(payload.scp) ? payload.scp : typeof payload.scp === 'string' ? payload.scp.split(' ') : [];
@@ -69,6 +70,19 @@ function oauthAuthenticator(config: OAuthConfig): Authenticator {
       await keys.reload();
     },
   };
+}
+
+/**
+ * A token issued in the future, or valid for longer than `maxTokenLifetimeSec` (from `iat`, or from
+ * now when there is none): a forged or mis-issued token, not one of Okta's.
+ */
+function lifetimeProblem(iat: number | undefined, exp: number, config: OAuthConfig): string | undefined {
+  const now = Math.floor(Date.now() / 1000);
+  if (iat !== undefined && iat > now + config.clockToleranceSec) return 'token claim iat rejected (issued in the future)';
+  if (exp - (iat ?? now) > config.maxTokenLifetimeSec + (iat === undefined ? config.clockToleranceSec : 0)) {
+    return `token lifetime over ${config.maxTokenLifetimeSec} s`;
+  }
+  return undefined;
 }
 
 function tokenRejection(err: unknown): string {

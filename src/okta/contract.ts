@@ -33,7 +33,9 @@ export type ParseResult =
   | { ok: false; causes: ErrorCause[] };
 
 /** Things worth a log line that do not make the request unusable. */
-export type ParseNote = 'unknown_request_type' | 'unknown_channel' | 'bad_otp_expires' | 'unknown_event_type';
+export type ParseNote = 'unknown_request_type' | 'unknown_channel' | 'bad_otp_expires' | 'unknown_event_type'
+  /** The number or the code came as a JSON number, as in the management API's TelephonyPayloadExample. */
+  | 'numeric_phone_number' | 'numeric_otp_code';
 
 /** Okta types every field as a string; this reads one and records a cause when it is anything else. */
 class FieldReader {
@@ -67,6 +69,20 @@ class FieldReader {
       return undefined;
     }
     return v;
+  }
+
+  /**
+   * A string, or a whole non-negative JSON number read as its decimal text (Okta's published
+   * example writes the number and the code unquoted). A number cannot carry a leading zero or a
+   * `+`, so `onNumber` lets the caller note it.
+   */
+  digits(parent: Record<string, unknown> | undefined, key: string, path: string, required: boolean, maxLength: number, onNumber: () => void): string | undefined {
+    const v = parent?.[key];
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) {
+      onNumber();
+      return String(v);
+    }
+    return this.string(parent, key, path, required, maxLength);
   }
 
   invalid(path: string, summary: string): void {
@@ -105,8 +121,8 @@ export function parseHookRequest(body: unknown): ParseResult {
     lastName: r.string(profile, 'lastName', 'data.userProfile.lastName', false, 256),
   };
   const mp = r.object(data, 'messageProfile', 'data.messageProfile', data !== undefined);
-  const phone = r.string(mp, 'phoneNumber', 'data.messageProfile.phoneNumber', mp !== undefined, 64);
-  const otp = r.string(mp, 'otpCode', 'data.messageProfile.otpCode', mp !== undefined, 32);
+  const phone = r.digits(mp, 'phoneNumber', 'data.messageProfile.phoneNumber', mp !== undefined, 64, () => notes.push('numeric_phone_number'));
+  const otp = r.digits(mp, 'otpCode', 'data.messageProfile.otpCode', mp !== undefined, 32, () => notes.push('numeric_otp_code'));
   const channelRaw = r.string(mp, 'deliveryChannel', 'data.messageProfile.deliveryChannel', mp !== undefined, 64);
   const smsText = r.string(mp, 'msgTemplate', 'data.messageProfile.msgTemplate', false, 1_600);
   const locale = r.string(mp, 'locale', 'data.messageProfile.locale', false, 64);

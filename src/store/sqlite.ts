@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { MIGRATIONS_TABLE, migrationSql, migrations } from './migrations.js';
 import {
@@ -11,6 +9,7 @@ import type { CallRecord, CallResult, Claim, DeliveryStore, LatencyPercentiles }
 import { openSqlite } from './sqlite-file.js';
 import type { ClaimedRow } from './sqlite-writer.js';
 import { WriterThread } from './sqlite-writes.js';
+import { privateFolder, privateSqliteFile } from './private-files.js';
 
 /**
  * The default delivery log: one SQLite file in WAL mode. Reads run on this thread; writes go to a
@@ -27,7 +26,8 @@ import { WriterThread } from './sqlite-writes.js';
  */
 export async function openSqliteStore(path: string): Promise<DeliveryStore> {
   if (path === ':memory:') throw new Error('the SQLite delivery log needs a file (store.path), not :memory:');
-  mkdirSync(dirname(path), { recursive: true });
+  privateFolder(path);
+  privateSqliteFile(path);
   const db = openSqlite(path);
   try {
     migrate(db);

@@ -2,7 +2,7 @@
 // the cookie reader and the `admin:` configuration section.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { REDACTED, redactConfig } from '../../src/admin/redact.js';
+import { REDACTED, redactConfig } from '../../src/core/redact.js';
 import { LoginThrottle, SessionStore, readCookie, sessionCookie } from '../../src/admin/session.js';
 import { parseConfigText, ConfigError } from '../../src/config/load.js';
 import { adminEnabled } from '../../src/admin/schema.js';

@@ -53,7 +53,7 @@ describe('OAuth bearer JWT', () => {
 
   const verifier = (extra: Record<string, unknown> = {}) => createAuthenticator({
     type: 'oauth', issuer, audience: 'api://default', jwksUrl: `${jwks.url}/oauth2/default/v1/keys`,
-    clockToleranceSec: 60, jwksCooldownMs: 0, jwksTimeoutMs: 1_000, ...extra,
+    clockToleranceSec: 60, maxTokenLifetimeSec: 3_600, jwksCooldownMs: 0, jwksTimeoutMs: 1_000, jwksGraceMs: 86_400_000, ...extra,
   });
 
   const token = (claims: Record<string, unknown> = {}, opts: { kid?: string; key?: CryptoKey; exp?: number; nbf?: number } = {}) => {

@@ -239,7 +239,7 @@ describe('bad input', () => {
       [big, 'application/json', 'FST_ERR_CTP_BODY_TOO_LARGE'],
       [JSON.stringify({ ...oktaRequest(), data: { userProfile: {} } }), 'application/json', 'MISSING_FIELD'],
       [JSON.stringify(oktaRequest({ phoneNumber: 'not a phone' })), 'application/json', 'INVALID_VALUE'],
-      [JSON.stringify(oktaRequest({ otpCode: 123456 })), 'application/json', 'INVALID_TYPE'],
+      [JSON.stringify(oktaRequest({ otpCode: 1234.5 })), 'application/json', 'INVALID_TYPE'],
       [JSON.stringify(oktaRequest({ otpCode: null })), 'application/json', 'MISSING_FIELD'],
       ['[1,2]', 'application/json', 'INVALID_BODY'],
       [undefined, undefined, 'INVALID_BODY'],

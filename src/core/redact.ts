@@ -1,15 +1,22 @@
 // The effective configuration as the admin page shows it: every secret replaced, by the name of its
 // key (secret, password, token, apiKey, privateKey…), by what it looks like (a URL's password, a
-// PEM private key), and then by value, so a secret repeated under an innocent key is caught too.
+// PEM private key, a credential field inside a request template), and then by value, so a secret
+// repeated under an innocent key, or written into a URL, a body template or a header, is caught too.
 
 export const REDACTED = '[redacted]';
 
 /** Key names whose string values are credentials, wherever they sit. */
 const SECRET_KEY = /secret|passw(or)?d|passphrase|pwd|token|api[-_]?key|private[-_]?key|access[-_]?key|hash[-_]?key|application[-_]?key|signing[-_]?key|credential|authori[sz]ation|cookie|^key$/i;
-/** Header values are credentials unless the header is one of these. */
-const HARMLESS_HEADERS = new Set(['content-type', 'accept', 'accept-language', 'user-agent', 'content-language']);
-/** Query parameters that carry credentials in a URL. */
-const SECRET_PARAM = /secret|passw(or)?d|token|key|sig(nature)?|auth|credential/i;
+/**
+ * Names of fields that carry credentials inside a value the configuration writes out: a URL's
+ * query parameters, a form or JSON body template's fields, a header's name.
+ */
+const SECRET_FIELD = /secret|pass|pwd|token|key|sig(nature)?|auth|credential|cookie|session/i;
+/** A header value that looks like a credential whatever the header's name: a scheme and a value, or a long random string. */
+const CREDENTIAL_LIKE = /^(?:(?:basic|bearer|digest|token|apikey|key)\s+\S+|(?=[A-Za-z0-9+/=_.-]*\d)(?=[A-Za-z0-9+/=_.-]*[A-Za-z])[A-Za-z0-9+/=_.-]{16,})$/i;
+/** `{{placeholder}}` alone: a template slot, not a value. */
+const PLACEHOLDER_ONLY = /^\{\{.*\}\}$/;
+const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 const PEM_PRIVATE = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 /** Values shorter than this are not searched for elsewhere (they would match by accident). */
 const MIN_SCANNED = 8;
@@ -29,15 +36,28 @@ export function redactConfig(value: unknown, extraSecrets: readonly (string | un
   return secrets.length === 0 ? first : scrub(first, secrets);
 }
 
+/**
+ * Every secret value in `tree`, longest first: what is found under secret keys, in URLs and
+ * templates, and the `known` values (config/secrets.ts lists a configuration's). The admin page
+ * redacts them; provider text is scrubbed of them (src/providers/scrub.ts).
+ */
+export function secretsIn(tree: unknown, known: readonly (string | undefined)[]): string[] {
+  const found = new Set<string>();
+  for (const s of known) if (s !== undefined && s.length >= MIN_SCANNED) found.add(s);
+  walk(tree, [], found);
+  found.delete(REDACTED);
+  return [...found].sort((a, b) => b.length - a.length);
+}
+
 function walk(value: unknown, path: string[], found: Set<string>): Json {
   const key = path.at(-1) ?? '';
   const parent = path.at(-2) ?? '';
   if (typeof value === 'string') {
-    if (isSecretKey(key, parent) || PEM_PRIVATE.test(value)) {
+    if (isSecretKey(key, parent) || (parent.toLowerCase() === 'headers' && CREDENTIAL_LIKE.test(value)) || PEM_PRIVATE.test(value)) {
       if (value.length >= MIN_SCANNED) found.add(value);
       return value === '' ? '' : REDACTED;
     }
-    return redactUrl(value, found);
+    return URL_LIKE.test(value) ? redactUrl(value, found) : redactFields(value, found);
   }
   if (value === null || typeof value === 'boolean' || typeof value === 'number') return value;
   if (Array.isArray(value)) {
@@ -59,7 +79,7 @@ function walk(value: unknown, path: string[], found: Set<string>): Json {
 }
 
 function isSecretKey(key: string, parent: string): boolean {
-  if (parent.toLowerCase() === 'headers') return !HARMLESS_HEADERS.has(key.toLowerCase());
+  if (parent.toLowerCase() === 'headers') return SECRET_FIELD.test(key);
   return SECRET_KEY.test(key);
 }
 
@@ -68,7 +88,6 @@ function isSecretKey(key: string, parent: string): boolean {
  * (`?api_key=…`); edited as text, so the rest of the URL (placeholders included) stays as written.
  */
 function redactUrl(value: string, found: Set<string>): string {
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return value;
   const note = (secret: string): void => {
     for (const s of [secret, safeDecode(secret)]) if (s.length >= MIN_SCANNED) found.add(s);
   };
@@ -79,7 +98,28 @@ function redactUrl(value: string, found: Set<string>): string {
       return `${head}${REDACTED}@`;
     })
     .replace(/([?&])([^=&#]+)=([^&#]*)/g, (m, sep: string, name: string, v: string) => {
-      if (!SECRET_PARAM.test(safeDecode(name)) || v === '' || /^\{\{.*\}\}$/.test(v)) return m;
+      if (!SECRET_FIELD.test(safeDecode(name)) || v === '' || PLACEHOLDER_ONLY.test(v)) return m;
+      note(v);
+      return `${sep}${name}=${REDACTED}`;
+    });
+}
+
+/**
+ * Credential fields written into a body template: `password=…` in a form, `"apikey": "…"` in JSON.
+ * Placeholders stay, so the template still reads as written.
+ */
+function redactFields(value: string, found: Set<string>): string {
+  const note = (secret: string): void => {
+    for (const s of [secret, safeDecode(secret)]) if (s.length >= MIN_SCANNED) found.add(s);
+  };
+  return value
+    .replace(/("([^"\\]*)"\s*:\s*")((?:[^"\\]|\\.)*)"/g, (m, head: string, name: string, v: string) => {
+      if (!SECRET_FIELD.test(name) || v === '' || PLACEHOLDER_ONLY.test(v)) return m;
+      note(v);
+      return `${head}${REDACTED}"`;
+    })
+    .replace(/(^|&)([^=&\s"{}]+)=([^&\s"]*)/g, (m, sep: string, name: string, v: string) => {
+      if (!SECRET_FIELD.test(safeDecode(name)) || v === '' || PLACEHOLDER_ONLY.test(v)) return m;
       note(v);
       return `${sep}${name}=${REDACTED}`;
     });

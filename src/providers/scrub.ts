@@ -1,0 +1,133 @@
+// What a provider answers is not trusted: a provider that echoes the request puts the passcode,
+// the number, the callback token or the template's credentials into its error codes, messages
+// and ids. Every string an adapter hands back passes through here before it is logged, stored,
+// shown or given to Okta: scrubbed of those values, stripped of control characters, bounded.
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { ProviderError, type DeliveryReceipt, type OutboundMessage, type ProviderAdapter, type SendResult } from './types.js';
+
+/** Longest provider code, status word or id kept. */
+export const MAX_PROVIDER_TEXT = 64;
+/** Longest error message kept: our words around the provider's code. */
+export const MAX_PROVIDER_MESSAGE = 160;
+export const SCRUBBED = '[scrubbed]';
+
+/** `Basic …`, `Bearer …`: an echoed Authorization header, whatever the credential in it. */
+const AUTH_VALUE = /\b(basic|bearer|digest)\s+[A-Za-z0-9+/=._~-]{8,}/gi;
+/** Control, format and unassigned characters: nothing a log line or a page should carry. */
+const UNPRINTABLE = /\p{C}/gu;
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const formEncode = (s: string): string => encodeURIComponent(s).replace(/%20/g, '+');
+
+/** A secret and the forms an echo would carry it in: as is, URL- or form-encoded, JSON-escaped. */
+function forms(secret: string): string[] {
+  return [...new Set([secret, encodeURIComponent(secret), formEncode(secret), JSON.stringify(secret).slice(1, -1)])];
+}
+
+/**
+ * Digits that may be written with separators between them (`+1 (415) 555-0100`, `1, 2, 3`).
+ * `alone`: never inside a longer digit run (a short code is found by chance in long numeric ids;
+ * a number is not, and is often written after a trunk `0`).
+ */
+function spaced(digits: string, separator: string, alone: boolean): string {
+  const body = [...digits].map(escape).join(separator);
+  return alone ? `(?<!\\d)${body}(?!\\d)` : body;
+}
+
+export interface ProviderText {
+  /** A code, status word or message from a provider, fit to log, store and show. */
+  text(value: string, max?: number): string;
+  /** An id (kept exact unless it carries a secret, so receipts still match it). */
+  id(value: string): string;
+}
+
+/**
+ * Scrubs provider text of `secrets` (the configuration's, src/admin/redact.ts `configSecrets`)
+ * and, when the text answers a message, of that message's passcode and number.
+ */
+export function providerText(secrets: readonly string[], msg?: OutboundMessage): ProviderText {
+  // Built on first use: most sends succeed, and then only the id is looked at.
+  let patterns: { strict: RegExp; lenient: RegExp } | undefined;
+  const compiled = (): { strict: RegExp; lenient: RegExp } => (patterns ??= compile(secrets, msg));
+  const bound = (value: string, max: number): string => [...value.replace(UNPRINTABLE, '')].slice(0, max).join('');
+  return {
+    text: (value, max = MAX_PROVIDER_TEXT) => bound(value.replace(AUTH_VALUE, `$1 ${SCRUBBED}`).replace(compiled().lenient, SCRUBBED), max),
+    id: (value) => bound(value.replace(compiled().strict, SCRUBBED), MAX_PROVIDER_TEXT),
+  };
+}
+
+function compile(secrets: readonly string[], msg: OutboundMessage | undefined): { strict: RegExp; lenient: RegExp } {
+  const literal = new Set<string>();
+  for (const s of secrets) for (const f of forms(s)) if (f.length > 0) literal.add(f);
+  const exact: string[] = [];
+  const loose: string[] = [];
+  if (msg) {
+    const e164 = msg.to.e164;
+    const digits = e164.replace(/\D/g, '');
+    const national = parsePhoneNumberFromString(e164)?.nationalNumber;
+    for (const f of forms(e164)) literal.add(f);
+    // Written out too: `+1 (415) 555-0100`, a voice script's `1, 2, 3, 4`.
+    for (const number of [digits, national]) {
+      if (number === undefined || number.length < 6) continue;
+      exact.push(spaced(number, '', false));
+      loose.push(spaced(number, '[\\s().-]{0,3}', false));
+    }
+    if (msg.code.length >= 3) {
+      exact.push(spaced(msg.code, '', true));
+      loose.push(spaced(msg.code, '\\D{0,3}', true));
+    }
+  }
+  const literals = [...literal].sort((a, b) => b.length - a.length).map(escape);
+  return {
+    strict: new RegExp([...literals, ...exact].join('|') || '(?!)', 'g'),
+    lenient: new RegExp([...literals, ...loose, ...exact].join('|') || '(?!)', 'g'),
+  };
+}
+
+/**
+ * The adapter with everything it hands back scrubbed: the send result's id and status, a failure's
+ * code and message, a receipt's id, status and code. The one place provider text enters.
+ */
+export function scrubbedAdapter(adapter: ProviderAdapter, secrets: readonly string[]): ProviderAdapter {
+  const plain = providerText(secrets);
+  const wrapped: ProviderAdapter = {
+    name: adapter.name,
+    kind: adapter.kind,
+    channels: adapter.channels,
+    timeoutMs: adapter.timeoutMs,
+    async send(msg, signal): Promise<SendResult> {
+      const scrub = providerText(secrets, msg);
+      let sent: SendResult;
+      try {
+        sent = await adapter.send(msg, signal);
+      } catch (err) {
+        throw scrubbedError(err, scrub);
+      }
+      return { transactionId: scrub.id(sent.transactionId), status: scrub.text(sent.status) };
+    },
+  };
+  if (adapter.receipts) {
+    const receipts = adapter.receipts.bind(adapter);
+    wrapped.receipts = async (req) => (await receipts(req)).map((r): DeliveryReceipt => ({
+      ...r,
+      transactionId: plain.id(r.transactionId),
+      providerStatus: plain.text(r.providerStatus),
+      providerCode: r.providerCode === undefined ? undefined : plain.text(r.providerCode),
+    }));
+  }
+  if (adapter.voiceDocument) wrapped.voiceDocument = adapter.voiceDocument.bind(adapter);
+  if (adapter.close) wrapped.close = adapter.close.bind(adapter);
+  return wrapped;
+}
+
+/** A failure with its provider text scrubbed; the cause (which may hold the whole answer) is dropped. */
+function scrubbedError(err: unknown, scrub: ProviderText): Error {
+  if (err instanceof ProviderError) {
+    return new ProviderError(err.category, scrub.text(err.message, MAX_PROVIDER_MESSAGE), {
+      providerCode: err.providerCode === undefined ? undefined : scrub.text(err.providerCode),
+      ambiguous: err.ambiguous,
+    });
+  }
+  // Not classified: the delivery loop decides (an abort means a timeout), from a scrubbed message.
+  return new Error(scrub.text(err instanceof Error ? err.message : String(err), MAX_PROVIDER_MESSAGE));
+}
