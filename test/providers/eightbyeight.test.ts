@@ -1,9 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { eightbyeightProvider } from '../../src/providers/eightbyeight.js';
 import type { CallbackRequest, OutboundMessage, ProviderAdapter } from '../../src/providers/types.js';
 import type { ErrorCategory } from '../../src/domain.js';
-import { json, startMock, type MockServer } from '../support/mock-http.js';
+import { json, type MockServer } from '../support/mock-http.js';
+import { startSpecMock, type SpecMock } from '../support/openapi.js';
 import { configIssues, createAdapter, expectProviderError, networkFailureTests, rejectedWith } from '../support/providers.js';
 
 const TOKEN = 'tok_9f8e7d6c5b4a39281706f5e4';
@@ -44,16 +45,17 @@ const smsError = (code: number, message: string) => ({ code, message, errorId: '
 const voiceError = (statusCode: number, statusMessage: string) => ({ sessionStatus: 'NOT_CREATED', callFlowRequestId: 'c6e6dee5-3846-11ef-9e95-b903e2ed7273', statusCode, statusMessage });
 
 describe('8x8 provider', () => {
-  let mock: MockServer;
+  let mock: SpecMock;
   let adapter: ProviderAdapter;
   before(async () => {
-    mock = await startMock();
+    mock = await startSpecMock('8x8-sms', '8x8-voice');
     adapter = build(mock);
   });
   after(async () => {
     await adapter.close?.();
     await mock.close();
   });
+  afterEach(() => mock.assertValid());
 
   describe('SMS', () => {
     it('sends through the SMS API and returns the umid', async () => {
@@ -76,7 +78,7 @@ describe('8x8 provider', () => {
 
     it('sends no dlrCallbackUrl without a callback token', async () => {
       const plain = build(mock, { callbackToken: undefined });
-      mock.handle((_req, res) => json(res, 200, { umid: 'u-1', status: { code: 'QUEUED', description: 'ok' } }));
+      mock.handle((_req, res) => json(res, 200, { umid: 'u-1', destination: '6591234567', encoding: 'GSM7', status: { code: 'QUEUED', description: 'SMS is accepted and queued for processing' } }));
       await plain.send(message('sms'), AbortSignal.timeout(2_000));
       await plain.close?.();
       assert.equal('dlrCallbackUrl' in JSON.parse(mock.requests.at(-1)!.body), false);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { infobipProvider } from '../../src/providers/infobip.js';
 import type { CallbackRequest, OutboundMessage, ProviderAdapter } from '../../src/providers/types.js';
-import { json, startMock, type MockServer, type RecordedRequest } from '../support/mock-http.js';
+import { json, type RecordedRequest } from '../support/mock-http.js';
+import { startSpecMock, type SpecMock } from '../support/openapi.js';
 import { configIssues, createAdapter, providerError, rejectedWith, requestChecks, silentLog } from '../support/providers.js';
 
 const API_KEY = '003026bbc133714df1834b8638bb496e-8f4b3d9a-e931-478d-a994-28a725159ab9';
@@ -69,11 +70,11 @@ const tooMany = { requestError: { serviceException: { messageId: 'TOO_MANY_REQUE
 const internal = { errorCode: 'E500', description: 'Something went wrong.', action: 'Try again later.', violations: [], resources: [] };
 
 describe('infobip provider', () => {
-  let mock: MockServer;
+  let mock: SpecMock;
   let adapter: ProviderAdapter;
 
   before(async () => {
-    mock = await startMock();
+    mock = await startSpecMock('infobip');
     adapter = createAdapter(infobipProvider, 'main', {
       kind: 'infobip', apiKey: API_KEY, baseUrl: mock.url, sender: 'ACME', voiceFrom: '+41793026700', speechRate: 0.9, callbackToken: CALLBACK_TOKEN,
     }, { callbackUrl: CALLBACK_URL });
@@ -82,7 +83,10 @@ describe('infobip provider', () => {
     await adapter.close?.();
     await mock.close();
   });
-  afterEach(() => assertNone());
+  afterEach(() => {
+    assertNone();
+    mock.assertValid();
+  });
 
   /** The send's ProviderError, whose message leaks neither the code nor the number. */
   const failure = (channel: 'sms' | 'voice', signal = AbortSignal.timeout(2_000)) => providerError(adapter.send(message(channel), signal), ['123456', '41793026727']);
