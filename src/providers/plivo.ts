@@ -28,6 +28,8 @@ import type { ErrorCategory } from '../domain.js';
 const SCRIPT_TTL_MS = 5 * 60_000;
 /** Query parameter of answer_url that carries the sealed script. */
 const SCRIPT_PARAM = 's';
+/** Long enough for a phone to ring through to its owner (Plivo's default is 120 s); a code is useless to voicemail. */
+const RING_SECONDS = 30;
 
 const schema = baseProviderSchema.extend({
   kind: z.literal('plivo'),
@@ -117,8 +119,10 @@ export const plivoProvider: ProviderKind<typeof schema> = {
       if (!voiceUrl) throw new ProviderError('rejected', 'plivo voice needs server.publicUrl');
       const answer = new URL(voiceUrl);
       answer.searchParams.set(SCRIPT_PARAM, seal(sealKey, { text: msg.text, locale: msg.locale, expires: Date.now() + SCRIPT_TTL_MS }));
+      // The Call API takes numbers with the country code and without the `+` (plivo-node lib/resources/call.js).
       const reply = await post('/Call/', {
-        from: config.from, to: msg.to.e164, answer_url: answer.toString(), answer_method: 'POST',
+        from: config.from.slice(1), to: msg.to.e164.slice(1), answer_url: answer.toString(), answer_method: 'POST',
+        ring_timeout: RING_SECONDS,
         ...(callbackUrl ? { hangup_url: callbackUrl, hangup_method: 'POST' } : {}),
       }, signal);
       if (!isSuccess(reply)) throw classify(reply, config, 'plivo call');
