@@ -43,17 +43,22 @@ const VOICE_PROFILES: Readonly<Record<string, string>> = {
   ja: 'ja-JP-NanamiNeural', zh: 'zh-CN-XiaoxiaoNeural', 'zh-TW': 'zh-TW-HsiaoChenNeural', ar: 'ar-SA-ZariyahNeural',
 };
 
-// SMS API error `code` (https://developer.8x8.com/connect/docs/api-error-codes); others fall back to the HTTP status.
+// SMS API error `code`, from 8x8's API error code table (source: test/fixtures/specs/README.md,
+// "Code tables"; the answers in test/fixtures/specs/8x8-sms.json show 1002, 1200, 2000 and 1014).
+// Others fall back to the HTTP status.
 const SMS_CODES: Readonly<Record<number, ErrorCategory>> = {
   1002: 'invalid_number', 3002: 'invalid_number', 3003: 'invalid_number',
   1001: 'auth', 1005: 'auth', 1200: 'auth', 1201: 'auth',
   1100: 'rate_limited', 1400: 'rate_limited',
-  2000: 'unavailable',
+  // 1014 (HTTP 426): TLS 1.3 required for the destination. A transport fault of ours: the next provider may well deliver.
+  2000: 'unavailable', 1014: 'unavailable',
 };
 
-// Callflow `statusCode` (https://developer.8x8.com/connect/docs/voice/error-codes/voice-status-codes).
+// Callflow `statusCode`, from 8x8's voice status code table (source: test/fixtures/specs/README.md,
+// "Code tables"). Only -1017 blames the number; -1011 ("multiple destination phone numbers found
+// in the request") and the other negative codes are faults of the request, left to `rejected`.
 const VOICE_CODES: Readonly<Record<number, ErrorCategory>> = {
-  [-1017]: 'invalid_number', [-1011]: 'invalid_number',
+  [-1017]: 'invalid_number',
   [-1014]: 'auth', 401: 'auth', 404: 'auth',
   500: 'unavailable',
 };

@@ -170,6 +170,7 @@ function classify(reply: HttpReply, config: PlivoConfig, what: string): Provider
   return statusError(reply, category(reply.status, text, config.from), undefined, what);
 }
 
+/** Plivo publishes HTTP statuses, not codes, for its send APIs (source: test/fixtures/specs/README.md, "Code tables"). */
 function category(status: number, text: string, from: string): ErrorCategory {
   if (/insufficient (credit|balance|fund)/i.test(text)) return 'insufficient_funds';
   // Plivo documents 403 on POST /Message/ and /Call/ as a geo-permission refusal (SDK GeoPermissionError).

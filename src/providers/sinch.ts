@@ -81,7 +81,7 @@ const TTS_LOCALES: Readonly<Record<string, string>> = {
   sv: 'sv-SE', da: 'da-DK', nb: 'nb-NO', pl: 'pl-PL', ja: 'ja-JP',
 };
 
-/** SMS REST API error `code`s (HTTP 400/403) that say more than the status. */
+/** SMS REST API error `code`s (HTTP 400/403) that say more than the status (source: test/fixtures/specs/README.md, "Code tables"). */
 const SMS_ERRORS: Readonly<Record<string, ErrorCategory>> = {
   illegal_number_type: 'invalid_number',
   unprovisioned_region: 'region_blocked',

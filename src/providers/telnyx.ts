@@ -80,7 +80,11 @@ const CALL_LIMIT_SECONDS = 60;
 /** Telnyx ignores a second speak with the same command_id on a call, so a redelivered call.answered speaks once. */
 const SPEAK_COMMAND_ID = 'byot-otp-script';
 
-/** Synchronous error codes (reference §12, Telnyx messaging error catalogue). */
+/**
+ * Synchronous error codes, from Telnyx's API and messaging error catalogues (source:
+ * test/fixtures/specs/README.md, "Code tables"); the codes test/fixtures/specs/telnyx.json shows
+ * for Call Control (10004, 90015, 90018…) are request or call-state faults, left to the HTTP status.
+ */
 const CODE_CATEGORY: Readonly<Record<string, ErrorCategory>> = {
   10001: 'invalid_number', 10002: 'invalid_number', 10016: 'invalid_number', 40310: 'invalid_number',
   40309: 'region_blocked', // destination not in the messaging profile's whitelisted destinations

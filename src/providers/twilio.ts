@@ -40,7 +40,8 @@ const schema = baseProviderSchema.extend({
   }
 });
 
-// Twilio's documented error codes (reference §12); anything else falls back to the HTTP status.
+// Twilio's error dictionary (source: test/fixtures/specs/README.md, "Code tables"; the Messages and
+// Calls definition documents no codes); anything else falls back to the HTTP status.
 const ERROR_CODES: Readonly<Record<number, ErrorCategory>> = {
   21211: 'invalid_number', 21614: 'invalid_number', 21612: 'invalid_number', 21217: 'invalid_number',
   21408: 'region_blocked', 21215: 'region_blocked', 30450: 'region_blocked',

@@ -89,6 +89,11 @@ describe('8x8 provider', () => {
       await failure(adapter.send(message('sms'), AbortSignal.timeout(2_000)), 'invalid_number', '1002');
     });
 
+    it('classifies 1014 (HTTP 426, TLS 1.3 required) as unavailable, so the next provider is tried', async () => {
+      mock.handle((_req, res) => json(res, 426, smsError(1014, 'TLS 1.3+ is required for Singapore-bound messages. Detected: TLSv1.2'), { upgrade: 'TLS/1.3' }));
+      await failure(adapter.send(message('sms'), AbortSignal.timeout(2_000)), 'unavailable', '1014');
+    });
+
     it('treats a 200 answer with status REJECTED as a failure', async () => {
       mock.handle((_req, res) => json(res, 200, {
         umid: 'f3ea5276-a824-e711-8146-022a22cc1c71', destination: '+1123456789', encoding: 'GSM7',
@@ -151,6 +156,11 @@ describe('8x8 provider', () => {
     it('classifies an invalid destination (-1017)', async () => {
       mock.handle((_req, res) => json(res, 400, voiceError(-1017, 'Invalid MSISDN format in Destination')));
       await failure(adapter.send(message('voice'), AbortSignal.timeout(2_000)), 'invalid_number', '-1017');
+    });
+
+    it('leaves -1011 (multiple destinations in the request) to failover: a request fault, not the number', async () => {
+      mock.handle((_req, res) => json(res, 400, voiceError(-1011, 'Multiple destination phone numbers found in the request')));
+      await failure(adapter.send(message('voice'), AbortSignal.timeout(2_000)), 'rejected', '-1011');
     });
 
     it('classifies a caller id that is not allowed (-1014) as a set-up problem', async () => {

@@ -230,6 +230,9 @@ describe('vonage provider', () => {
       ['a barred number', '7', 'Number barred.', 'rejected'],
       ['a suspended account', '8', 'Partner account barred.', 'auth'],
       ['an invalid sender', '15', 'Illegal Sender Address - rejected', 'auth'],
+      ['too many binds (back off and retry)', '10', 'Too Many Existing Binds', 'rate_limited'],
+      ['an account not enabled for HTTP', '11', 'Account Not Enabled For HTTP', 'auth'],
+      ['a de-activated number', '33', 'Number De-activated', 'invalid_number'],
     ];
     for (const [what, status, text, category] of refusals) {
       it(`classifies ${what} (status ${status}) as ${category}`, async () => {
