@@ -6,7 +6,7 @@ import type { ErrorCategory } from '../domain.js';
 import { adapterChannels, baseProviderSchema, e164, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, providerAgent, statusError, type HttpReply } from './http.js';
 import { forLocale } from './markup.js';
-import { dateOr } from './read.js';
+import { receiptTime } from './read.js';
 import { ProviderError, type DeliveryReceipt, type OutboundMessage, type ReceiptStatus, type SendResult } from './types.js';
 import { callbackTokenSchema, tokenCallbackUrl, verifyPathToken } from './verify.js';
 
@@ -179,7 +179,7 @@ function readReceipt(body: unknown, receivedAt: Date): DeliveryReceipt[] {
       status: SMS_STATES[status.state] ?? 'sent',
       providerStatus: status.state,
       providerCode: status.errorCode?.toString(),
-      at: dateOr(status.timestamp, receivedAt),
+      at: receiptTime(status.timestamp, receivedAt),
     }];
   }
   const call = voiceSummary.safeParse(body);
@@ -190,7 +190,7 @@ function readReceipt(body: unknown, receivedAt: Date): DeliveryReceipt[] {
       status: CALL_STATES[sessionStatus] ?? 'sent',
       providerStatus: sessionStatus,
       providerCode: errorDetails?.errorCode?.toString(),
-      at: dateOr(endTime, receivedAt),
+      at: receiptTime(endTime, receivedAt),
     }];
   }
   return [];

@@ -7,7 +7,7 @@ import type { Channel, ErrorCategory } from '../domain.js';
 import { baseProviderSchema, e164, e164Or, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { forLocale } from './markup.js';
-import { dateOr } from './read.js';
+import { receiptTime } from './read.js';
 import { CallbackRejected, ProviderError, type CallbackRequest, type DeliveryReceipt, type ReceiptStatus, type SendResult } from './types.js';
 import { tokenCallbackUrl, verifyPathToken } from './verify.js';
 
@@ -208,7 +208,7 @@ function readReports(config: InfobipConfig, req: CallbackRequest): DeliveryRecei
       status: GROUP_STATUS[group] ?? 'sent',
       providerStatus: typeof r.status?.name === 'string' ? r.status.name : group,
       providerCode: failed ? String(error.name) : undefined,
-      at: dateOr(r.doneAt ?? r.sentAt, req.receivedAt),
+      at: receiptTime(r.doneAt ?? r.sentAt, req.receivedAt),
     }];
   });
 }

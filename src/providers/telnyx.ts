@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { adapterChannels, baseProviderSchema, e164, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { forLocale, languageOf } from './markup.js';
-import { asStringOrNumber, dateOr, field, singleHeader } from './read.js';
+import { asStringOrNumber, field, receiptTime, singleHeader } from './read.js';
 import { openScript, scriptKey, SCRIPT_TTL_MS, sealScript } from './sealed-script.js';
 import {
   CallbackRejected, ProviderError,
@@ -247,7 +247,7 @@ function answeredCall(req: CallbackRequest): { callControlId: string; clientStat
   const callControlId = asStringOrNumber(field(payload, 'call_control_id'));
   const clientState = asStringOrNumber(field(payload, 'client_state'));
   if (!callControlId || !clientState) return undefined;
-  return { callControlId, clientState, at: dateOr(asStringOrNumber(field(data, 'occurred_at')), req.receivedAt) };
+  return { callControlId, clientState, at: receiptTime(asStringOrNumber(field(data, 'occurred_at')), req.receivedAt, TOLERANCE_SECONDS * 1000) };
 }
 
 /** Messaging events (message.sent, message.finalized) and the call events that settle a call. */
@@ -255,7 +255,7 @@ function readReceipts(req: CallbackRequest): DeliveryReceipt[] {
   const data = field(req.body, 'data');
   const event = asStringOrNumber(field(data, 'event_type'));
   const payload = field(data, 'payload');
-  const at = dateOr(asStringOrNumber(field(data, 'occurred_at')), req.receivedAt);
+  const at = receiptTime(asStringOrNumber(field(data, 'occurred_at')), req.receivedAt, TOLERANCE_SECONDS * 1000);
   if (event === 'message.sent' || event === 'message.finalized') {
     const id = asStringOrNumber(field(payload, 'id'));
     const to = field(payload, 'to');

@@ -7,7 +7,7 @@ import type { ErrorCategory } from '../domain.js';
 import { adapterChannels, baseProviderSchema, e164, type ProviderKind } from './base.js';
 import { basicAuth, categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { escapeXml, forLocale } from './markup.js';
-import { dateOr, header, nonEmptyStringField, numberField } from './read.js';
+import { header, nonEmptyStringField, numberField, receiptTime } from './read.js';
 import { CallbackRejected, ProviderError, type DeliveryReceipt, type ReceiptStatus, type SendResult } from './types.js';
 import { safeEqual, sortedPairs } from './verify.js';
 
@@ -190,6 +190,6 @@ function readReceipt(fields: URLSearchParams, receivedAt: Date): DeliveryReceipt
     providerStatus: word,
     providerCode: fields.get('ErrorCode') || undefined,
     // Call callbacks carry an RFC 2822 Timestamp; message callbacks carry none.
-    at: dateOr(fields.get('Timestamp'), receivedAt),
+    at: receiptTime(fields.get('Timestamp'), receivedAt),
   }];
 }

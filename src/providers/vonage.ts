@@ -8,7 +8,7 @@ import type { ErrorCategory } from '../domain.js';
 import { adapterChannels, baseProviderSchema, E164, e164, e164Or, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, isSuccess, parseJson, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { forLocale } from './markup.js';
-import { arrayField, dateOr, field, header, nonEmptyStringField } from './read.js';
+import { arrayField, field, header, nonEmptyStringField, receiptTime } from './read.js';
 import { CallbackRejected, ProviderError, type CallbackRequest, type DeliveryReceipt, type ReceiptStatus } from './types.js';
 import { safeEqual } from './verify.js';
 
@@ -297,7 +297,7 @@ function readEvent(event: unknown, receivedAt: Date): DeliveryReceipt[] {
     status,
     providerStatus: word,
     providerCode: nonEmptyStringField(event, 'detail'),
-    at: dateOr(field(event, 'timestamp'), receivedAt),
+    at: receiptTime(field(event, 'timestamp'), receivedAt, CLOCK_SKEW_S * 1000),
   }];
 }
 

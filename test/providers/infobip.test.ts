@@ -220,7 +220,7 @@ describe('infobip provider', () => {
         },
         {
           bulkId: 'BULK-ID-123-xyz', messageId: '12db39c3-7822-4e72-a3ec-c87442c0ffc5', to: '41793026834',
-          sentAt: '2019-11-09T17:00:00.000+0000', doneAt: '2019-11-09T17:00:00.000+0000',
+          sentAt: '2019-11-09T16:00:00.000+0000', doneAt: '2019-11-09T16:00:04.000+0000',
           status: { groupId: 2, groupName: 'UNDELIVERABLE', id: 9, name: 'UNDELIVERABLE_NOT_DELIVERED', description: 'Message sent not delivered' },
           error: { groupId: 1, groupName: 'HANDSET_ERRORS', id: 1, name: 'EC_UNKNOWN_SUBSCRIBER', description: 'Unknown subscriber', permanent: true },
         },
@@ -243,7 +243,7 @@ describe('infobip provider', () => {
         },
         {
           transactionId: '12db39c3-7822-4e72-a3ec-c87442c0ffc5', status: 'undelivered', providerStatus: 'UNDELIVERABLE_NOT_DELIVERED',
-          providerCode: 'EC_UNKNOWN_SUBSCRIBER', at: new Date('2019-11-09T17:00:00Z'),
+          providerCode: 'EC_UNKNOWN_SUBSCRIBER', at: new Date('2019-11-09T16:00:04Z'),
         },
       ]);
     });

@@ -309,6 +309,19 @@ describe('telnyx provider', () => {
       assert.equal(receipt!.providerCode, '40001');
     });
 
+    it('takes a signed event dated beyond the 300 s tolerance as arriving now', async () => {
+      const { body } = messageEvent('delivered');
+      const future = { ...body, data: { ...body.data, occurred_at: '2099-01-01T00:00:00.000+00:00' } };
+      const raw = JSON.stringify(future);
+      const [receipt] = await adapter.receipts!(callback(raw, future, { 'telnyx-signature-ed25519': signature(ts, raw), 'telnyx-timestamp': ts }));
+      assert.deepEqual(receipt!.at, signedAt);
+      // Within the tolerance the provider's own time is kept.
+      const near = { ...body, data: { ...body.data, occurred_at: new Date(signedAt.getTime() + 299_000).toISOString() } };
+      const nearRaw = JSON.stringify(near);
+      const [kept] = await adapter.receipts!(callback(nearRaw, near, { 'telnyx-signature-ed25519': signature(ts, nearRaw), 'telnyx-timestamp': ts }));
+      assert.deepEqual(kept!.at, new Date(signedAt.getTime() + 299_000));
+    });
+
     it('rejects a tampered body with 403', async () => {
       const { rawBody } = messageEvent('delivery_failed');
       const forged = messageEvent('delivered');
