@@ -82,6 +82,20 @@ providers:
     assert.equal(r.receipt_code, 'EC_ABSENT_SUBSCRIBER');
   });
 
+  test('a receipt dated in the future counts as arriving now, so a later genuine receipt still settles the call', async () => {
+    const req = oktaRequest({ phoneNumber: '+41793026727' });
+    const transactionId = (await gw.hook(req)).body.commands[0].value[0].transactionId;
+    const before = Date.now();
+    await receipt(`/callbacks/infobip/ib/${TOKEN}`, [report(transactionId, 'UNDELIVERABLE', 'UNDELIVERABLE_NOT_DELIVERED', '2099-01-01T00:00:00.000+0000')]);
+    const frozen = row(req.eventId);
+    assert.equal(frozen.receipt_status, 'undelivered');
+    assert.ok(frozen.receipt_at >= before && frozen.receipt_at <= Date.now(), `receipt_at ${frozen.receipt_at} is the arrival time, not 2099`);
+    // Dated a little after the first arrived (within the clock skew allowed): newer, so it wins.
+    const later = new Date(Date.now() + 2_000).toISOString().replace('Z', '+0000');
+    await receipt(`/callbacks/infobip/ib/${TOKEN}`, [report(transactionId, 'DELIVERED', 'DELIVERED_TO_HANDSET', later)]);
+    assert.equal(row(req.eventId).receipt_status, 'delivered');
+  });
+
   test('a missing token is 401, a wrong one 403, and neither changes anything', async () => {
     const req = oktaRequest({ phoneNumber: '+41793026727' });
     const transactionId = (await gw.hook(req)).body.commands[0].value[0].transactionId;

@@ -6,7 +6,7 @@ import type { ErrorCategory } from '../core/domain.js';
 import { adapterChannels, baseProviderSchema, e164, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, providerAgent, statusError, type HttpReply } from './http.js';
 import { forLocale } from './markup.js';
-import { dateOr } from './read.js';
+import { receiptTime } from './read.js';
 import { ProviderError, type DeliveryReceipt, type OutboundMessage, type ReceiptStatus, type SendResult } from './types.js';
 import { callbackTokenSchema, tokenCallbackUrl, verifyPathToken } from './verify.js';
 
@@ -43,17 +43,22 @@ const VOICE_PROFILES: Readonly<Record<string, string>> = {
   ja: 'ja-JP-NanamiNeural', zh: 'zh-CN-XiaoxiaoNeural', 'zh-TW': 'zh-TW-HsiaoChenNeural', ar: 'ar-SA-ZariyahNeural',
 };
 
-// SMS API error `code` (https://developer.8x8.com/connect/docs/api-error-codes); others fall back to the HTTP status.
+// SMS API error `code`, from 8x8's API error code table (source: test/fixtures/specs/README.md,
+// "Code tables"; the answers in test/fixtures/specs/8x8-sms.json show 1002, 1200, 2000 and 1014).
+// Others fall back to the HTTP status.
 const SMS_CODES: Readonly<Record<number, ErrorCategory>> = {
   1002: 'invalid_number', 3002: 'invalid_number', 3003: 'invalid_number',
   1001: 'auth', 1005: 'auth', 1200: 'auth', 1201: 'auth',
   1100: 'rate_limited', 1400: 'rate_limited',
-  2000: 'unavailable',
+  // 1014 (HTTP 426): TLS 1.3 required for the destination. A transport fault of ours: the next provider may well deliver.
+  2000: 'unavailable', 1014: 'unavailable',
 };
 
-// Callflow `statusCode` (https://developer.8x8.com/connect/docs/voice/error-codes/voice-status-codes).
+// Callflow `statusCode`, from 8x8's voice status code table (source: test/fixtures/specs/README.md,
+// "Code tables"). Only -1017 blames the number; -1011 ("multiple destination phone numbers found
+// in the request") and the other negative codes are faults of the request, left to `rejected`.
 const VOICE_CODES: Readonly<Record<number, ErrorCategory>> = {
-  [-1017]: 'invalid_number', [-1011]: 'invalid_number',
+  [-1017]: 'invalid_number',
   [-1014]: 'auth', 401: 'auth', 404: 'auth',
   500: 'unavailable',
 };
@@ -174,7 +179,7 @@ function readReceipt(body: unknown, receivedAt: Date): DeliveryReceipt[] {
       status: SMS_STATES[status.state] ?? 'sent',
       providerStatus: status.state,
       providerCode: status.errorCode?.toString(),
-      at: dateOr(status.timestamp, receivedAt),
+      at: receiptTime(status.timestamp, receivedAt),
     }];
   }
   const call = voiceSummary.safeParse(body);
@@ -185,7 +190,7 @@ function readReceipt(body: unknown, receivedAt: Date): DeliveryReceipt[] {
       status: CALL_STATES[sessionStatus] ?? 'sent',
       providerStatus: sessionStatus,
       providerCode: errorDetails?.errorCode?.toString(),
-      at: dateOr(endTime, receivedAt),
+      at: receiptTime(endTime, receivedAt),
     }];
   }
   return [];

@@ -7,7 +7,7 @@ import type { Channel, ErrorCategory } from '../core/domain.js';
 import { baseProviderSchema, e164, e164Or, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { forLocale } from './markup.js';
-import { dateOr } from './read.js';
+import { receiptTime } from './read.js';
 import { CallbackRejected, ProviderError, type CallbackRequest, type DeliveryReceipt, type ReceiptStatus, type SendResult } from './types.js';
 import { tokenCallbackUrl, verifyPathToken } from './verify.js';
 
@@ -41,7 +41,8 @@ type InfobipConfig = z.output<typeof schema>;
 
 /**
  * Status names of the REJECTED group (a 200 answer that is a failure, or a report): what each
- * means for failover. Others (REJECTED_DND…) are plain rejections.
+ * means for failover. Others (REJECTED_DND…) are plain rejections. From Infobip's response status
+ * table (source: test/fixtures/specs/README.md, "Code tables").
  */
 const REJECTED: Readonly<Record<string, ErrorCategory>> = {
   REJECTED_DESTINATION: 'invalid_number',
@@ -55,7 +56,7 @@ const REJECTED: Readonly<Record<string, ErrorCategory>> = {
   REJECTED_SENDER: 'auth',
 };
 
-/** Request error codes (`serviceException.messageId`) that say more than the HTTP status. */
+/** Request error codes (`serviceException.messageId`, or `errorCode`: ApiError in test/fixtures/specs/infobip.json) that say more than the HTTP status. */
 const REQUEST_ERRORS: Readonly<Record<string, ErrorCategory>> = {
   UNAUTHORIZED: 'auth',
   TOO_MANY_REQUESTS: 'rate_limited',
@@ -207,7 +208,7 @@ function readReports(config: InfobipConfig, req: CallbackRequest): DeliveryRecei
       status: GROUP_STATUS[group] ?? 'sent',
       providerStatus: typeof r.status?.name === 'string' ? r.status.name : group,
       providerCode: failed ? String(error.name) : undefined,
-      at: dateOr(r.doneAt ?? r.sentAt, req.receivedAt),
+      at: receiptTime(r.doneAt ?? r.sentAt, req.receivedAt),
     }];
   });
 }

@@ -11,12 +11,13 @@
 // status Plivo already reported for that message (V3 covers the URL and every posted field), and
 // recording a receipt is idempotent, so nonces are not remembered. A replayed answer request is
 // bounded by the sealed expiry; a token is not single-use because Plivo retries answer_url.
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { adapterChannels, baseProviderSchema, e164, type ProviderKind } from './base.js';
 import { basicAuth, categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { escapeXml, forLocale, languageOf } from './markup.js';
 import { asString, field, singleHeader } from './read.js';
+import { openScript, scriptKey, SCRIPT_TTL_MS, sealScript, type VoiceScript } from './sealed-script.js';
 import { safeEqual, sortedPairs } from './verify.js';
 import {
   CallbackRejected, ProviderError,
@@ -24,10 +25,10 @@ import {
 } from './types.js';
 import type { ErrorCategory } from '../core/domain.js';
 
-/** How long a sealed voice script stays valid: call setup plus ringing, with room to spare. */
-const SCRIPT_TTL_MS = 5 * 60_000;
 /** Query parameter of answer_url that carries the sealed script. */
 const SCRIPT_PARAM = 's';
+/** Long enough for a phone to ring through to its owner (Plivo's default is 120 s); a code is useless to voicemail. */
+const RING_SECONDS = 30;
 
 const schema = baseProviderSchema.extend({
   kind: z.literal('plivo'),
@@ -80,8 +81,6 @@ const CALL_STATUS: Readonly<Record<string, ReceiptStatus>> = {
   failed: 'failed',
 };
 
-interface Script { text: string; locale: string; expires: number }
-
 export const plivoProvider: ProviderKind<typeof schema> = {
   kind: 'plivo',
   channels: ['sms', 'voice'],
@@ -95,7 +94,7 @@ export const plivoProvider: ProviderKind<typeof schema> = {
     const agent = providerAgent();
     const account = `${config.baseUrl.replace(/\/+$/, '')}/v1/Account/${encodeURIComponent(config.authId)}`;
     const headers = { authorization: basicAuth(config.authId, config.authToken), 'content-type': 'application/json', accept: 'application/json' };
-    const sealKey = Buffer.from(hkdfSync('sha256', config.authToken, 'byot-gateway', `plivo voice script ${name}`, 32));
+    const sealKey = scriptKey(config.authToken, `plivo voice script ${name}`);
 
     async function post(path: string, body: unknown, signal: AbortSignal): Promise<HttpReply> {
       return httpCall(agent, { url: `${account}${path}`, headers, body: JSON.stringify(body), signal });
@@ -116,9 +115,11 @@ export const plivoProvider: ProviderKind<typeof schema> = {
     async function sendVoice(msg: OutboundMessage, signal: AbortSignal): Promise<SendResult> {
       if (!voiceUrl) throw new ProviderError('rejected', 'plivo voice needs server.publicUrl');
       const answer = new URL(voiceUrl);
-      answer.searchParams.set(SCRIPT_PARAM, seal(sealKey, { text: msg.text, locale: msg.locale, expires: Date.now() + SCRIPT_TTL_MS }));
+      answer.searchParams.set(SCRIPT_PARAM, sealScript(sealKey, { text: msg.text, locale: msg.locale, expires: Date.now() + SCRIPT_TTL_MS }).toString('base64url'));
+      // The Call API takes numbers with the country code and without the `+` (plivo-node lib/resources/call.js).
       const reply = await post('/Call/', {
-        from: config.from, to: msg.to.e164, answer_url: answer.toString(), answer_method: 'POST',
+        from: config.from.slice(1), to: msg.to.e164.slice(1), answer_url: answer.toString(), answer_method: 'POST',
+        ring_timeout: RING_SECONDS,
         ...(callbackUrl ? { hangup_url: callbackUrl, hangup_method: 'POST' } : {}),
       }, signal);
       if (!isSuccess(reply)) throw classify(reply, config, 'plivo call');
@@ -141,7 +142,7 @@ export const plivoProvider: ProviderKind<typeof schema> = {
       async voiceDocument(req) {
         verifyV3(req, formParams(req), config.authToken);
         const token = new URL(req.url).searchParams.get(SCRIPT_PARAM);
-        const script = token === null ? undefined : open(sealKey, token);
+        const script = token === null ? undefined : openScript(sealKey, Buffer.from(token, 'base64url'));
         if (!script) throw new CallbackRejected(403, 'plivo voice script missing or not ours');
         if (script.expires < req.receivedAt.getTime()) throw new CallbackRejected(403, 'plivo voice script expired');
         return { contentType: 'application/xml', body: speak(config, script) };
@@ -153,33 +154,10 @@ export const plivoProvider: ProviderKind<typeof schema> = {
   },
 };
 
-function speak(config: PlivoConfig, script: Script): string {
+function speak(config: PlivoConfig, script: VoiceScript): string {
   const entry = forLocale(VOICES, script.locale)!;
   const voice = config.voices[script.locale] ?? config.voices[languageOf(script.locale)] ?? entry.voice;
   return `<Response><Speak voice="${escapeXml(voice)}" language="${escapeXml(entry.language)}">${escapeXml(script.text)}</Speak></Response>`;
-}
-
-/** iv ‖ ciphertext ‖ tag, base64url: safe in a query string as it is. */
-function seal(key: Buffer, script: Script): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  const body = Buffer.concat([cipher.update(JSON.stringify(script), 'utf8'), cipher.final()]);
-  return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
-}
-
-function open(key: Buffer, token: string): Script | undefined {
-  const raw = Buffer.from(token, 'base64url');
-  if (raw.length < 12 + 16 + 1) return undefined;
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
-    decipher.setAuthTag(raw.subarray(raw.length - 16));
-    const text = Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString('utf8');
-    const value = JSON.parse(text) as Partial<Script>;
-    if (typeof value.text !== 'string' || typeof value.locale !== 'string' || typeof value.expires !== 'number') return undefined;
-    return { text: value.text, locale: value.locale, expires: value.expires };
-  } catch {
-    return undefined; // tag mismatch: tampered, or sealed under another auth token
-  }
 }
 
 /**
@@ -192,6 +170,7 @@ function classify(reply: HttpReply, config: PlivoConfig, what: string): Provider
   return statusError(reply, category(reply.status, text, config.from), undefined, what);
 }
 
+/** Plivo publishes HTTP statuses, not codes, for its send APIs (source: test/fixtures/specs/README.md, "Code tables"). */
 function category(status: number, text: string, from: string): ErrorCategory {
   if (/insufficient (credit|balance|fund)/i.test(text)) return 'insufficient_funds';
   // Plivo documents 403 on POST /Message/ and /Call/ as a geo-permission refusal (SDK GeoPermissionError).

@@ -48,8 +48,17 @@ export function arrayField(value: unknown, key: string): unknown[] {
   return Array.isArray(found) ? found : [];
 }
 
-/** A date string as a Date; `fallback` when the value is not a string or not a date. */
-export function dateOr(value: unknown, fallback: Date): Date {
+/** How far ahead of its arrival a receipt's own timestamp may be, for providers that sign no time. */
+export const RECEIPT_CLOCK_SKEW_MS = 60_000;
+
+/**
+ * When a receipt says its state was reached: the provider's timestamp, unless that is not a date or
+ * lies more than `toleranceMs` after the receipt arrived; then the arrival time. A state is replaced
+ * only by a newer one, so a timestamp from the future, honoured, would freeze it against every
+ * genuine receipt that follows.
+ */
+export function receiptTime(value: unknown, receivedAt: Date, toleranceMs = RECEIPT_CLOCK_SKEW_MS): Date {
   const at = typeof value === 'string' ? new Date(value) : undefined;
-  return at && !Number.isNaN(at.getTime()) ? at : fallback;
+  if (!at || Number.isNaN(at.getTime()) || at.getTime() > receivedAt.getTime() + toleranceMs) return receivedAt;
+  return at;
 }

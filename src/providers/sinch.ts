@@ -7,7 +7,7 @@ import type { Channel, ErrorCategory } from '../core/domain.js';
 import { baseProviderSchema, e164, e164Or, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { forLocale } from './markup.js';
-import { dateOr, header, nonEmptyStringField } from './read.js';
+import { header, nonEmptyStringField, receiptTime } from './read.js';
 import { CallbackRejected, ProviderError, type CallbackRequest, type DeliveryReceipt, type OutboundMessage, type ReceiptStatus, type SendResult } from './types.js';
 import { safeEqual } from './verify.js';
 
@@ -81,7 +81,7 @@ const TTS_LOCALES: Readonly<Record<string, string>> = {
   sv: 'sv-SE', da: 'da-DK', nb: 'nb-NO', pl: 'pl-PL', ja: 'ja-JP',
 };
 
-/** SMS REST API error `code`s (HTTP 400/403) that say more than the status. */
+/** SMS REST API error `code`s (HTTP 400/403) that say more than the status (source: test/fixtures/specs/README.md, "Code tables"). */
 const SMS_ERRORS: Readonly<Record<string, ErrorCategory>> = {
   illegal_number_type: 'invalid_number',
   unprovisioned_region: 'region_blocked',
@@ -256,7 +256,7 @@ function smsReceipts(config: SinchConfig, req: CallbackRequest): DeliveryReceipt
     status: SMS_STATUS[report.status] ?? 'sent',
     providerStatus: report.status,
     providerCode: typeof report.code === 'number' || typeof report.code === 'string' ? String(report.code) : undefined,
-    at: dateOr(report.at, req.receivedAt),
+    at: receiptTime(report.at, req.receivedAt, TOLERANCE_MS),
   }];
 }
 
@@ -278,6 +278,6 @@ function callReceipts(config: SinchConfig, req: CallbackRequest): DeliveryReceip
     status: CALL_RESULT[event.result] ?? 'failed',
     providerStatus: event.result,
     providerCode: event.result !== 'ANSWERED' && typeof event.reason === 'string' ? event.reason : undefined,
-    at: dateOr(event.timestamp, req.receivedAt),
+    at: receiptTime(event.timestamp, req.receivedAt, TOLERANCE_MS),
   }];
 }

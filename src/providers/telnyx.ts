@@ -1,5 +1,9 @@
-// Telnyx: SMS through Messaging API v2, voice through a TeXML call whose script travels inline
-// (no webhook round trip while the call runs). Direct HTTP rather than the `telnyx` SDK: the SDK
+// Telnyx: SMS through Messaging API v2, voice through Call Control: dial (`POST /calls`), and when
+// Telnyx reports the call answered, speak the script (`POST /calls/{id}/actions/speak`). The script
+// rides along in the call's client_state, sealed (sealed-script.ts), so no instance keeps state
+// between dial and answer. (The TeXML endpoint the adapter used before, `POST /texml/calls/{id}`,
+// was removed from Telnyx's definition on 2026-01-30; see test/fixtures/specs/README.md.)
+// Direct HTTP rather than the `telnyx` SDK: the SDK
 // lets us set baseURL, timeout, maxRetries 0 and a per-request signal, but it turns every
 // connection error whose text says "timed out" into APIConnectionTimeoutError without its cause,
 // so a connect timeout (nothing sent, safe to fail over) could no longer be told apart from a
@@ -8,8 +12,9 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { adapterChannels, baseProviderSchema, e164, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
-import { escapeXml, forLocale, languageOf } from './markup.js';
-import { asStringOrNumber, dateOr, field, singleHeader } from './read.js';
+import { forLocale, languageOf } from './markup.js';
+import { asStringOrNumber, field, receiptTime, singleHeader } from './read.js';
+import { openScript, scriptKey, SCRIPT_TTL_MS, sealScript } from './sealed-script.js';
 import {
   CallbackRejected, ProviderError,
   type CallbackRequest, type DeliveryReceipt, type OutboundMessage, type ReceiptStatus, type SendResult,
@@ -25,40 +30,61 @@ const schema = baseProviderSchema.extend({
   /** A Telnyx number on the messaging profile (SMS) and the caller id (voice). */
   from: e164('expected E.164 number', { required: true }),
   messagingProfileId: z.string().min(1, 'expected a messaging profile id').optional(),
-  /** The TeXML application's connection id; voice is available only when it is set. */
-  texmlApplicationId: z.string().min(1, 'expected a TeXML application id').optional(),
+  /** The Call Control application's id (Mission Control → Voice → Programmable Voice); enables voice. */
+  connectionId: z.string().min(1, 'expected the Call Control application id').optional(),
+  /** Named so that a configuration written for the removed TeXML endpoint is refused, not silently stripped of voice. */
+  texmlApplicationId: z.never({ error: 'Telnyx removed the TeXML calls endpoint (2026-01-30): set connectionId to a Call Control application id instead' }).optional(),
   /** Account public key (Mission Control → Keys & Credentials), base64; needed to accept delivery receipts. */
   publicKey: z.string().refine(isEd25519PublicKey, 'expected the base64 Ed25519 public key (32 bytes) from Mission Control').optional(),
   baseUrl: z.url({ error: 'expected a URL' }).default('https://api.telnyx.com/v2'),
-  /** Override the TeXML `<Say>` voice per locale or language, e.g. { fr: 'Polly.Mathieu' }. */
+  /** Override the speak voice per locale or language, e.g. { fr: 'AWS.Polly.Remi-Neural' }. */
   voices: z.record(z.string(), z.string().min(1)).default({}),
 }).superRefine((config, ctx) => {
-  if (config.channels?.includes('voice') && !config.texmlApplicationId) {
-    ctx.addIssue({ code: 'custom', path: ['texmlApplicationId'], message: 'voice needs the TeXML application (connection) id' });
+  if (config.channels?.includes('voice') && !config.connectionId) {
+    ctx.addIssue({ code: 'custom', path: ['connectionId'], message: 'voice needs the Call Control application id' });
+  }
+  if (config.channels?.includes('voice') && !config.publicKey) {
+    ctx.addIssue({ code: 'custom', path: ['publicKey'], message: 'voice needs the public key: the script is spoken when a signed call.answered webhook arrives' });
   }
 });
 
-type TelnyxConfig = z.output<typeof schema>;
-
-/** TeXML `<Say>` voice per locale: Amazon Polly neural voices; `language` matters only for `alice`. */
+/**
+ * Speak voice per locale: Amazon Polly neural voices in Call Control's `AWS.Polly.<VoiceId>` form;
+ * `language` is one of SpeakRequest's enum (test/fixtures/specs/telnyx.json), which Telnyx ignores
+ * for Polly voices but which names the language the voice speaks.
+ */
 const VOICES: Readonly<Record<string, { voice: string; language: string }>> = {
-  en: { voice: 'Polly.Joanna-Neural', language: 'en-US' },
-  'en-GB': { voice: 'Polly.Amy-Neural', language: 'en-GB' },
-  'en-AU': { voice: 'Polly.Olivia-Neural', language: 'en-AU' },
-  fr: { voice: 'Polly.Lea-Neural', language: 'fr-FR' },
-  'fr-CA': { voice: 'Polly.Gabrielle-Neural', language: 'fr-CA' },
-  de: { voice: 'Polly.Vicki-Neural', language: 'de-DE' },
-  es: { voice: 'Polly.Lucia-Neural', language: 'es-ES' },
-  'es-MX': { voice: 'Polly.Mia-Neural', language: 'es-MX' },
-  'es-US': { voice: 'Polly.Lupe-Neural', language: 'es-US' },
-  it: { voice: 'Polly.Bianca-Neural', language: 'it-IT' },
-  pt: { voice: 'Polly.Camila-Neural', language: 'pt-BR' },
-  'pt-PT': { voice: 'Polly.Ines-Neural', language: 'pt-PT' },
-  nl: { voice: 'Polly.Laura-Neural', language: 'nl-NL' },
-  ja: { voice: 'Polly.Kazuha-Neural', language: 'ja-JP' },
+  en: { voice: 'AWS.Polly.Joanna-Neural', language: 'en-US' },
+  'en-GB': { voice: 'AWS.Polly.Amy-Neural', language: 'en-GB' },
+  'en-AU': { voice: 'AWS.Polly.Olivia-Neural', language: 'en-AU' },
+  fr: { voice: 'AWS.Polly.Lea-Neural', language: 'fr-FR' },
+  'fr-CA': { voice: 'AWS.Polly.Gabrielle-Neural', language: 'fr-CA' },
+  de: { voice: 'AWS.Polly.Vicki-Neural', language: 'de-DE' },
+  es: { voice: 'AWS.Polly.Lucia-Neural', language: 'es-ES' },
+  'es-MX': { voice: 'AWS.Polly.Mia-Neural', language: 'es-MX' },
+  'es-US': { voice: 'AWS.Polly.Lupe-Neural', language: 'es-US' },
+  it: { voice: 'AWS.Polly.Bianca-Neural', language: 'it-IT' },
+  pt: { voice: 'AWS.Polly.Ines-Neural', language: 'pt-PT' },
+  'pt-BR': { voice: 'AWS.Polly.Camila-Neural', language: 'pt-BR' },
+  nl: { voice: 'AWS.Polly.Laura-Neural', language: 'nl-NL' },
+  ja: { voice: 'AWS.Polly.Kazuha-Neural', language: 'ja-JP' },
 };
 
-/** Synchronous error codes (reference §12, Telnyx messaging error catalogue). */
+/** Long enough for a phone to ring through to its owner; a code is useless to voicemail. */
+const RING_SECONDS = 30;
+/**
+ * Ends the call this long after it is answered: the script takes well under a minute, and the
+ * trimmed definition holds no hangup command (30 is Telnyx's minimum).
+ */
+const CALL_LIMIT_SECONDS = 60;
+/** Telnyx ignores a second speak with the same command_id on a call, so a redelivered call.answered speaks once. */
+const SPEAK_COMMAND_ID = 'byot-otp-script';
+
+/**
+ * Synchronous error codes, from Telnyx's API and messaging error catalogues (source:
+ * test/fixtures/specs/README.md, "Code tables"); the codes test/fixtures/specs/telnyx.json shows
+ * for Call Control (10004, 90015, 90018…) are request or call-state faults, left to the HTTP status.
+ */
 const CODE_CATEGORY: Readonly<Record<string, ErrorCategory>> = {
   10001: 'invalid_number', 10002: 'invalid_number', 10016: 'invalid_number', 40310: 'invalid_number',
   40309: 'region_blocked', // destination not in the messaging profile's whitelisted destinations
@@ -74,11 +100,13 @@ const MESSAGE_STATUS: Readonly<Record<string, ReceiptStatus>> = {
   sending_failed: 'failed',
 };
 
-const CALL_STATUS: Readonly<Record<string, ReceiptStatus>> = {
-  queued: 'sent', initiated: 'sent', ringing: 'sent', 'in-progress': 'sent',
-  completed: 'delivered',
-  busy: 'undelivered', 'no-answer': 'undelivered', canceled: 'undelivered',
-  failed: 'failed',
+/**
+ * call.hangup `hangup_cause` of a call that never reached the callee. A call that was answered ends
+ * with normal_clearing or time_limit, and call.speak.ended has already said whether the script was heard.
+ */
+const UNANSWERED: Readonly<Record<string, ReceiptStatus>> = {
+  user_busy: 'undelivered', timeout: 'undelivered', no_answer: 'undelivered', call_rejected: 'undelivered', originator_cancel: 'undelivered',
+  not_found: 'failed', unspecified: 'failed',
 };
 
 export const telnyxProvider: ProviderKind<typeof schema> = {
@@ -86,10 +114,12 @@ export const telnyxProvider: ProviderKind<typeof schema> = {
   channels: ['sms', 'voice'],
   schema,
   create(name, config, ctx) {
-    const channels = adapterChannels(telnyxProvider, {
-      ...config,
-      channels: config.channels ?? (config.texmlApplicationId ? undefined : ['sms']),
-    });
+    if (!ctx.callbackUrl && config.channels?.includes('voice')) {
+      throw new Error(`providers.${name}.channels: telnyx voice needs server.publicUrl (Telnyx reports the answered call there)`);
+    }
+    const canCall = Boolean(config.connectionId && config.publicKey && ctx.callbackUrl);
+    const channels = adapterChannels(telnyxProvider, { ...config, channels: config.channels ?? (canCall ? undefined : ['sms']) });
+    const sealKey = scriptKey(config.apiKey, `telnyx voice script ${name}`);
     const agent = providerAgent();
     const base = config.baseUrl.replace(/\/+$/, '');
     const headers = { authorization: `Bearer ${config.apiKey}`, 'content-type': 'application/json', accept: 'application/json' };
@@ -116,17 +146,37 @@ export const telnyxProvider: ProviderKind<typeof schema> = {
     }
 
     async function sendVoice(msg: OutboundMessage, signal: AbortSignal): Promise<SendResult> {
-      if (!config.texmlApplicationId) throw new ProviderError('rejected', 'telnyx voice needs texmlApplicationId');
-      const reply = await post(`${base}/texml/calls/${encodeURIComponent(config.texmlApplicationId)}`, {
-        From: config.from, To: msg.to.e164, Texml: texml(config, msg),
-        ...(callbackUrl ? { StatusCallback: callbackUrl, StatusCallbackMethod: 'POST' } : {}),
+      if (!config.connectionId || !callbackUrl) throw new ProviderError('rejected', 'telnyx voice needs connectionId, publicKey and server.publicUrl');
+      const script = sealScript(sealKey, { text: msg.text, locale: msg.locale, expires: Date.now() + SCRIPT_TTL_MS });
+      const reply = await post(`${base}/calls`, {
+        connection_id: config.connectionId, to: msg.to.e164, from: config.from,
+        timeout_secs: RING_SECONDS, time_limit_secs: CALL_LIMIT_SECONDS,
+        webhook_url: callbackUrl, webhook_url_method: 'POST', client_state: script.toString('base64'),
       }, signal);
       if (!isSuccess(reply)) throw classify(reply, 'telnyx call');
-      // The current API answers a flat call object; earlier versions wrapped it in `data`.
-      const call = field(reply.json, 'call_sid') === undefined ? field(reply.json, 'data') : reply.json;
-      const id = asStringOrNumber(field(call, 'call_sid'));
-      if (!id) throw replyWithoutId(reply, 'telnyx call', 'an id');
-      return { transactionId: id, status: asStringOrNumber(field(call, 'status')) ?? 'queued' };
+      const id = asStringOrNumber(field(field(reply.json, 'data'), 'call_control_id'));
+      if (!id) throw replyWithoutId(reply, 'telnyx call', 'a call_control_id');
+      return { transactionId: id, status: 'queued' };
+    }
+
+    /** The answered call's script, spoken; a receipt saying whether Telnyx took the command. */
+    async function speak(callControlId: string, clientState: string, at: Date): Promise<DeliveryReceipt[]> {
+      const script = openScript(sealKey, Buffer.from(clientState, 'base64'));
+      // Not a call this adapter placed, or answered too late to still be worth speaking.
+      if (!script || script.expires < at.getTime()) return [];
+      const entry = forLocale(VOICES, script.locale)!;
+      const voice = config.voices[script.locale] ?? config.voices[languageOf(script.locale)] ?? entry.voice;
+      try {
+        const reply = await post(`${base}/calls/${encodeURIComponent(callControlId)}/actions/speak`, {
+          payload: script.text, payload_type: 'text', voice, language: entry.language, command_id: SPEAK_COMMAND_ID,
+        }, AbortSignal.timeout(config.timeoutMs));
+        if (!isSuccess(reply)) throw classify(reply, 'telnyx speak');
+      } catch (err) {
+        const failure = err instanceof ProviderError ? err : new ProviderError('unavailable', 'telnyx speak failed', { cause: err });
+        ctx.log.warn({ category: failure.category, providerCode: failure.providerCode }, 'telnyx could not speak the script on the answered call');
+        return [{ transactionId: callControlId, status: 'failed', providerStatus: 'speak_failed', providerCode: failure.providerCode, at }];
+      }
+      return [{ transactionId: callControlId, status: 'sent', providerStatus: 'answered', at }];
     }
 
     return {
@@ -138,7 +188,8 @@ export const telnyxProvider: ProviderKind<typeof schema> = {
       ...(publicKey ? {
         async receipts(req: CallbackRequest): Promise<DeliveryReceipt[]> {
           verifySignature(req, publicKey);
-          return readReceipts(req);
+          const answered = answeredCall(req);
+          return answered ? speak(answered.callControlId, answered.clientState, answered.at) : readReceipts(req);
         },
       } : {}),
       async close() {
@@ -147,12 +198,6 @@ export const telnyxProvider: ProviderKind<typeof schema> = {
     };
   },
 };
-
-function texml(config: TelnyxConfig, msg: OutboundMessage): string {
-  const entry = forLocale(VOICES, msg.locale)!;
-  const voice = config.voices[msg.locale] ?? config.voices[languageOf(msg.locale)] ?? entry.voice;
-  return `<Response><Say voice="${escapeXml(voice)}" language="${escapeXml(entry.language)}">${escapeXml(msg.text)}</Say></Response>`;
-}
 
 /** Telnyx answers `{errors:[{code,title,detail}]}`; the detail can quote the number, so it never enters the message. */
 function classify(reply: HttpReply, what: string): ProviderError {
@@ -194,12 +239,24 @@ function verifySignature(req: CallbackRequest, key: KeyObject): void {
   if (!verify(null, signed, key, Buffer.from(signature, 'base64'))) throw new CallbackRejected(403, 'telnyx signature mismatch');
 }
 
-/** Messaging webhooks are JSON events; TeXML status callbacks are form posts (CallSid, CallStatus…). */
+/** A signed call.answered event: the call to speak on, and the sealed script it carries. */
+function answeredCall(req: CallbackRequest): { callControlId: string; clientState: string; at: Date } | undefined {
+  const data = field(req.body, 'data');
+  if (field(data, 'event_type') !== 'call.answered') return undefined;
+  const payload = field(data, 'payload');
+  const callControlId = asStringOrNumber(field(payload, 'call_control_id'));
+  const clientState = asStringOrNumber(field(payload, 'client_state'));
+  if (!callControlId || !clientState) return undefined;
+  return { callControlId, clientState, at: receiptTime(asStringOrNumber(field(data, 'occurred_at')), req.receivedAt, TOLERANCE_SECONDS * 1000) };
+}
+
+/** Messaging events (message.sent, message.finalized) and the call events that settle a call. */
 function readReceipts(req: CallbackRequest): DeliveryReceipt[] {
   const data = field(req.body, 'data');
   const event = asStringOrNumber(field(data, 'event_type'));
+  const payload = field(data, 'payload');
+  const at = receiptTime(asStringOrNumber(field(data, 'occurred_at')), req.receivedAt, TOLERANCE_SECONDS * 1000);
   if (event === 'message.sent' || event === 'message.finalized') {
-    const payload = field(data, 'payload');
     const id = asStringOrNumber(field(payload, 'id'));
     const to = field(payload, 'to');
     const word = asStringOrNumber(field(Array.isArray(to) ? to[0] : undefined, 'status'));
@@ -207,12 +264,19 @@ function readReceipts(req: CallbackRequest): DeliveryReceipt[] {
     if (!id || !word || !status) return [];
     const errors = field(payload, 'errors');
     const code = asStringOrNumber(field(Array.isArray(errors) ? errors[0] : undefined, 'code'));
-    return [{ transactionId: id, status, providerStatus: word, providerCode: code, at: dateOr(asStringOrNumber(field(data, 'occurred_at')), req.receivedAt) }];
+    return [{ transactionId: id, status, providerStatus: word, providerCode: code, at }];
   }
-  const callSid = asStringOrNumber(field(req.body, 'CallSid'));
-  const word = asStringOrNumber(field(req.body, 'CallStatus'));
-  const status = word === undefined ? undefined : CALL_STATUS[word];
-  if (!callSid || !word || !status) return [];
-  const code = asStringOrNumber(field(req.body, 'ErrorCode'));
-  return [{ transactionId: callSid, status, providerStatus: word, providerCode: code || undefined, at: dateOr(asStringOrNumber(field(req.body, 'Timestamp')), req.receivedAt) }];
+  const callControlId = asStringOrNumber(field(payload, 'call_control_id'));
+  if (!callControlId) return [];
+  if (event === 'call.speak.ended') {
+    // `completed`, or why the script stopped (`call_hangup`: the callee hung up while it played).
+    const word = asStringOrNumber(field(payload, 'status')) ?? 'unknown';
+    return [{ transactionId: callControlId, status: word === 'completed' ? 'delivered' : 'undelivered', providerStatus: `speak_${word}`, at }];
+  }
+  if (event === 'call.hangup') {
+    const cause = asStringOrNumber(field(payload, 'hangup_cause'));
+    const status = cause === undefined ? undefined : UNANSWERED[cause];
+    return status ? [{ transactionId: callControlId, status, providerStatus: 'hangup', providerCode: cause, at }] : [];
+  }
+  return [];
 }

@@ -7,7 +7,7 @@ import type { ErrorCategory } from '../core/domain.js';
 import { adapterChannels, baseProviderSchema, e164, type ProviderKind } from './base.js';
 import { basicAuth, categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { escapeXml, forLocale } from './markup.js';
-import { dateOr, header, nonEmptyStringField, numberField } from './read.js';
+import { header, nonEmptyStringField, numberField, receiptTime } from './read.js';
 import { CallbackRejected, ProviderError, type DeliveryReceipt, type ReceiptStatus, type SendResult } from './types.js';
 import { safeEqual, sortedPairs } from './verify.js';
 
@@ -40,7 +40,8 @@ const schema = baseProviderSchema.extend({
   }
 });
 
-// Twilio's documented error codes (reference §12); anything else falls back to the HTTP status.
+// Twilio's error dictionary (source: test/fixtures/specs/README.md, "Code tables"; the Messages and
+// Calls definition documents no codes); anything else falls back to the HTTP status.
 const ERROR_CODES: Readonly<Record<number, ErrorCategory>> = {
   21211: 'invalid_number', 21614: 'invalid_number', 21612: 'invalid_number', 21217: 'invalid_number',
   21408: 'region_blocked', 21215: 'region_blocked', 30450: 'region_blocked',
@@ -189,6 +190,6 @@ function readReceipt(fields: URLSearchParams, receivedAt: Date): DeliveryReceipt
     providerStatus: word,
     providerCode: fields.get('ErrorCode') || undefined,
     // Call callbacks carry an RFC 2822 Timestamp; message callbacks carry none.
-    at: dateOr(fields.get('Timestamp'), receivedAt),
+    at: receiptTime(fields.get('Timestamp'), receivedAt),
   }];
 }

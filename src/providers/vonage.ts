@@ -10,7 +10,7 @@ import { E164 } from '../core/domain.js';
 import { smsEncoding } from '../core/sms-encoding.js';
 import { categoryForStatus, httpCall, isSuccess, parseJson, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { forLocale } from './markup.js';
-import { arrayField, dateOr, field, header, nonEmptyStringField } from './read.js';
+import { arrayField, field, header, nonEmptyStringField, receiptTime } from './read.js';
 import { CallbackRejected, ProviderError, type CallbackRequest, type DeliveryReceipt, type ReceiptStatus } from './types.js';
 import { safeEqual } from './verify.js';
 
@@ -67,13 +67,17 @@ const schema = baseProviderSchema.extend({
 
 type VonageConfig = z.output<typeof schema>;
 
-// SMS API `status` values (reference §12). 3 is "invalid parameters": the number only when `to` is named.
+// SMS API `status` values, from the definition's own table (`x-errors` in test/fixtures/specs/vonage-sms.json).
+// 3 is "invalid parameters": the number only when `to` is named. 10 asks to back off and retry;
+// 11, 14 and 32 are account or signing set-up; 33 is a de-activated destination.
 const SMS_STATUS: Readonly<Record<string, ErrorCategory>> = {
   1: 'rate_limited', 2: 'rejected', 3: 'rejected', 4: 'auth', 5: 'unavailable', 6: 'invalid_number',
-  7: 'rejected', 8: 'auth', 9: 'insufficient_funds', 15: 'auth', 29: 'region_blocked',
+  7: 'rejected', 8: 'auth', 9: 'insufficient_funds', 10: 'rate_limited', 11: 'auth', 14: 'auth', 15: 'auth',
+  29: 'region_blocked', 32: 'auth', 33: 'invalid_number',
 };
 
-// Voice API problem+json `type` fragments (reference §2.4).
+// Voice API problem+json `type` fragments, from Vonage's API errors reference (source:
+// test/fixtures/specs/README.md, "Code tables"; the Voice definition documents none).
 const PROBLEM_TYPES: Readonly<Record<string, ErrorCategory>> = {
   'low-balance': 'insufficient_funds',
   unauthorized: 'auth', 'invalid-api-key': 'auth', 'jwt-expired': 'auth', 'jwt-revoked': 'auth',
@@ -294,7 +298,7 @@ function readEvent(event: unknown, receivedAt: Date): DeliveryReceipt[] {
     status,
     providerStatus: word,
     providerCode: nonEmptyStringField(event, 'detail'),
-    at: dateOr(field(event, 'timestamp'), receivedAt),
+    at: receiptTime(field(event, 'timestamp'), receivedAt, CLOCK_SKEW_S * 1000),
   }];
 }
 

@@ -21,7 +21,7 @@ providers:
   sinch: { kind: console, channels: [sms] }
   eu-only: { kind: console, countries: { allow: [DE, FR, GB] } }
   backup: { kind: console }
-  # Telnyx places calls only with a TeXML application: without one it is an SMS-only provider.
+  # Telnyx places calls only with a Call Control application: without one it is an SMS-only provider.
   tx: { kind: telnyx, apiKey: "\${TELNYX_KEY}", from: "+15005550006" }
 routing:
   rules:

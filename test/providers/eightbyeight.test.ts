@@ -1,9 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { eightbyeightProvider } from '../../src/providers/eightbyeight.js';
 import type { CallbackRequest, OutboundMessage, ProviderAdapter } from '../../src/providers/types.js';
 import type { ErrorCategory } from '../../src/core/domain.js';
-import { json, startMock, type MockServer } from '../support/mock-http.js';
+import { json, type MockServer } from '../support/mock-http.js';
+import { startSpecMock, type SpecMock } from '../support/openapi.js';
 import { configIssues, createAdapter, expectProviderError, networkFailureTests, rejectedWith } from '../support/providers.js';
 
 const TOKEN = 'tok_9f8e7d6c5b4a39281706f5e4';
@@ -44,16 +45,17 @@ const smsError = (code: number, message: string) => ({ code, message, errorId: '
 const voiceError = (statusCode: number, statusMessage: string) => ({ sessionStatus: 'NOT_CREATED', callFlowRequestId: 'c6e6dee5-3846-11ef-9e95-b903e2ed7273', statusCode, statusMessage });
 
 describe('8x8 provider', () => {
-  let mock: MockServer;
+  let mock: SpecMock;
   let adapter: ProviderAdapter;
   before(async () => {
-    mock = await startMock();
+    mock = await startSpecMock('8x8-sms', '8x8-voice');
     adapter = build(mock);
   });
   after(async () => {
     await adapter.close?.();
     await mock.close();
   });
+  afterEach(() => mock.assertValid());
 
   describe('SMS', () => {
     it('sends through the SMS API and returns the umid', async () => {
@@ -76,7 +78,7 @@ describe('8x8 provider', () => {
 
     it('sends no dlrCallbackUrl without a callback token', async () => {
       const plain = build(mock, { callbackToken: undefined });
-      mock.handle((_req, res) => json(res, 200, { umid: 'u-1', status: { code: 'QUEUED', description: 'ok' } }));
+      mock.handle((_req, res) => json(res, 200, { umid: 'u-1', destination: '6591234567', encoding: 'GSM7', status: { code: 'QUEUED', description: 'SMS is accepted and queued for processing' } }));
       await plain.send(message('sms'), AbortSignal.timeout(2_000));
       await plain.close?.();
       assert.equal('dlrCallbackUrl' in JSON.parse(mock.requests.at(-1)!.body), false);
@@ -85,6 +87,11 @@ describe('8x8 provider', () => {
     it('classifies an invalid number (code 1002)', async () => {
       mock.handle((_req, res) => json(res, 400, smsError(1002, 'Invalid MSISDN format')));
       await failure(adapter.send(message('sms'), AbortSignal.timeout(2_000)), 'invalid_number', '1002');
+    });
+
+    it('classifies 1014 (HTTP 426, TLS 1.3 required) as unavailable, so the next provider is tried', async () => {
+      mock.handle((_req, res) => json(res, 426, smsError(1014, 'TLS 1.3+ is required for Singapore-bound messages. Detected: TLSv1.2'), { upgrade: 'TLS/1.3' }));
+      await failure(adapter.send(message('sms'), AbortSignal.timeout(2_000)), 'unavailable', '1014');
     });
 
     it('treats a 200 answer with status REJECTED as a failure', async () => {
@@ -149,6 +156,11 @@ describe('8x8 provider', () => {
     it('classifies an invalid destination (-1017)', async () => {
       mock.handle((_req, res) => json(res, 400, voiceError(-1017, 'Invalid MSISDN format in Destination')));
       await failure(adapter.send(message('voice'), AbortSignal.timeout(2_000)), 'invalid_number', '-1017');
+    });
+
+    it('leaves -1011 (multiple destinations in the request) to failover: a request fault, not the number', async () => {
+      mock.handle((_req, res) => json(res, 400, voiceError(-1011, 'Multiple destination phone numbers found in the request')));
+      await failure(adapter.send(message('voice'), AbortSignal.timeout(2_000)), 'rejected', '-1011');
     });
 
     it('classifies a caller id that is not allowed (-1014) as a set-up problem', async () => {

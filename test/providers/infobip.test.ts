@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { infobipProvider } from '../../src/providers/infobip.js';
 import type { CallbackRequest, OutboundMessage, ProviderAdapter } from '../../src/providers/types.js';
-import { json, startMock, type MockServer, type RecordedRequest } from '../support/mock-http.js';
+import { json, type RecordedRequest } from '../support/mock-http.js';
+import { startSpecMock, type SpecMock } from '../support/openapi.js';
 import { configIssues, createAdapter, providerError, rejectedWith, requestChecks, silentLog } from '../support/providers.js';
 
 const API_KEY = '003026bbc133714df1834b8638bb496e-8f4b3d9a-e931-478d-a994-28a725159ab9';
@@ -69,11 +70,11 @@ const tooMany = { requestError: { serviceException: { messageId: 'TOO_MANY_REQUE
 const internal = { errorCode: 'E500', description: 'Something went wrong.', action: 'Try again later.', violations: [], resources: [] };
 
 describe('infobip provider', () => {
-  let mock: MockServer;
+  let mock: SpecMock;
   let adapter: ProviderAdapter;
 
   before(async () => {
-    mock = await startMock();
+    mock = await startSpecMock('infobip');
     adapter = createAdapter(infobipProvider, 'main', {
       kind: 'infobip', apiKey: API_KEY, baseUrl: mock.url, sender: 'ACME', voiceFrom: '+41793026700', speechRate: 0.9, callbackToken: CALLBACK_TOKEN,
     }, { callbackUrl: CALLBACK_URL });
@@ -82,7 +83,10 @@ describe('infobip provider', () => {
     await adapter.close?.();
     await mock.close();
   });
-  afterEach(() => assertNone());
+  afterEach(() => {
+    assertNone();
+    mock.assertValid();
+  });
 
   /** The send's ProviderError, whose message leaks neither the code nor the number. */
   const failure = (channel: 'sms' | 'voice', signal = AbortSignal.timeout(2_000)) => providerError(adapter.send(message(channel), signal), ['123456', '41793026727']);
@@ -216,7 +220,7 @@ describe('infobip provider', () => {
         },
         {
           bulkId: 'BULK-ID-123-xyz', messageId: '12db39c3-7822-4e72-a3ec-c87442c0ffc5', to: '41793026834',
-          sentAt: '2019-11-09T17:00:00.000+0000', doneAt: '2019-11-09T17:00:00.000+0000',
+          sentAt: '2019-11-09T16:00:00.000+0000', doneAt: '2019-11-09T16:00:04.000+0000',
           status: { groupId: 2, groupName: 'UNDELIVERABLE', id: 9, name: 'UNDELIVERABLE_NOT_DELIVERED', description: 'Message sent not delivered' },
           error: { groupId: 1, groupName: 'HANDSET_ERRORS', id: 1, name: 'EC_UNKNOWN_SUBSCRIBER', description: 'Unknown subscriber', permanent: true },
         },
@@ -239,7 +243,7 @@ describe('infobip provider', () => {
         },
         {
           transactionId: '12db39c3-7822-4e72-a3ec-c87442c0ffc5', status: 'undelivered', providerStatus: 'UNDELIVERABLE_NOT_DELIVERED',
-          providerCode: 'EC_UNKNOWN_SUBSCRIBER', at: new Date('2019-11-09T17:00:00Z'),
+          providerCode: 'EC_UNKNOWN_SUBSCRIBER', at: new Date('2019-11-09T16:00:04Z'),
         },
       ]);
     });

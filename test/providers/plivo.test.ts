@@ -1,8 +1,9 @@
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { json, startMock, type MockServer, type RecordedRequest } from '../support/mock-http.js';
+import { json, type MockServer, type RecordedRequest } from '../support/mock-http.js';
+import { startSpecMock, type SpecMock } from '../support/openapi.js';
 import { configIssues, createAdapter, networkFailureTests, providerError, rejectedWith } from '../support/providers.js';
 import { plivoProvider } from '../../src/providers/plivo.js';
 import type { CallbackRequest, OutboundMessage, ProviderAdapter, ProviderContext } from '../../src/providers/types.js';
@@ -92,7 +93,7 @@ const LEAKS = [CODE, TO.slice(1)];
 const failure = (p: Promise<unknown>) => providerError(p, LEAKS);
 
 describe('plivo provider', () => {
-  let mock: MockServer;
+  let mock: SpecMock;
   let adapter: ProviderAdapter;
 
   function build(over: Record<string, unknown> = {}, ctx: Partial<ProviderContext> = {}): ProviderAdapter {
@@ -113,13 +114,14 @@ describe('plivo provider', () => {
   };
 
   before(async () => {
-    mock = await startMock();
+    mock = await startSpecMock('plivo');
     adapter = build();
   });
   after(async () => {
     await adapter.close?.();
     await mock.close();
   });
+  afterEach(() => mock.assertValid());
 
   describe('config', () => {
     it('parses a good config with defaults', () => {
@@ -172,9 +174,12 @@ describe('plivo provider', () => {
       const result = await adapter.send(voice, AbortSignal.timeout(2_000));
       assert.deepEqual(result, { transactionId: '9834029e-58b6-11e1-b8b7-a5bd0e4e126f', status: 'call fired' });
       const sent = JSON.parse(mock.requests.at(-1)!.body) as Record<string, string>;
-      assert.equal(sent.from, FROM);
-      assert.equal(sent.to, TO);
+      // Country code without the `+`, as plivo-node documents for the Call API.
+      assert.equal(sent.from, FROM.slice(1));
+      assert.equal(sent.to, TO.slice(1));
       assert.equal(sent.answer_method, 'POST');
+      // Rings as long as the other voice kinds, not Plivo's 120 s default.
+      assert.equal(sent.ring_timeout, 30);
       assert.equal(sent.hangup_url, CALLBACK);
       const url = new URL(sent.answer_url!);
       assert.equal(`${url.origin}${url.pathname}`, VOICE_URL);

@@ -4,7 +4,8 @@ import { createHash, createHmac } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { sinchProvider } from '../../src/providers/sinch.js';
 import type { CallbackRequest, OutboundMessage, ProviderAdapter } from '../../src/providers/types.js';
-import { json, startMock, type MockServer, type RecordedRequest } from '../support/mock-http.js';
+import { json, type RecordedRequest } from '../support/mock-http.js';
+import { startSpecMock, type SpecMock } from '../support/openapi.js';
 import { configIssues, createAdapter, providerError, rejectedWith, requestChecks } from '../support/providers.js';
 
 const PLAN = 'jd63jf88477ll123ab4567cd89012ef3';
@@ -65,11 +66,11 @@ function voiceEndpoint(answer: (res: ServerResponse) => void) {
 }
 
 describe('sinch provider', () => {
-  let mock: MockServer;
+  let mock: SpecMock;
   let adapter: ProviderAdapter;
 
   before(async () => {
-    mock = await startMock();
+    mock = await startSpecMock('sinch-sms', 'sinch-voice');
     adapter = createAdapter(sinchProvider, 'main', {
       kind: 'sinch',
       sms: { servicePlanId: PLAN, apiToken: TOKEN, from: '+12345550100', baseUrl: mock.url, callbackSecret: WEBHOOK_SECRET },
@@ -80,7 +81,10 @@ describe('sinch provider', () => {
     await adapter.close?.();
     await mock.close();
   });
-  afterEach(() => assertNone());
+  afterEach(() => {
+    assertNone();
+    mock.assertValid();
+  });
 
   /** The send's ProviderError, whose message leaks neither the code nor the number. */
   const failure = (channel: 'sms' | 'voice', signal = AbortSignal.timeout(2_000)) => providerError(adapter.send(message(channel), signal), ['123456', TO]);
@@ -134,6 +138,7 @@ describe('sinch provider', () => {
     });
 
     test('429 is rate limited', async () => {
+      mock.answersOffSpec(); // a bare 429, as a rate limiter in front of the API may answer
       mock.handle(smsEndpoint((res) => { res.writeHead(429); res.end(); }));
       const err = await failure('sms');
       assert.equal(err.category, 'rate_limited');
@@ -163,6 +168,7 @@ describe('sinch provider', () => {
     });
 
     test('a 2xx answer without an id is an ambiguous failure', async () => {
+      mock.answersOffSpec();
       mock.handle(smsEndpoint((res) => json(res, 201, {})));
       const err = await failure('sms');
       assert.equal(err.category, 'unavailable');

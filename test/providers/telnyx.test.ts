@@ -1,14 +1,16 @@
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { json, startMock, type MockServer, type RecordedRequest } from '../support/mock-http.js';
+import { json, type RecordedRequest } from '../support/mock-http.js';
+import { startSpecMock, type SpecMock } from '../support/openapi.js';
 import { configIssues, createAdapter, networkFailureTests, providerError, rejectedWith } from '../support/providers.js';
 import { telnyxProvider } from '../../src/providers/telnyx.js';
 import type { CallbackRequest, OutboundMessage, ProviderAdapter } from '../../src/providers/types.js';
 
 const API_KEY = 'KEY0123456789ABCDEF';
-const APP_ID = '1494404757140276705';
+const CONNECTION_ID = '1494404757140276705';
+const CALL_ID = 'v3:MdI91X4lWFEs7IgbBEOT9M4AigoY08M0WWZFISt1Yw2axZ_IiE4pqg';
 const FROM = '+15550001111';
 const TO = '+447700900123';
 const CODE = '482913';
@@ -31,23 +33,22 @@ function errors(res: ServerResponse, status: number, code: string | undefined, t
 type Scenario = (req: RecordedRequest, res: ServerResponse, body: Record<string, unknown>) => void;
 
 /**
- * Stands in for api.telnyx.com/v2: checks auth, route, JSON encoding and required fields the way
- * Telnyx does, then lets the test's scenario answer.
+ * Stands in for api.telnyx.com/v2 (the spec mock has already refused paths the definition lacks):
+ * checks the key, JSON encoding and required fields the way Telnyx does, then lets the test's
+ * scenario answer.
  */
 function telnyxApi(scenario: Scenario) {
   return (req: RecordedRequest, res: ServerResponse) => {
     if (req.headers.authorization !== `Bearer ${API_KEY}`) {
       return errors(res, 401, '10009', 'Authentication failed', 'The required authentication headers were either invalid or not included in the request.');
     }
-    const route = req.method === 'POST' && (req.url === '/v2/messages' ? 'sms' : req.url === `/v2/texml/calls/${APP_ID}` ? 'voice' : undefined);
-    if (!route) return errors(res, 404, '10005', 'Resource not found', 'The requested resource or URL could not be found.');
     if (!String(req.headers['content-type']).startsWith('application/json')) {
       return errors(res, 415, '10014', 'Unsupported Media Type', 'The request failed because the server does not support the media type.');
     }
     const body = JSON.parse(req.body) as Record<string, unknown>;
-    const required = route === 'sms' ? ['to', 'text'] : ['From', 'To'];
+    const required = req.url === '/v2/messages' ? ['to', 'text'] : req.url === '/v2/calls' ? ['connection_id', 'to', 'from'] : ['payload', 'voice'];
     const missing = required.find((f) => typeof body[f] !== 'string');
-    if (missing) return errors(res, 422, '10004', 'Missing required parameter', `The '${missing}' parameter is required.`);
+    if (missing) return errors(res, 422, '10004', 'Missing required parameter', `The '${missing}' parameter is required and cannot be blank.`);
     scenario(req, res, body);
   };
 }
@@ -58,30 +59,56 @@ const messageAccepted: Scenario = (_req, res, body) => json(res, 200, {
     from: { phone_number: body.from }, to: [{ phone_number: body.to, status: 'queued', line_type: 'Wireless' }],
   },
 });
-const callQueued: Scenario = (_req, res, body) => json(res, 200, { call_sid: 'v3:9X2vxPDFY2RHSJ1EdMS0RHRksMTg7ldNxdjWbVr9zBjbGjGsSe-aiQ', from: body.From, to: body.To, status: 'queued' });
+/** Call Control's answers: the dial (data.call_control_id…) and a command's `{data: {result: 'ok'}}`. */
+const callControl: Scenario = (req, res, body) => (req.url === '/v2/calls'
+  ? json(res, 200, {
+    data: {
+      call_control_id: CALL_ID, call_leg_id: '2dc6fc34-f9e0-11ea-b68e-02420a0f7768', call_session_id: '2dc1b3c8-f9e0-11ea-bc5a-02420a0f7768',
+      client_state: body.client_state, is_alive: false, record_type: 'call',
+    },
+  })
+  : json(res, 200, { data: { result: 'ok' } }));
+
+const EVENT_AT = '2026-03-01T10:00:01.000Z';
+
+/** A Call Control webhook for CALL_ID, signed now with the account key. */
+function callEvent(eventType: string, payload: Record<string, unknown>): CallbackRequest {
+  const body = {
+    data: {
+      event_type: eventType, id: '0ccc7b54-4df3-4bca-a65a-3da1ecc777f0', occurred_at: EVENT_AT, record_type: 'event',
+      payload: { call_control_id: CALL_ID, connection_id: CONNECTION_ID, from: FROM, to: TO, ...payload },
+    },
+    meta: { attempt: 1, delivered_to: CALLBACK },
+  };
+  const rawBody = JSON.stringify(body);
+  const ts = String(Math.floor(Date.now() / 1000));
+  const signature = sign(null, Buffer.from(`${ts}|${rawBody}`), keys.privateKey).toString('base64');
+  return { url: CALLBACK, headers: { 'telnyx-signature-ed25519': signature, 'telnyx-timestamp': ts }, rawBody, body, receivedAt: new Date() };
+}
 
 /** What an error message must never contain: the passcode, the digits of the number. */
 const LEAKS = [CODE, TO.slice(1)];
 const failure = (p: Promise<unknown>) => providerError(p, LEAKS);
 
 describe('telnyx provider', () => {
-  let mock: MockServer;
+  let mock: SpecMock;
   let adapter: ProviderAdapter;
 
   function build(over: Record<string, unknown> = {}): ProviderAdapter {
     return createAdapter(telnyxProvider, 'tx', {
-      kind: 'telnyx', apiKey: API_KEY, from: FROM, texmlApplicationId: APP_ID, publicKey: PUBLIC_KEY, baseUrl: `${mock.url}/v2`, ...over,
+      kind: 'telnyx', apiKey: API_KEY, from: FROM, connectionId: CONNECTION_ID, publicKey: PUBLIC_KEY, baseUrl: `${mock.url}/v2`, ...over,
     }, { callbackUrl: CALLBACK });
   }
 
   before(async () => {
-    mock = await startMock();
+    mock = await startSpecMock('telnyx');
     adapter = build();
   });
   after(async () => {
     await adapter.close?.();
     await mock.close();
   });
+  afterEach(() => mock.assertValid());
 
   describe('config', () => {
     it('parses a good config with defaults', () => {
@@ -97,18 +124,28 @@ describe('telnyx provider', () => {
         [{ apiKey: undefined }, 'apiKey', 'expected the Telnyx API key'],
         [{ apiKey: '' }, 'apiKey', 'expected the Telnyx API key'],
         [{ publicKey: 'bm90IGEga2V5' }, 'publicKey', 'expected the base64 Ed25519 public key (32 bytes) from Mission Control'],
-        [{ channels: ['voice'] }, 'texmlApplicationId', 'voice needs the TeXML application (connection) id'],
+        [{ channels: ['voice'], publicKey: PUBLIC_KEY }, 'connectionId', 'voice needs the Call Control application id'],
+        [{ channels: ['voice'], connectionId: CONNECTION_ID }, 'publicKey', 'voice needs the public key: the script is spoken when a signed call.answered webhook arrives'],
+        // A configuration written for the removed TeXML endpoint is refused, not silently left without voice.
+        [{ texmlApplicationId: CONNECTION_ID }, 'texmlApplicationId', 'Telnyx removed the TeXML calls endpoint (2026-01-30): set connectionId to a Call Control application id instead'],
       ];
       for (const [over, path, message] of cases) {
         assert.deepEqual(configIssues(telnyxProvider.schema, { kind: 'telnyx', apiKey: API_KEY, from: FROM, ...over }), [{ path, message }]);
       }
     });
 
-    it('offers voice only with a TeXML application', async () => {
-      const smsOnly = build({ texmlApplicationId: undefined });
-      assert.deepEqual([...smsOnly.channels], ['sms']);
+    it('offers voice only with a Call Control application, the public key and a public URL', async () => {
       assert.deepEqual([...adapter.channels].sort(), ['sms', 'voice']);
-      await smsOnly.close?.();
+      for (const over of [{ connectionId: undefined }, { publicKey: undefined }]) {
+        const smsOnly = build(over);
+        assert.deepEqual([...smsOnly.channels], ['sms']);
+        await smsOnly.close?.();
+      }
+      const noPublicUrl = createAdapter(telnyxProvider, 'tx', { kind: 'telnyx', apiKey: API_KEY, from: FROM, connectionId: CONNECTION_ID, publicKey: PUBLIC_KEY });
+      assert.deepEqual([...noPublicUrl.channels], ['sms']);
+      await noPublicUrl.close?.();
+      assert.throws(() => createAdapter(telnyxProvider, 'tx', { kind: 'telnyx', apiKey: API_KEY, from: FROM, connectionId: CONNECTION_ID, publicKey: PUBLIC_KEY, channels: ['voice'] }),
+        /telnyx voice needs server.publicUrl/);
     });
   });
 
@@ -152,23 +189,80 @@ describe('telnyx provider', () => {
   });
 
   describe('voice', () => {
-    it('starts a TeXML call with the script inline and returns call_sid', async () => {
-      mock.handle(telnyxApi(callQueued));
+    it('dials through Call Control with the script sealed in client_state, and returns data.call_control_id', async () => {
+      mock.handle(telnyxApi(callControl));
       const result = await adapter.send(voice, AbortSignal.timeout(2_000));
-      assert.deepEqual(result, { transactionId: 'v3:9X2vxPDFY2RHSJ1EdMS0RHRksMTg7ldNxdjWbVr9zBjbGjGsSe-aiQ', status: 'queued' });
+      assert.deepEqual(result, { transactionId: CALL_ID, status: 'queued' });
       const sent = JSON.parse(mock.requests.at(-1)!.body) as Record<string, unknown>;
-      assert.deepEqual(sent, {
-        From: FROM, To: TO, StatusCallback: CALLBACK, StatusCallbackMethod: 'POST',
-        Texml: '<Response><Say voice="Polly.Lea-Neural" language="fr-FR">Votre code est 4, 8, 2, 9, 1, 3 &amp; voilà</Say></Response>',
+      assert.equal(mock.requests.at(-1)!.url, '/v2/calls');
+      const { client_state: clientState, ...rest } = sent;
+      assert.deepEqual(rest, {
+        connection_id: CONNECTION_ID, to: TO, from: FROM, timeout_secs: 30, time_limit_secs: 60, webhook_url: CALLBACK, webhook_url_method: 'POST',
       });
+      // Sealed, not merely encoded: Telnyx keeps client_state, so neither the script nor the digits may be readable in it.
+      assert.equal(typeof clientState, 'string');
+      assert.doesNotMatch(Buffer.from(String(clientState), 'base64').toString('latin1'), /Votre|4, 8/);
+    });
+
+    /** Dials through the mock and returns the client_state the adapter gave Telnyx. */
+    async function dial(a: ProviderAdapter = adapter, msg: OutboundMessage = voice): Promise<string> {
+      mock.handle(telnyxApi(callControl));
+      await a.send(msg, AbortSignal.timeout(2_000));
+      return String((JSON.parse(mock.requests.at(-1)!.body) as Record<string, unknown>).client_state);
+    }
+
+    it('speaks the script in the language\'s voice when Telnyx reports the call answered', async () => {
+      const clientState = await dial();
+      const receipts = await adapter.receipts!(callEvent('call.answered', { client_state: clientState }));
+      const speak = mock.requests.at(-1)!;
+      assert.equal(speak.url, `/v2/calls/${encodeURIComponent(CALL_ID)}/actions/speak`);
+      assert.deepEqual(JSON.parse(speak.body), {
+        payload: 'Votre code est 4, 8, 2, 9, 1, 3 & voilà', payload_type: 'text', voice: 'AWS.Polly.Lea-Neural', language: 'fr-FR', command_id: 'byot-otp-script',
+      });
+      assert.deepEqual(receipts, [{ transactionId: CALL_ID, status: 'sent', providerStatus: 'answered', at: new Date(EVENT_AT) }]);
     });
 
     it('uses a configured voice for the language', async () => {
-      mock.handle(telnyxApi(callQueued));
-      const custom = build({ voices: { fr: 'Polly.Mathieu' } });
-      await custom.send(voice, AbortSignal.timeout(2_000));
+      const custom = build({ voices: { fr: 'AWS.Polly.Remi-Neural' } });
+      const clientState = await dial(custom);
+      await custom.receipts!(callEvent('call.answered', { client_state: clientState }));
       await custom.close?.();
-      assert.match(String((JSON.parse(mock.requests.at(-1)!.body) as Record<string, unknown>).Texml), /<Say voice="Polly.Mathieu" language="fr-FR">/);
+      assert.equal((JSON.parse(mock.requests.at(-1)!.body) as Record<string, unknown>).voice, 'AWS.Polly.Remi-Neural');
+    });
+
+    it('speaks nothing on a call whose client_state it did not seal', async () => {
+      mock.handle(telnyxApi(callControl));
+      const before = mock.requests.length;
+      const forged = Buffer.from(JSON.stringify({ text: 'Your code is 000000', locale: 'en', expires: Date.now() + 60_000 })).toString('base64');
+      assert.deepEqual(await adapter.receipts!(callEvent('call.answered', { client_state: forged })), []);
+      // Sealed by another adapter (another key): refused the same way.
+      const other = createAdapter(telnyxProvider, 'tx-other', {
+        kind: 'telnyx', apiKey: API_KEY, from: FROM, connectionId: CONNECTION_ID, publicKey: PUBLIC_KEY, baseUrl: `${mock.url}/v2`,
+      }, { callbackUrl: CALLBACK });
+      const foreign = await dial(other);
+      await other.close?.();
+      const afterDial = mock.requests.length;
+      assert.deepEqual(await adapter.receipts!(callEvent('call.answered', { client_state: foreign })), []);
+      assert.equal(mock.requests.length, afterDial);
+      assert.equal(afterDial, before + 1);
+    });
+
+    it('reports a speak Telnyx refuses as a failed call', async () => {
+      const clientState = await dial();
+      mock.handle(telnyxApi((_req, res) => errors(res, 422, '90018', 'Call has already ended', "This call is no longer active and can't receive commands.")));
+      const receipts = await adapter.receipts!(callEvent('call.answered', { client_state: clientState }));
+      assert.deepEqual(receipts, [{ transactionId: CALL_ID, status: 'failed', providerStatus: 'speak_failed', providerCode: '90018', at: new Date(EVENT_AT) }]);
+    });
+
+    it('settles the call from call.speak.ended and an unanswered call.hangup', async () => {
+      assert.deepEqual(await adapter.receipts!(callEvent('call.speak.ended', { status: 'completed' })),
+        [{ transactionId: CALL_ID, status: 'delivered', providerStatus: 'speak_completed', at: new Date(EVENT_AT) }]);
+      assert.deepEqual(await adapter.receipts!(callEvent('call.speak.ended', { status: 'call_hangup' })),
+        [{ transactionId: CALL_ID, status: 'undelivered', providerStatus: 'speak_call_hangup', at: new Date(EVENT_AT) }]);
+      assert.deepEqual(await adapter.receipts!(callEvent('call.hangup', { hangup_cause: 'user_busy' })),
+        [{ transactionId: CALL_ID, status: 'undelivered', providerStatus: 'hangup', providerCode: 'user_busy', at: new Date(EVENT_AT) }]);
+      // An answered call ends with normal_clearing: call.speak.ended has already said whether the code was heard.
+      assert.deepEqual(await adapter.receipts!(callEvent('call.hangup', { hangup_cause: 'normal_clearing' })), []);
     });
 
     errorCases(() => adapter, () => mock, voice, {
@@ -215,11 +309,17 @@ describe('telnyx provider', () => {
       assert.equal(receipt!.providerCode, '40001');
     });
 
-    it('reads a signed TeXML status callback (form post)', async () => {
-      const fields = { CallSid: 'v3:9X2vxPDFY2RHSJ1EdMS0RHRksMTg7ldNxdjWbVr9zBjbGjGsSe-aiQ', CallStatus: 'no-answer', Timestamp: '2026-03-01T09:59:00Z', To: TO };
-      const rawBody = new URLSearchParams(fields).toString();
-      const receipts = await adapter.receipts!(callback(rawBody, fields, { 'telnyx-signature-ed25519': signature(ts, rawBody), 'telnyx-timestamp': ts }));
-      assert.deepEqual(receipts, [{ transactionId: fields.CallSid, status: 'undelivered', providerStatus: 'no-answer', providerCode: undefined, at: new Date('2026-03-01T09:59:00Z') }]);
+    it('takes a signed event dated beyond the 300 s tolerance as arriving now', async () => {
+      const { body } = messageEvent('delivered');
+      const future = { ...body, data: { ...body.data, occurred_at: '2099-01-01T00:00:00.000+00:00' } };
+      const raw = JSON.stringify(future);
+      const [receipt] = await adapter.receipts!(callback(raw, future, { 'telnyx-signature-ed25519': signature(ts, raw), 'telnyx-timestamp': ts }));
+      assert.deepEqual(receipt!.at, signedAt);
+      // Within the tolerance the provider's own time is kept.
+      const near = { ...body, data: { ...body.data, occurred_at: new Date(signedAt.getTime() + 299_000).toISOString() } };
+      const nearRaw = JSON.stringify(near);
+      const [kept] = await adapter.receipts!(callback(nearRaw, near, { 'telnyx-signature-ed25519': signature(ts, nearRaw), 'telnyx-timestamp': ts }));
+      assert.deepEqual(kept!.at, new Date(signedAt.getTime() + 299_000));
     });
 
     it('rejects a tampered body with 403', async () => {
@@ -255,7 +355,7 @@ describe('telnyx provider', () => {
 type ErrorBody = [status: number, code: string, title: string, detail: string];
 
 /** The failure modes every channel must classify the same way. */
-function errorCases(adapter: () => ProviderAdapter, mock: () => MockServer, msg: OutboundMessage, own: { invalid: ErrorBody; region: ErrorBody }): void {
+function errorCases(adapter: () => ProviderAdapter, mock: () => SpecMock, msg: OutboundMessage, own: { invalid: ErrorBody; region: ErrorBody }): void {
   const send = (signal: AbortSignal = AbortSignal.timeout(2_000)) => adapter().send(msg, signal);
   const cases: [string, ErrorBody, string, string][] = [
     ['invalid number', own.invalid, 'invalid_number', own.invalid[1]],
@@ -273,6 +373,7 @@ function errorCases(adapter: () => ProviderAdapter, mock: () => MockServer, msg:
   }
 
   it('classifies 402 (no credit) as insufficient_funds', async () => {
+    mock().answersOffSpec(); // no code: Telnyx documents no 402, but a balance refusal may come as one
     mock().handle(telnyxApi((_req, res) => errors(res, 402, undefined, 'Payment required', 'Insufficient funds on the account.')));
     const err = await failure(send());
     assert.equal(err.category, 'insufficient_funds');
@@ -282,8 +383,9 @@ function errorCases(adapter: () => ProviderAdapter, mock: () => MockServer, msg:
   it('classifies a wrong API key (401, 10009) as auth', async () => {
     mock().handle(telnyxApi(() => assert.fail('the mock must refuse the key first')));
     const wrongKey = createAdapter(telnyxProvider, 'tx-bad', {
-      kind: 'telnyx', apiKey: 'KEY-REVOKED', from: FROM, texmlApplicationId: APP_ID, baseUrl: `${mock().url}/v2`,
-    });
+      kind: 'telnyx', apiKey: 'KEY-REVOKED', from: FROM, baseUrl: `${mock().url}/v2`, channels: msg.channel === 'voice' ? ['sms', 'voice'] : ['sms'],
+      connectionId: CONNECTION_ID, publicKey: PUBLIC_KEY,
+    }, { callbackUrl: CALLBACK });
     const err = await failure(wrongKey.send(msg, AbortSignal.timeout(2_000)));
     await wrongKey.close?.();
     assert.equal(err.category, 'auth');

@@ -1,8 +1,9 @@
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { json, startMock, type MockHandler, type MockServer } from '../support/mock-http.js';
+import { json, type MockHandler } from '../support/mock-http.js';
+import { startSpecMock, type SpecMock } from '../support/openapi.js';
 import { createAdapter, expectProviderError, issueAt, networkFailureTests, rejectedWith } from '../support/providers.js';
 import type { ErrorCategory } from '../../src/core/domain.js';
 import { twilioProvider } from '../../src/providers/twilio.js';
@@ -83,16 +84,17 @@ const rejectsWith = (p: Promise<unknown>, category: ErrorCategory, providerCode:
   expectProviderError(p, { category, providerCode, ambiguous }, LEAKS);
 
 describe('twilio provider', () => {
-  let mock: MockServer;
+  let mock: SpecMock;
   const adapters: ProviderAdapter[] = [];
 
   before(async () => {
-    mock = await startMock();
+    mock = await startSpecMock('twilio');
   });
   after(async () => {
     await mock.close();
     await Promise.all(adapters.map((a) => a.close?.()));
   });
+  afterEach(() => mock.assertValid());
 
   function adapter(options: Record<string, unknown> = {}, ctx: Partial<ProviderContext> = { callbackUrl: CALLBACK_URL }): ProviderAdapter {
     const a = createAdapter(twilioProvider, 'tw', { kind: 'twilio', accountSid: ACCOUNT, authToken: TOKEN, from: FROM, baseUrl: mock.url, ...options }, ctx);

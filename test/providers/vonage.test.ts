@@ -1,9 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { decodeJwt, decodeProtectedHeader, exportPKCS8, generateKeyPair, jwtVerify, SignJWT, type CryptoKey } from 'jose';
-import { json, startMock, type MockHandler, type MockServer } from '../support/mock-http.js';
+import { json, type MockHandler } from '../support/mock-http.js';
+import { startSpecMock, type SpecMock } from '../support/openapi.js';
 import { createAdapter, expectProviderError, issueAt, networkFailureTests, rejectedWith } from '../support/providers.js';
 import type { ErrorCategory } from '../../src/core/domain.js';
 import { vonageProvider } from '../../src/providers/vonage.js';
@@ -124,14 +125,14 @@ function smsCallback(params: Record<string, string>, encoding: DlrEncoding = 'GE
 }
 
 describe('vonage provider', () => {
-  let mock: MockServer;
+  let mock: SpecMock;
   let publicKey: CryptoKey;
   let privatePem: string;
   let otherPrivatePem: string;
   const adapters: ProviderAdapter[] = [];
 
   before(async () => {
-    mock = await startMock();
+    mock = await startSpecMock('vonage-sms', 'vonage-voice');
     const pair = await generateKeyPair('RS256', { extractable: true });
     publicKey = pair.publicKey;
     privatePem = await exportPKCS8(pair.privateKey);
@@ -141,6 +142,7 @@ describe('vonage provider', () => {
     await mock.close();
     await Promise.all(adapters.map((a) => a.close?.()));
   });
+  afterEach(() => mock.assertValid());
 
   function adapter(options: Record<string, unknown> = {}, ctx: Partial<ProviderContext> = { callbackUrl: CALLBACK_URL }): ProviderAdapter {
     const a = createAdapter(vonageProvider, 'vg', {
@@ -228,6 +230,9 @@ describe('vonage provider', () => {
       ['a barred number', '7', 'Number barred.', 'rejected'],
       ['a suspended account', '8', 'Partner account barred.', 'auth'],
       ['an invalid sender', '15', 'Illegal Sender Address - rejected', 'auth'],
+      ['too many binds (back off and retry)', '10', 'Too Many Existing Binds', 'rate_limited'],
+      ['an account not enabled for HTTP', '11', 'Account Not Enabled For HTTP', 'auth'],
+      ['a de-activated number', '33', 'Number De-activated', 'invalid_number'],
     ];
     for (const [what, status, text, category] of refusals) {
       it(`classifies ${what} (status ${status}) as ${category}`, async () => {
@@ -238,7 +243,7 @@ describe('vonage provider', () => {
 
     it('classifies wrong credentials (status 4, HTTP 200) as auth', async () => {
       mock.handle(smsApi(smsAccepted));
-      await rejectsWith(adapter({ apiSecret: 'wrong' }).send(message('sms'), AbortSignal.timeout(2_000)), 'auth', '4');
+      await rejectsWith(adapter({ apiSecret: 'wrong-secret' }).send(message('sms'), AbortSignal.timeout(2_000)), 'auth', '4');
     });
 
     const statuses: [number, ErrorCategory][] = [[401, 'auth'], [429, 'rate_limited'], [500, 'unavailable']];
