@@ -33,6 +33,8 @@ export interface AppDeps {
 }
 
 export const HOOK_PATH = '/okta/telephony';
+/** One year: what HSTS preload lists ask for, and long enough to matter. */
+export const HSTS_MAX_AGE_SEC = 31_536_000;
 
 export function buildApp(deps: AppDeps): FastifyInstance {
   const { config, store, authenticator, handleHook, metrics } = deps;
@@ -47,6 +49,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ...(deps.tls ? { https: deps.tls } : {}),
   }) as unknown as FastifyInstance;
   endEarlyAnswers(app);
+  if (deps.tls) {
+    // Browsers (the admin page) keep to https for this host from then on. Not includeSubDomains:
+    // the gateway cannot speak for its neighbours.
+    app.addHook('onSend', (_req, reply, payload, done) => {
+      void reply.header('strict-transport-security', `max-age=${HSTS_MAX_AGE_SEC}`);
+      done(null, payload);
+    });
+  }
   app.addHook('onResponse', async (req, reply) => {
     // An answered hook call has its own line (src/hook.ts): one line per OTP, not two.
     if (reply.statusCode === 200 && req.routeOptions.url === HOOK_PATH) return;
