@@ -12,6 +12,7 @@ import { errorBody, GENERIC_FAILURE, parseHookRequest } from './okta/contract.js
 import { Deadline } from './delivery/deadline.js';
 import { callbackRoutes } from './routes/callbacks.js';
 import { endEarlyAnswers } from './routes/early-answer.js';
+import { RefusalLog } from './routes/refusal-log.js';
 import { adminRoutes } from './admin/routes.js';
 import type { Breaker } from './delivery/breaker.js';
 import type { Router } from './routing/plan.js';
@@ -57,9 +58,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       done(null, payload);
     });
   }
+  const refusals = new RefusalLog(deps.log, 'hook call not authenticated');
+  app.addHook('onClose', async () => refusals.close());
   app.addHook('onResponse', async (req, reply) => {
-    // An answered hook call has its own line (src/hook.ts): one line per OTP, not two.
-    if (reply.statusCode === 200 && req.routeOptions.url === HOOK_PATH) return;
+    // An answered hook call has its own line (src/hook.ts): one line per OTP, not two; refusals
+    // have theirs, counted per address and reason (src/routes/refusal-log.ts).
+    if ((reply.statusCode === 200 || reply.statusCode === 401) && req.routeOptions.url === HOOK_PATH) return;
     req.log.info({ req, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   // Okta sends JSON only; anything else is refused rather than read as text.
@@ -105,7 +109,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const authenticate = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const result = await authenticator.verify(req.headers);
     if (!result.ok) {
-      req.log.warn({ reason: result.reason }, 'hook call not authenticated');
+      refusals.note(req.ip, result.reason);
       metrics.refused('unauthorized', 'credentials');
       await reply.code(401).send(errorBody('Unauthorized', []));
     }
