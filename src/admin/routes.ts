@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { safeEqual } from '../providers/verify.js';
 import { adminEnabled } from './schema.js';
 import { loadUiAssets, type UiAssets } from './assets.js';
-import { LoginThrottle, SESSION_COOKIE, SessionStore, clearedCookie, readCookie, sessionCookie, type Session } from './session.js';
+import { LoginBrake, SESSION_COOKIE, SessionStore, clearedCookie, readCookie, sessionCookie, type BrakeDecision, type Session } from './session.js';
 import {
   BadRequest, deliveries, deliveriesQuery, overview, overviewQuery, planFor, previewBody, previewRequest, previewRequestInput,
   providers, read, redactedConfig, routing, sendPreview, type AdminContext,
@@ -67,7 +67,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
   if (assets.problem) app.log.warn(`admin page: ${assets.problem}`);
   const ttlMs = settings.sessionTtlMinutes * 60_000;
   const sessions = new SessionStore(ttlMs);
-  const throttle = new LoginThrottle();
+  const brake = new LoginBrake();
   const sweeper = setInterval(() => sessions.sweep(), 60_000);
   sweeper.unref();
   app.addHook('onClose', async () => clearInterval(sweeper));
@@ -76,11 +76,33 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
 
   const auths = new WeakMap<FastifyRequest, Auth>();
 
+  /** What guessing is counted against: the client address (as trustProxy decides it) and the user name or the token. */
+  const brakeKeys = (req: FastifyRequest, who: { username?: string; token?: boolean }): string[] => [
+    `address:${req.ip}`,
+    ...(who.username !== undefined ? [`user:${who.username.toLowerCase()}`] : []),
+    ...(who.token ? ['token'] : []),
+  ];
+
+  /** One line per throttling decision (each failure that starts or lengthens a delay), naming the kind of key, never its value. */
+  const logBrake = (req: FastifyRequest, decisions: BrakeDecision[]): void => {
+    for (const d of decisions) {
+      req.log.warn({ by: d.key.split(':')[0], failures: d.failures, delayMs: d.delayMs }, 'admin credentials throttled');
+    }
+  };
+
+  const tooSoon = (reply: FastifyReply, waitMs: number): FastifyReply => {
+    const sec = Math.ceil(waitMs / 1_000);
+    return reply.code(429).header('retry-after', String(sec)).send({ error: `Too many failed attempts; try again in ${sec} s` });
+  };
+
   function authenticate(req: FastifyRequest): Auth | undefined {
     const header = req.headers.authorization;
     if (header !== undefined && /^bearer\s/i.test(header)) {
       // A wrong token is refused outright, not rescued by a cookie that happens to be there.
       const ok = settings.token !== undefined && safeEqual(header.replace(/^bearer\s+/i, '').trim(), settings.token);
+      const keys = brakeKeys(req, { token: true });
+      if (ok) brake.succeeded(keys);
+      else logBrake(req, brake.failed(keys));
       return ok ? { via: 'bearer', user: 'token' } : undefined;
     }
     const id = readCookie(req.headers.cookie, SESSION_COOKIE);
@@ -112,6 +134,14 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
 
   /** onRequest guard: who is calling (401 without credentials), and for state changes, CSRF token and Origin (403). */
   const guard = (kind: 'page' | 'api') => async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    // A bearer token is a guess like a password: held back while its brake is on, right or wrong.
+    if (/^bearer\s/i.test(req.headers.authorization ?? '')) {
+      const wait = brake.wait(brakeKeys(req, { token: true }));
+      if (wait > 0) {
+        await tooSoon(reply, wait);
+        return;
+      }
+    }
     const auth = authenticate(req);
     if (!auth) {
       if (kind === 'page') {
@@ -170,16 +200,17 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
         req.log.warn({ origin }, 'admin login refused: cross-origin');
         return reply.code(403).send({ error: 'Forbidden: cross-origin login' });
       }
-      const wait = throttle.retryAfter(req.ip);
-      if (wait > 0) return reply.code(429).header('retry-after', String(wait)).send({ error: `Too many failed logins; try again in ${wait} s` });
       const body = read(loginBody, req.body, 'login');
+      const keys = brakeKeys(req, { username: body.username, token: body.token !== undefined && body.token !== '' });
+      const wait = brake.wait(keys);
+      if (wait > 0) return tooSoon(reply, wait);
       const user = checkCredentials(body);
       if (!user) {
-        throttle.failed(req.ip);
+        logBrake(req, brake.failed(keys));
         req.log.warn({ username: body.username?.slice(0, 64) }, 'admin login failed');
         return reply.code(401).send({ error: 'Wrong user name or password' });
       }
-      throttle.succeeded(req.ip);
+      brake.succeeded(keys);
       const { id, session } = sessions.create(user);
       req.log.info({ user }, 'admin login');
       return reply

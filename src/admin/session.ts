@@ -1,5 +1,5 @@
 // Admin logins: random session ids kept in memory (a restart logs everyone out), each with its
-// own CSRF token, expiring `sessionTtlMinutes` after login; and a brake on password guessing.
+// own CSRF token, expiring `sessionTtlMinutes` after login; and a brake on guessing passwords and tokens.
 import { createHash, randomBytes } from 'node:crypto';
 
 export const SESSION_COOKIE = 'byot_admin';
@@ -64,40 +64,70 @@ function digest(id: string): string {
   return createHash('sha256').update(id).digest('base64url');
 }
 
-/** Failed logins per client address: after `max` in `windowMs`, logins are refused until the window ends. */
-export class LoginThrottle {
-  private readonly failures = new Map<string, { count: number; resetAt: number }>();
+/** What a brake decided about one key: how many failures it holds, and for how long it holds the next attempt. */
+export interface BrakeDecision {
+  key: string;
+  failures: number;
+  delayMs: number;
+}
+
+/**
+ * A brake on guessing: failures counted per key (a user name, a client address, the admin token),
+ * each failure past `free` holding that key's next attempt back for a delay that doubles, up to
+ * `maxMs`. Never a lockout: once the delay has passed, the right credentials are let in, however
+ * many wrong ones came before. Failures are forgotten `forgetMs` after the last one, or on success.
+ */
+export class LoginBrake {
+  private readonly entries = new Map<string, { failures: number; lastAt: number }>();
 
   constructor(
-    private readonly max = 10,
-    private readonly windowMs = 15 * 60_000,
+    private readonly free = 5,
+    private readonly baseMs = 1_000,
+    private readonly maxMs = 30_000,
+    private readonly forgetMs = 15 * 60_000,
     private readonly now: () => number = Date.now,
+    private readonly max = 10_000,
   ) {}
 
-  /** Seconds to wait, or 0 when the address may try. */
-  retryAfter(ip: string): number {
-    const f = this.failures.get(ip);
-    if (!f) return 0;
-    const left = f.resetAt - this.now();
-    if (left <= 0) {
-      this.failures.delete(ip);
-      return 0;
-    }
-    return f.count >= this.max ? Math.ceil(left / 1_000) : 0;
-  }
-
-  failed(ip: string): void {
+  /** Milliseconds before an attempt for any of `keys` may be checked; 0 when it may go ahead. */
+  wait(keys: readonly string[]): number {
     const t = this.now();
-    const f = this.failures.get(ip);
-    if (f && f.resetAt > t) f.count++;
-    else {
-      if (this.failures.size >= 10_000) this.failures.clear();
-      this.failures.set(ip, { count: 1, resetAt: t + this.windowMs });
+    let wait = 0;
+    for (const key of keys) {
+      const e = this.entries.get(key);
+      if (!e) continue;
+      if (t - e.lastAt >= this.forgetMs) {
+        this.entries.delete(key);
+        continue;
+      }
+      wait = Math.max(wait, e.lastAt + this.delay(e.failures) - t);
     }
+    return wait;
   }
 
-  succeeded(ip: string): void {
-    this.failures.delete(ip);
+  /** Records a failure for each key; returns the keys this failure starts or lengthens a delay for. */
+  failed(keys: readonly string[]): BrakeDecision[] {
+    const t = this.now();
+    const decisions: BrakeDecision[] = [];
+    for (const key of keys) {
+      const old = this.entries.get(key);
+      const failures = old && t - old.lastAt < this.forgetMs ? old.failures + 1 : 1;
+      // Re-inserted, so the map's first entry is always the longest idle one: at the cap it goes first.
+      this.entries.delete(key);
+      while (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
+      this.entries.set(key, { failures, lastAt: t });
+      const delayMs = this.delay(failures);
+      if (delayMs > 0) decisions.push({ key, failures, delayMs });
+    }
+    return decisions;
+  }
+
+  succeeded(keys: readonly string[]): void {
+    for (const key of keys) this.entries.delete(key);
+  }
+
+  private delay(failures: number): number {
+    return failures < this.free ? 0 : Math.min(this.baseMs * 2 ** (failures - this.free), this.maxMs);
   }
 }
 

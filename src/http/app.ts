@@ -16,6 +16,7 @@ import { Deadline } from '../core/deadline.js';
 import { HOOK_PATH } from './paths.js';
 import { callbackRoutes } from './callbacks.js';
 import { endEarlyAnswers } from './early-answer.js';
+import { RefusalLog } from './refusal-log.js';
 
 export interface AppDeps {
   config: { server: ServerConfig; metrics: MetricsConfig; hook: HookConfig };
@@ -29,6 +30,8 @@ export interface AppDeps {
   tls?: { cert: Buffer; key: Buffer };
 }
 
+/** One year: what HSTS preload lists ask for, and long enough to matter. */
+export const HSTS_MAX_AGE_SEC = 31_536_000;
 
 export function buildApp(deps: AppDeps): FastifyInstance {
   const { config, store, authenticator, handleHook, metrics } = deps;
@@ -43,9 +46,20 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ...(deps.tls ? { https: deps.tls } : {}),
   }) as unknown as FastifyInstance;
   endEarlyAnswers(app);
+  if (deps.tls) {
+    // Browsers (the admin page) keep to https for this host from then on. Not includeSubDomains:
+    // the gateway cannot speak for its neighbours.
+    app.addHook('onSend', (_req, reply, payload, done) => {
+      void reply.header('strict-transport-security', `max-age=${HSTS_MAX_AGE_SEC}`);
+      done(null, payload);
+    });
+  }
+  const refusals = new RefusalLog(deps.log, 'hook call not authenticated');
+  app.addHook('onClose', async () => refusals.close());
   app.addHook('onResponse', async (req, reply) => {
-    // An answered hook call has its own line (src/pipeline/hook.ts): one line per OTP, not two.
-    if (reply.statusCode === 200 && req.routeOptions.url === HOOK_PATH) return;
+    // An answered hook call has its own line (src/pipeline/hook.ts): one line per OTP, not two;
+    // refusals have theirs, counted per address and reason (src/http/refusal-log.ts).
+    if ((reply.statusCode === 200 || reply.statusCode === 401) && req.routeOptions.url === HOOK_PATH) return;
     req.log.info({ req, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   // Okta sends JSON only; anything else is refused rather than read as text.
@@ -91,7 +105,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const authenticate = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const result = await authenticator.verify(req.headers);
     if (!result.ok) {
-      req.log.warn({ reason: result.reason }, 'hook call not authenticated');
+      refusals.note(req.ip, result.reason);
       metrics.refused('unauthorized', 'credentials');
       await reply.code(401).send(errorBody('Unauthorized', []));
     }

@@ -4,14 +4,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { Socket } from 'node:net';
 
-/** How long a client may go on sending after such an answer before its connection is cut. */
+/** Longest a connection stays open after such an answer has been written. */
 export const LINGER_MS = 250;
 
 /**
  * Registers, for every route, the rule: when the answer leaves with the body still unread, it says
- * `Connection: close`, and once it is out the connection is destroyed rather than drained. A short
- * linger first lets the answer reach a client that is still writing (an immediate reset can
- * discard it), without reading more than what is already on the way.
+ * `Connection: close`, so Node ends the connection once the answer is written instead of draining
+ * the body for the next request. Reading stops, and should the end not come (a client that does
+ * not take the answer), the socket is destroyed after LINGER_MS anyway.
  */
 export function endEarlyAnswers(app: FastifyInstance): void {
   app.addHook('onSend', (req, reply, payload, done) => {

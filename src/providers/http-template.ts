@@ -40,6 +40,25 @@ function render(template: string, values: Values, encode: (value: string) => str
   return template.replace(PLACEHOLDER, (_all, name: string) => encode(values[name as Placeholder]));
 }
 
+/**
+ * The URL with its placeholders URL-encoded. A path segment that a placeholder turns into `.` or
+ * `..` (which URL parsing resolves, sending the request elsewhere: `/a/{{reference}}/send` with
+ * `..` becomes `/send`) is refused; `%2e` is resolved the same way, so encoding cannot help.
+ */
+function renderUrl(template: string, values: Values, what: string): string {
+  const cut = template.search(/[?#]/);
+  const path = cut < 0 ? template : template.slice(0, cut);
+  const rest = cut < 0 ? '' : template.slice(cut);
+  const segments = path.split('/').map((segment) => {
+    const out = render(segment, values, encodeURIComponent);
+    if (out !== segment && /^(?:\.|%2e){1,2}$/i.test(out)) {
+      throw new ProviderError('rejected', `${what}: a placeholder would make the URL path segment "${out}"`);
+    }
+    return out;
+  });
+  return segments.join('/') + render(rest, values, encodeURIComponent);
+}
+
 const jsonEscape = (value: string): string => JSON.stringify(value).slice(1, -1);
 // application/x-www-form-urlencoded writes spaces as `+`.
 const formEncode = (value: string): string => encodeURIComponent(value).replace(/%20/g, '+');
@@ -168,7 +187,7 @@ async function sendWith(agent: ProviderPool, what: string, channel: ChannelConfi
 
   const reply = await httpCall(agent, {
     method: channel.method,
-    url: render(channel.url, values, encodeURIComponent),
+    url: renderUrl(channel.url, values, what),
     headers,
     body: channel.body === undefined ? undefined : render(channel.body, values, channel.encoding === 'json' ? jsonEscape : formEncode),
     signal,

@@ -226,11 +226,11 @@ describe('admin login throttling', () => {
   before(async () => { gw = await startAdminGateway(); });
   after(() => gw.close());
 
-  test('ten wrong passwords from one address, then 429 even for the right one', async () => {
+  test('five wrong passwords from one address, then a short delay (429 with Retry-After) before the next try', async () => {
     const c = new AdminClient(gw.url);
-    for (let i = 0; i < 10; i++) assert.equal((await c.login('alice', `wrong-password-${i}`)).status, 401);
-    const blocked = await c.login();
-    assert.equal(blocked.status, 429);
-    assert.match(blocked.headers.get('retry-after') ?? '', /^\d+$/);
+    for (let i = 0; i < 5; i++) assert.equal((await c.login('alice', `wrong-password-${i}`)).status, 401);
+    const held = await c.login();
+    assert.equal(held.status, 429);
+    assert.match(held.headers.get('retry-after') ?? '', /^[12]$/);
   });
 });

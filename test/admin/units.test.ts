@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { REDACTED, redactConfig } from '../../src/core/redact.js';
-import { LoginThrottle, SessionStore, readCookie, sessionCookie } from '../../src/admin/session.js';
+import { LoginBrake, SessionStore, readCookie, sessionCookie } from '../../src/admin/session.js';
 import { parseConfigText, ConfigError } from '../../src/config/load.js';
 import { adminEnabled } from '../../src/admin/schema.js';
 
@@ -77,22 +77,29 @@ test('sessions expire after their lifetime and are kept by digest only', () => {
   assert.equal(store.get(ids[3]), undefined);
 });
 
-test('the login brake: max failures per address per window, a success forgives', () => {
+test('the login brake: free failures, then a delay that doubles up to its cap; never a lockout; a success forgives', () => {
   let now = 0;
-  const t = new LoginThrottle(3, 10_000, () => now);
-  for (let i = 0; i < 3; i++) {
-    assert.equal(t.retryAfter('a'), 0);
-    t.failed('a');
+  const b = new LoginBrake(3, 1_000, 8_000, 60_000, () => now);
+  for (let i = 0; i < 2; i++) {
+    assert.equal(b.wait(['a']), 0);
+    assert.deepEqual(b.failed(['a']), []);
   }
-  assert.equal(t.retryAfter('a'), 10);
-  assert.equal(t.retryAfter('b'), 0, 'per address');
-  now += 10_000;
-  assert.equal(t.retryAfter('a'), 0, 'the window ended');
-  t.failed('b');
-  t.succeeded('b');
-  t.failed('b');
-  t.failed('b');
-  assert.equal(t.retryAfter('b'), 0);
+  assert.deepEqual(b.failed(['a']), [{ key: 'a', failures: 3, delayMs: 1_000 }]);
+  assert.equal(b.wait(['a']), 1_000);
+  assert.equal(b.wait(['b']), 0, 'per key');
+  assert.equal(b.wait(['b', 'a']), 1_000, 'the longest wait of the keys');
+  const delays: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    now += b.wait(['a']);
+    assert.equal(b.wait(['a']), 0, 'once the delay has passed, the next attempt goes ahead');
+    delays.push(b.failed(['a'])[0]!.delayMs);
+  }
+  assert.deepEqual(delays, [2_000, 4_000, 8_000, 8_000, 8_000, 8_000]);
+  now += 60_000;
+  assert.equal(b.wait(['a']), 0, 'forgotten after forgetMs');
+  b.failed(['c']); b.failed(['c']); b.failed(['c']);
+  b.succeeded(['c']);
+  assert.equal(b.wait(['c']), 0);
 });
 
 test('cookies: read one from a header, write a strict one', () => {
