@@ -6,6 +6,7 @@ import { configFromEnv, loadConfigFile, type Config } from '../config/load.js';
 import { buildAdapters } from '../providers/build.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { createRouter, type RouteInput } from '../routing/plan.js';
+import type { SpokenVoice } from '../delivery/spoken.js';
 import { toDestination } from '../phone/normalise.js';
 import { policyRule } from '../guard/index.js';
 import { normaliseLocale } from '../okta/contract.js';
@@ -70,7 +71,8 @@ export interface Explanation {
   route?: {
     rule: string;
     matched: string[];
-    chain: { provider: string; kind: string; reason: string; tried: boolean }[];
+    /** `voice`, for a call: the language and voice the attempt speaks the code in. */
+    chain: { provider: string; kind: string; reason: string; tried: boolean; voice?: SpokenVoice }[];
     skipped: { provider: string; reason: string }[];
   };
   /** One sentence: what Okta would get. */
@@ -101,6 +103,7 @@ export async function explainRequest(
     kind: adapters.get(s.provider)?.kind ?? '?',
     reason: i < max ? s.reason : `${s.reason}; beyond hook.maxAttempts (${max}): not tried`,
     tried: i < max,
+    ...(s.voice ? { voice: s.voice } : {}),
   }));
   const tried = chain.filter((c) => c.tried).map((c) => c.provider);
   const outcome = tried.length === 0
@@ -168,7 +171,8 @@ export function formatExplanation(o: Output, e: Explanation, source: string): st
     line('Rule', r.rule);
     line('Because', r.matched.length > 0 ? r.matched.join(', ') : 'no rule matched, so the default chain');
     if (r.chain.length === 0) line('Chain', o.red('(empty)'));
-    else block('Chain', r.chain.map((c, i) => [`${i + 1}.`, c.tried ? c.provider : o.dim(c.provider), o.dim(`(${c.kind})`), c.reason]));
+    else block('Chain', r.chain.map((c, i) => [`${i + 1}.`, c.tried ? c.provider : o.dim(c.provider), o.dim(`(${c.kind})`),
+      ...(c.voice ? [`speaks ${c.voice.language}, voice ${c.voice.voice}`] : []), c.reason]));
     if (r.skipped.length > 0) block('Skipped', r.skipped.map((s) => [s.provider, s.reason]));
   }
   line('Outcome', e.outcome);

@@ -1,6 +1,7 @@
 import type { Channel, Destination, ErrorCategory } from '../domain.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
+import type { VoiceTable } from './voices.js';
 
 /** What an adapter is asked to deliver: the destination and the text, already localised. */
 export interface OutboundMessage {
@@ -30,6 +31,11 @@ export interface ProviderAdapter {
   readonly channels: ReadonlySet<Channel>;
   /** Longest a single attempt may take; the hook's remaining budget may cut it shorter. */
   readonly timeoutMs: number;
+  /**
+   * The languages a voice call can be spoken in, with the voice for each (providers/voices.ts).
+   * Absent when the adapter speaks whatever it is given (console, the http template).
+   */
+  readonly voices?: VoiceTable;
   /**
    * Hand the message to the provider. Resolves once the provider accepted it; throws a
    * ProviderError otherwise. Must stop work when `signal` aborts.
