@@ -6,6 +6,7 @@ import { buildAdapters } from '../gateway/adapters.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { createRouter } from '../routing/plan.js';
 import { dryRun } from '../pipeline/dry-run.js';
+import type { SpokenVoice } from '../delivery/spoken.js';
 import { normaliseLocale } from '../okta/contract.js';
 import { createOutput, oneOf, parseCommand, table, UsageError, type Output } from './common.js';
 
@@ -54,7 +55,8 @@ export interface Explanation {
   route?: {
     rule: string;
     matched: string[];
-    chain: { provider: string; kind: string; reason: string; tried: boolean }[];
+    /** `voice`, for a call: the language and voice the attempt speaks the code in. */
+    chain: { provider: string; kind: string; reason: string; tried: boolean; voice?: SpokenVoice }[];
     skipped: { provider: string; reason: string }[];
   };
   /** One sentence: what Okta would get. */
@@ -82,6 +84,7 @@ export function explainRequest(config: Config, input: ExplainInput, opts: { adap
     kind: adapters.get(s.provider)?.kind ?? '?',
     reason: i < max ? s.reason : `${s.reason}; beyond hook.maxAttempts (${max}): not tried`,
     tried: i < max,
+    ...(s.voice ? { voice: s.voice } : {}),
   }));
   const tried = chain.filter((c) => c.tried).map((c) => c.provider);
   const outcome = tried.length === 0
@@ -149,7 +152,8 @@ export function formatExplanation(o: Output, e: Explanation, source: string): st
     line('Rule', r.rule);
     line('Because', r.matched.length > 0 ? r.matched.join(', ') : 'no rule matched, so the default chain');
     if (r.chain.length === 0) line('Chain', o.red('(empty)'));
-    else block('Chain', r.chain.map((c, i) => [`${i + 1}.`, c.tried ? c.provider : o.dim(c.provider), o.dim(`(${c.kind})`), c.reason]));
+    else block('Chain', r.chain.map((c, i) => [`${i + 1}.`, c.tried ? c.provider : o.dim(c.provider), o.dim(`(${c.kind})`),
+      ...(c.voice ? [`speaks ${c.voice.language}, voice ${c.voice.voice}`] : []), c.reason]));
     if (r.skipped.length > 0) block('Skipped', r.skipped.map((s) => [s.provider, s.reason]));
   }
   line('Outcome', e.outcome);

@@ -8,6 +8,9 @@ import type { Metrics } from '../telemetry/metrics.js';
 
 export type DeliveryOptions = Pick<HookConfig, 'maxAttempts' | 'minAttemptMs' | 'onAmbiguous'>;
 
+/** What an attempt sends: the same message to every provider, or one written for each (a voice script in the language it speaks). */
+export type AttemptMessage = OutboundMessage | ((adapter: ProviderAdapter) => OutboundMessage);
+
 /** What the loop reports to and consults besides the providers themselves. */
 export interface DeliveryContext {
   opts: DeliveryOptions;
@@ -22,7 +25,7 @@ export interface DeliveryContext {
  */
 export async function deliver(
   chain: readonly ProviderAdapter[],
-  msg: OutboundMessage,
+  msg: AttemptMessage,
   deadline: Deadline,
   { opts, log, breakers, metrics }: DeliveryContext,
 ): Promise<Outcome> {
@@ -39,7 +42,7 @@ export async function deliver(
     const admission = breaker?.admit() ?? 'normal';
     const started = performance.now();
     try {
-      const sent = await untilAborted(adapter.send(msg, signal), signal);
+      const sent = await untilAborted(adapter.send(typeof msg === 'function' ? msg(adapter) : msg, signal), signal);
       breaker?.record(admission, true);
       const ms = elapsed(started);
       metrics?.attempt(adapter.name, true, undefined, ms / 1_000);

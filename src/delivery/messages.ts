@@ -1,5 +1,6 @@
 // The texts that carry the code: the SMS body and the voice script in the user's language.
 import { languageOf } from '../providers/markup.js';
+import { tagFor } from '../providers/voices.js';
 import { VOICE_LINES } from './voice-scripts.js';
 
 const DEFAULT_SMS = 'Your verification code is {{code}}.';
@@ -37,10 +38,14 @@ export function voiceScript(code: string, locale: string, opts: { repeat: number
   };
 }
 
+/** True when there is a voice script in the locale's tag or language (else a call says the English one). */
+export function hasVoiceLines(locale: string): boolean {
+  return entryFor(VOICE_LINES, locale) !== undefined;
+}
+
 /** The exact tag's entry, else its language's: `pt-BR` → `pt-BR` or `pt`, `zh-Hant-TW` → `zh`. */
 function entryFor<T>(table: Readonly<Record<string, T>>, locale: string): [string, T] | undefined {
-  // hasOwn, because a plain object also answers to `constructor` and friends.
-  const tag = [locale, languageOf(locale)].find((t) => Object.hasOwn(table, t));
+  const tag = tagFor(table, locale);
   return tag === undefined ? undefined : [tag, table[tag]!];
 }
 

@@ -7,12 +7,12 @@ import type { Destination, OtpRequest, Outcome } from '../core/domain.js';
 import type { PhoneConfig } from '../core/phone.js';
 import type { HookConfig, MessagesConfig } from '../delivery/schema.js';
 import type { DeliveryStore } from '../store/types.js';
-import type { OutboundMessage } from '../providers/types.js';
 import { answerFor, type OktaAnswer } from '../okta/contract.js';
 import { toDestination } from '../core/phone.js';
 import { maskLogin, maskPhone, phoneHash } from '../core/mask.js';
 import { Deadline, pause, untilAborted } from '../core/deadline.js';
-import { deliver } from '../delivery/deliver.js';
+import { deliver, type AttemptMessage } from '../delivery/deliver.js';
+import { spokenLocale } from '../delivery/spoken.js';
 import { smsText, voiceScript } from '../delivery/messages.js';
 import type { RoutePlan, Router } from '../routing/plan.js';
 import type { Breaker } from '../delivery/breaker.js';
@@ -177,14 +177,9 @@ export function createHook(deps: HookDeps): HandleHook {
   };
 }
 
-function message(req: OtpRequest, to: Destination, texts: MessagesConfig): OutboundMessage {
-  const voice = req.channel === 'voice' ? voiceScript(req.otp, req.locale, texts.voice) : undefined;
-  return {
-    channel: req.channel,
-    to,
-    text: voice?.text ?? smsText(req, texts.sms.templates),
-    code: req.otp,
-    locale: voice?.locale ?? req.locale,
-    reference: req.eventId,
-  };
+/** The SMS, or per provider the voice script in the language it has a voice for (delivery/spoken.ts). */
+function message(req: OtpRequest, to: Destination, texts: MessagesConfig): AttemptMessage {
+  const base = { channel: req.channel, to, code: req.otp, reference: req.eventId };
+  if (req.channel !== 'voice') return { ...base, text: smsText(req, texts.sms.templates), locale: req.locale };
+  return (adapter) => ({ ...base, ...voiceScript(req.otp, spokenLocale(adapter, req.locale), texts.voice) });
 }

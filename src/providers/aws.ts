@@ -6,7 +6,8 @@ import type { ValidationExceptionField, VoiceId } from '@aws-sdk/client-pinpoint
 import type { ErrorCategory } from '../core/domain.js';
 import { adapterChannels, baseProviderSchema, type ProviderKind } from './base.js';
 import { categoryForStatus, networkError } from './http.js';
-import { escapeXml, forLocale } from './markup.js';
+import { escapeXml } from './markup.js';
+import { voiceFor, type VoiceTable } from './voices.js';
 import { ProviderError } from './types.js';
 import type { AwsClients } from './aws-sdk.js';
 
@@ -48,12 +49,13 @@ const schema = baseProviderSchema.extend({
 });
 
 // Amazon Polly standard voices that SendVoiceMessage accepts, per language.
-const VOICES: Readonly<Record<string, VoiceId>> = {
+const POLLY: Readonly<Record<string, VoiceId>> & { en: VoiceId } = {
   en: 'JOANNA', 'en-GB': 'AMY', 'en-AU': 'NICOLE', 'en-IN': 'RAVEENA',
   fr: 'CELINE', 'fr-CA': 'CHANTAL', de: 'MARLENE', es: 'CONCHITA', 'es-US': 'PENELOPE', 'es-MX': 'MIA',
   it: 'CARLA', pt: 'INES', 'pt-BR': 'CAMILA', nl: 'LOTTE', da: 'NAJA', nb: 'LIV', sv: 'ASTRID', pl: 'EWA',
   ro: 'CARMEN', ru: 'TATYANA', tr: 'FILIZ', ja: 'MIZUKI', ko: 'SEOYEON', zh: 'ZHIYU', ar: 'ZEINA',
 };
+const VOICES = Object.fromEntries(Object.entries(POLLY).map(([tag, voice]) => [tag, { language: tag, voice }])) as unknown as VoiceTable;
 
 /**
  * AWS SMS and voice. No receipts route: delivery events leave AWS through configuration-set event
@@ -76,6 +78,7 @@ export const awsProvider: ProviderKind<typeof schema> = {
       kind: 'aws',
       channels: adapterChannels(awsProvider, config),
       timeoutMs: config.timeoutMs,
+      voices: VOICES,
       async send(msg, signal) {
         const clients = await loading;
         const operation = `${what} ${msg.channel === 'voice' ? 'SendVoiceMessage' : clients.sns ? 'SNS Publish' : 'SendTextMessage'}`;
@@ -85,7 +88,7 @@ export const awsProvider: ProviderKind<typeof schema> = {
             ? await clients.sendVoice(msg, {
               // A slower rate helps the listener write the digits down.
               body: ssml ? `<speak><prosody rate="slow">${escapeXml(msg.text)}</prosody></speak>` : msg.text,
-              voice: forLocale(VOICES, msg.locale),
+              voice: voiceFor(POLLY, msg.locale) ?? POLLY.en,
             }, signal)
             : await clients.sendText(msg, signal);
         } catch (err) {

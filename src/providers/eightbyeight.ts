@@ -5,10 +5,10 @@ import { z } from 'zod';
 import type { ErrorCategory } from '../core/domain.js';
 import { adapterChannels, baseProviderSchema, e164, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, providerAgent, statusError, type HttpReply } from './http.js';
-import { forLocale } from './markup.js';
 import { receiptTime } from './read.js';
 import { ProviderError, type DeliveryReceipt, type OutboundMessage, type ReceiptStatus, type SendResult } from './types.js';
 import { callbackTokenSchema, tokenCallbackUrl, verifyPathToken } from './verify.js';
+import { voiceFor, withVoices, type VoiceTable } from './voices.js';
 
 const baseUrl = (what: string) => z.url({ protocol: /^https?$/, error: `expected the ${what} base URL, e.g. https://sms.8x8.com` })
   .transform((url) => url.replace(/\/+$/, ''));
@@ -42,6 +42,8 @@ const VOICE_PROFILES: Readonly<Record<string, string>> = {
   pt: 'pt-PT-RaquelNeural', 'pt-BR': 'pt-BR-FranciscaNeural', nl: 'nl-NL-ColetteNeural',
   ja: 'ja-JP-NanamiNeural', zh: 'zh-CN-XiaoxiaoNeural', 'zh-TW': 'zh-TW-HsiaoChenNeural', ar: 'ar-SA-ZariyahNeural',
 };
+/** A profile's name begins with the language it speaks: `pt-PT-RaquelNeural` speaks pt-PT. */
+const VOICES = Object.fromEntries(Object.entries(VOICE_PROFILES).map(([tag, voice]) => [tag, { language: voice.split('-').slice(0, 2).join('-'), voice }])) as unknown as VoiceTable;
 
 // SMS API error `code`, from 8x8's API error code table (source: test/fixtures/specs/README.md,
 // "Code tables"; the answers in test/fixtures/specs/8x8-sms.json show 1002, 1200, 2000 and 1014).
@@ -99,7 +101,7 @@ export const eightbyeightProvider: ProviderKind<typeof schema> = {
     const agent = providerAgent();
     const dlrCallbackUrl = tokenCallbackUrl(ctx.callbackUrl, config.callbackToken);
     const subAccount = encodeURIComponent(config.subAccountId);
-    const profiles = { ...VOICE_PROFILES, ...config.voiceProfiles };
+    const voices = withVoices(VOICES, config.voiceProfiles);
     const post = (url: string, body: unknown, signal: AbortSignal): Promise<HttpReply> => httpCall(agent, {
       url,
       headers: { authorization: `Bearer ${config.apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
@@ -132,7 +134,7 @@ export const eightbyeightProvider: ProviderKind<typeof schema> = {
         callflow: [
           { action: 'makeCall', params: { source: config.callerId, destination: msg.to.e164 } },
           // The script already says the code twice; one repetition keeps the call short.
-          { action: 'say', params: { text: msg.text, voiceProfile: forLocale(profiles, msg.locale), repetition: 1 } },
+          { action: 'say', params: { text: msg.text, voiceProfile: (voiceFor(voices, msg.locale) ?? voices.en).voice, repetition: 1 } },
           { action: 'hangup' },
         ],
       }, signal);
@@ -150,6 +152,7 @@ export const eightbyeightProvider: ProviderKind<typeof schema> = {
       kind: 'eightbyeight',
       channels: adapterChannels(eightbyeightProvider, config),
       timeoutMs: config.timeoutMs,
+      voices,
       send: (msg, signal) => (msg.channel === 'sms' ? sendSms(msg, signal) : sendVoice(msg, signal)),
       ...(callbackToken === undefined ? {} : {
         async receipts(req) {

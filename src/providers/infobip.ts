@@ -6,10 +6,10 @@ import { z } from 'zod';
 import type { Channel, ErrorCategory } from '../core/domain.js';
 import { baseProviderSchema, e164, e164Or, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
-import { forLocale } from './markup.js';
 import { receiptTime } from './read.js';
 import { CallbackRejected, ProviderError, type CallbackRequest, type DeliveryReceipt, type ReceiptStatus, type SendResult } from './types.js';
 import { tokenCallbackUrl, verifyPathToken } from './verify.js';
+import { voiceFor, type VoiceTable } from './voices.js';
 
 /** SMS sender: an E.164 number or an alphanumeric sender id. */
 const SENDER = e164Or(/[A-Za-z0-9 ]{3,11}/);
@@ -70,7 +70,7 @@ const GROUP_STATUS: Readonly<Record<string, ReceiptStatus>> = {
 interface Voice { language: string; voice?: { name: string; gender: 'female' | 'male' } }
 
 /** Infobip TTS languages, with a voice where one fits the locale. */
-const VOICES: Readonly<Record<string, Voice>> = {
+const TTS: Readonly<Record<string, Voice>> = {
   en: { language: 'en', voice: { name: 'Joanna', gender: 'female' } },
   'en-GB': { language: 'en-gb', voice: { name: 'Amy', gender: 'female' } },
   'en-AU': { language: 'en-au', voice: { name: 'Nicole', gender: 'female' } },
@@ -80,10 +80,11 @@ const VOICES: Readonly<Record<string, Voice>> = {
   es: { language: 'es', voice: { name: 'Conchita', gender: 'female' } },
   it: { language: 'it', voice: { name: 'Carla', gender: 'female' } },
   nl: { language: 'nl', voice: { name: 'Lotte', gender: 'female' } },
-  pt: { language: 'pt-br' },
-  'pt-PT': { language: 'pt-pt' },
+  pt: { language: 'pt-pt' },
+  'pt-BR': { language: 'pt-br' },
   ja: { language: 'ja' },
 };
+const VOICES = Object.fromEntries(Object.entries(TTS).map(([tag, v]) => [tag, { language: v.language, voice: v.voice?.name }])) as unknown as VoiceTable;
 
 /** Infobip addresses are international numbers without the `+`. */
 function address(value: string): string {
@@ -116,6 +117,7 @@ export const infobipProvider: ProviderKind<typeof schema> = {
       kind: 'infobip',
       channels,
       timeoutMs: config.timeoutMs,
+      voices: VOICES,
       async send(msg, signal) {
         if (msg.channel === 'sms' && config.sender !== undefined && channels.has('sms')) {
           return post('/sms/3/messages', {
@@ -128,7 +130,7 @@ export const infobipProvider: ProviderKind<typeof schema> = {
           }, 'infobip sms', signal);
         }
         if (msg.channel === 'voice' && config.voiceFrom !== undefined && channels.has('voice')) {
-          const { language, voice } = forLocale(VOICES, msg.locale) ?? VOICES.en!;
+          const { language, voice } = voiceFor(TTS, msg.locale) ?? TTS.en!;
           return post('/tts/3/advanced', {
             messages: [{
               from: address(config.voiceFrom),

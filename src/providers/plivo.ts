@@ -15,10 +15,11 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { adapterChannels, baseProviderSchema, e164, type ProviderKind } from './base.js';
 import { basicAuth, categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
-import { escapeXml, forLocale, languageOf } from './markup.js';
+import { escapeXml } from './markup.js';
 import { asString, field, singleHeader } from './read.js';
 import { openScript, scriptKey, SCRIPT_TTL_MS, sealScript, type VoiceScript } from './sealed-script.js';
 import { safeEqual, sortedPairs } from './verify.js';
+import { voiceFor, withVoices, type VoiceTable } from './voices.js';
 import {
   CallbackRejected, ProviderError,
   type CallbackRequest, type DeliveryReceipt, type OutboundMessage, type ReceiptStatus, type SendResult,
@@ -44,7 +45,7 @@ const schema = baseProviderSchema.extend({
 type PlivoConfig = z.output<typeof schema>;
 
 /** `<Speak>` voice per locale, from Plivo's supported-language table (pt-PT has only MAN). */
-const VOICES: Readonly<Record<string, { voice: string; language: string }>> = {
+const VOICES: VoiceTable = {
   en: { voice: 'WOMAN', language: 'en-US' },
   'en-GB': { voice: 'WOMAN', language: 'en-GB' },
   'en-AU': { voice: 'WOMAN', language: 'en-AU' },
@@ -57,8 +58,8 @@ const VOICES: Readonly<Record<string, { voice: string; language: string }>> = {
   it: { voice: 'WOMAN', language: 'it-IT' },
   nl: { voice: 'WOMAN', language: 'nl-NL' },
   pl: { voice: 'WOMAN', language: 'pl-PL' },
-  pt: { voice: 'WOMAN', language: 'pt-BR' },
-  'pt-PT': { voice: 'MAN', language: 'pt-PT' },
+  pt: { voice: 'MAN', language: 'pt-PT' },
+  'pt-BR': { voice: 'WOMAN', language: 'pt-BR' },
   ru: { voice: 'WOMAN', language: 'ru-RU' },
   sv: { voice: 'WOMAN', language: 'sv-SE' },
   da: { voice: 'WOMAN', language: 'da-DK' },
@@ -95,6 +96,7 @@ export const plivoProvider: ProviderKind<typeof schema> = {
     const account = `${config.baseUrl.replace(/\/+$/, '')}/v1/Account/${encodeURIComponent(config.authId)}`;
     const headers = { authorization: basicAuth(config.authId, config.authToken), 'content-type': 'application/json', accept: 'application/json' };
     const sealKey = scriptKey(config.authToken, `plivo voice script ${name}`);
+    const voices = withVoices(VOICES, config.voices);
 
     async function post(path: string, body: unknown, signal: AbortSignal): Promise<HttpReply> {
       return httpCall(agent, { url: `${account}${path}`, headers, body: JSON.stringify(body), signal });
@@ -133,6 +135,7 @@ export const plivoProvider: ProviderKind<typeof schema> = {
       kind: 'plivo',
       channels,
       timeoutMs: config.timeoutMs,
+      voices,
       send: (msg, signal) => (msg.channel === 'voice' ? sendVoice(msg, signal) : sendSms(msg, signal)),
       async receipts(req) {
         const params = formParams(req);
@@ -145,7 +148,7 @@ export const plivoProvider: ProviderKind<typeof schema> = {
         const script = token === null ? undefined : openScript(sealKey, Buffer.from(token, 'base64url'));
         if (!script) throw new CallbackRejected(403, 'plivo voice script missing or not ours');
         if (script.expires < req.receivedAt.getTime()) throw new CallbackRejected(403, 'plivo voice script expired');
-        return { contentType: 'application/xml', body: speak(config, script) };
+        return { contentType: 'application/xml', body: speak(voices, script) };
       },
       async close() {
         await agent.close();
@@ -154,10 +157,9 @@ export const plivoProvider: ProviderKind<typeof schema> = {
   },
 };
 
-function speak(config: PlivoConfig, script: VoiceScript): string {
-  const entry = forLocale(VOICES, script.locale)!;
-  const voice = config.voices[script.locale] ?? config.voices[languageOf(script.locale)] ?? entry.voice;
-  return `<Response><Speak voice="${escapeXml(voice)}" language="${escapeXml(entry.language)}">${escapeXml(script.text)}</Speak></Response>`;
+function speak(voices: VoiceTable, script: VoiceScript): string {
+  const { voice = 'WOMAN', language } = voiceFor(voices, script.locale) ?? voices.en;
+  return `<Response><Speak voice="${escapeXml(voice)}" language="${escapeXml(language)}">${escapeXml(script.text)}</Speak></Response>`;
 }
 
 /**

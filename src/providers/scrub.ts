@@ -95,6 +95,7 @@ export function scrubbedAdapter(adapter: ProviderAdapter, secrets: readonly stri
     kind: adapter.kind,
     channels: adapter.channels,
     timeoutMs: adapter.timeoutMs,
+    ...(adapter.voices ? { voices: adapter.voices } : {}),
     async send(msg, signal): Promise<SendResult> {
       const scrub = providerText(secrets, msg);
       let sent: SendResult;

@@ -6,10 +6,10 @@ import { z } from 'zod';
 import type { Channel, ErrorCategory } from '../core/domain.js';
 import { baseProviderSchema, e164, e164Or, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
-import { forLocale } from './markup.js';
 import { header, nonEmptyStringField, receiptTime } from './read.js';
 import { CallbackRejected, ProviderError, type CallbackRequest, type DeliveryReceipt, type OutboundMessage, type ReceiptStatus, type SendResult } from './types.js';
 import { safeEqual } from './verify.js';
+import { voiceFor, type VoiceTable } from './voices.js';
 
 /** What the batches API accepts as `from`: an E.164 number, a short code or an alphanumeric sender. */
 const SMS_SENDER = e164Or(/\d{3,8}/, /[A-Za-z0-9 ]{1,11}/);
@@ -73,13 +73,14 @@ type VoiceConfig = z.output<typeof voiceSchema>;
 /** Callbacks older or newer than this (by their signed timestamp) are refused as replays. */
 const TOLERANCE_MS = 5 * 60_000;
 
-/** Text-to-speech locales of the Voice API (Amazon Polly's); `forLocale` falls back to `en`. */
+/** Text-to-speech locales of the Voice API (Amazon Polly's); Sinch picks the voice for each. */
 const TTS_LOCALES: Readonly<Record<string, string>> = {
   en: 'en-US', 'en-GB': 'en-GB', 'en-AU': 'en-AU', 'en-IN': 'en-IN',
   fr: 'fr-FR', 'fr-CA': 'fr-CA', de: 'de-DE', it: 'it-IT', nl: 'nl-NL',
-  es: 'es-ES', 'es-US': 'es-US', 'es-MX': 'es-MX', pt: 'pt-BR', 'pt-PT': 'pt-PT',
+  es: 'es-ES', 'es-US': 'es-US', 'es-MX': 'es-MX', pt: 'pt-PT', 'pt-BR': 'pt-BR',
   sv: 'sv-SE', da: 'da-DK', nb: 'nb-NO', pl: 'pl-PL', ja: 'ja-JP',
 };
+const VOICES = Object.fromEntries(Object.entries(TTS_LOCALES).map(([tag, language]) => [tag, { language }])) as unknown as VoiceTable;
 
 /** SMS REST API error `code`s (HTTP 400/403) that say more than the status (source: test/fixtures/specs/README.md, "Code tables"). */
 const SMS_ERRORS: Readonly<Record<string, ErrorCategory>> = {
@@ -154,7 +155,7 @@ export const sinchProvider: ProviderKind<typeof schema> = {
           cli: voice.cli,
           destination: { type: 'number', endpoint: msg.to.e164 },
           domain: 'pstn',
-          locale: forLocale(TTS_LOCALES, msg.locale) ?? 'en-US',
+          locale: (voiceFor(VOICES, msg.locale) ?? VOICES.en).language,
           text: msg.text,
           custom: msg.reference,
           // DiCE reaches the application's callback URL (set in the dashboard) when the call ends.
@@ -184,6 +185,7 @@ export const sinchProvider: ProviderKind<typeof schema> = {
       kind: 'sinch',
       channels,
       timeoutMs: config.timeoutMs,
+      voices: VOICES,
       async send(msg, signal) {
         if (msg.channel === 'sms' && config.sms && channels.has('sms')) return sendSms(config.sms, msg, signal);
         if (msg.channel === 'voice' && config.voice && channels.has('voice')) return sendVoice(config.voice, msg, signal);

@@ -12,9 +12,9 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { adapterChannels, baseProviderSchema, e164, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
-import { forLocale, languageOf } from './markup.js';
 import { asStringOrNumber, field, receiptTime, singleHeader } from './read.js';
 import { openScript, scriptKey, SCRIPT_TTL_MS, sealScript } from './sealed-script.js';
+import { voiceFor, withVoices, type VoiceTable } from './voices.js';
 import {
   CallbackRejected, ProviderError,
   type CallbackRequest, type DeliveryReceipt, type OutboundMessage, type ReceiptStatus, type SendResult,
@@ -53,7 +53,7 @@ const schema = baseProviderSchema.extend({
  * `language` is one of SpeakRequest's enum (test/fixtures/specs/telnyx.json), which Telnyx ignores
  * for Polly voices but which names the language the voice speaks.
  */
-const VOICES: Readonly<Record<string, { voice: string; language: string }>> = {
+const VOICES: VoiceTable = {
   en: { voice: 'AWS.Polly.Joanna-Neural', language: 'en-US' },
   'en-GB': { voice: 'AWS.Polly.Amy-Neural', language: 'en-GB' },
   'en-AU': { voice: 'AWS.Polly.Olivia-Neural', language: 'en-AU' },
@@ -120,6 +120,7 @@ export const telnyxProvider: ProviderKind<typeof schema> = {
     const canCall = Boolean(config.connectionId && config.publicKey && ctx.callbackUrl);
     const channels = adapterChannels(telnyxProvider, { ...config, channels: config.channels ?? (canCall ? undefined : ['sms']) });
     const sealKey = scriptKey(config.apiKey, `telnyx voice script ${name}`);
+    const voices = withVoices(VOICES, config.voices);
     const agent = providerAgent();
     const base = config.baseUrl.replace(/\/+$/, '');
     const headers = { authorization: `Bearer ${config.apiKey}`, 'content-type': 'application/json', accept: 'application/json' };
@@ -164,11 +165,10 @@ export const telnyxProvider: ProviderKind<typeof schema> = {
       const script = openScript(sealKey, Buffer.from(clientState, 'base64'));
       // Not a call this adapter placed, or answered too late to still be worth speaking.
       if (!script || script.expires < at.getTime()) return [];
-      const entry = forLocale(VOICES, script.locale)!;
-      const voice = config.voices[script.locale] ?? config.voices[languageOf(script.locale)] ?? entry.voice;
+      const { voice, language } = voiceFor(voices, script.locale) ?? voices.en;
       try {
         const reply = await post(`${base}/calls/${encodeURIComponent(callControlId)}/actions/speak`, {
-          payload: script.text, payload_type: 'text', voice, language: entry.language, command_id: SPEAK_COMMAND_ID,
+          payload: script.text, payload_type: 'text', voice, language, command_id: SPEAK_COMMAND_ID,
         }, AbortSignal.timeout(config.timeoutMs));
         if (!isSuccess(reply)) throw classify(reply, 'telnyx speak');
       } catch (err) {
@@ -184,6 +184,7 @@ export const telnyxProvider: ProviderKind<typeof schema> = {
       kind: 'telnyx',
       channels,
       timeoutMs: config.timeoutMs,
+      voices,
       send: (msg, signal) => (msg.channel === 'voice' ? sendVoice(msg, signal) : sendSms(msg, signal)),
       ...(publicKey ? {
         async receipts(req: CallbackRequest): Promise<DeliveryReceipt[]> {

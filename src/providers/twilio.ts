@@ -6,10 +6,11 @@ import { z } from 'zod';
 import type { ErrorCategory } from '../core/domain.js';
 import { adapterChannels, baseProviderSchema, e164, type ProviderKind } from './base.js';
 import { basicAuth, categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
-import { escapeXml, forLocale } from './markup.js';
+import { escapeXml } from './markup.js';
 import { header, nonEmptyStringField, numberField, receiptTime } from './read.js';
 import { CallbackRejected, ProviderError, type DeliveryReceipt, type ReceiptStatus, type SendResult } from './types.js';
 import { safeEqual, sortedPairs } from './verify.js';
+import { voiceFor, type VoiceTable } from './voices.js';
 
 const schema = baseProviderSchema.extend({
   kind: z.literal('twilio'),
@@ -52,7 +53,7 @@ const ERROR_CODES: Readonly<Record<number, ErrorCategory>> = {
 };
 
 // Amazon Polly voices Twilio offers, per language; `language` is the voice's own tag.
-const VOICES: Readonly<Record<string, { voice: string; language: string }>> = {
+const VOICES: VoiceTable = {
   en: { voice: 'Polly.Joanna', language: 'en-US' },
   'en-GB': { voice: 'Polly.Amy', language: 'en-GB' },
   'en-AU': { voice: 'Polly.Nicole', language: 'en-AU' },
@@ -131,6 +132,7 @@ export const twilioProvider: ProviderKind<typeof schema> = {
       kind: 'twilio',
       channels: adapterChannels(twilioProvider, config),
       timeoutMs: config.timeoutMs,
+      voices: VOICES,
       send(msg, signal) {
         if (msg.channel === 'sms') {
           const form = new URLSearchParams({ To: msg.to.e164, Body: msg.text });
@@ -139,7 +141,7 @@ export const twilioProvider: ProviderKind<typeof schema> = {
           else form.set('From', config.from ?? '');
           return post('Messages', form, signal);
         }
-        const { voice, language } = forLocale(VOICES, msg.locale) ?? VOICES.en!;
+        const { voice = '', language } = voiceFor(VOICES, msg.locale) ?? VOICES.en;
         const twiml = `<Response><Say voice="${escapeXml(voice)}" language="${escapeXml(language)}">${escapeXml(msg.text)}</Say></Response>`;
         return post('Calls', new URLSearchParams({ To: msg.to.e164, From: config.from ?? '', Twiml: twiml, Timeout: RING_SECONDS }), signal);
       },

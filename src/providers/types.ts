@@ -3,6 +3,7 @@ export type { DeliveryReceipt, ReceiptStatus } from '../core/domain.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import { ERROR_CODES, GatewayError } from '../core/errors.js';
+import type { VoiceTable } from './voices.js';
 
 /** What an adapter is asked to deliver: the destination and the text, already localised. */
 export interface OutboundMessage {
@@ -32,6 +33,11 @@ export interface ProviderAdapter {
   readonly channels: ReadonlySet<Channel>;
   /** Longest a single attempt may take; the hook's remaining budget may cut it shorter. */
   readonly timeoutMs: number;
+  /**
+   * The languages a voice call can be spoken in, with the voice for each (providers/voices.ts).
+   * Absent when the adapter speaks whatever it is given (console, the http template).
+   */
+  readonly voices?: VoiceTable;
   /**
    * Hand the message to the provider. Resolves once the provider accepted it; throws a
    * ProviderError otherwise. Must stop work when `signal` aborts.

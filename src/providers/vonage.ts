@@ -9,10 +9,10 @@ import { adapterChannels, baseProviderSchema, e164, e164Or, type ProviderKind } 
 import { E164 } from '../core/domain.js';
 import { smsEncoding } from '../core/sms-encoding.js';
 import { categoryForStatus, httpCall, isSuccess, parseJson, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
-import { forLocale } from './markup.js';
 import { arrayField, field, header, nonEmptyStringField, receiptTime } from './read.js';
 import { CallbackRejected, ProviderError, type CallbackRequest, type DeliveryReceipt, type ReceiptStatus } from './types.js';
 import { safeEqual } from './verify.js';
+import { voiceFor, type VoiceTable } from './voices.js';
 
 /** An E.164 number, or an alphanumeric sender id (at most 11 characters, not all digits). */
 const SENDER = e164Or(/(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}/);
@@ -86,13 +86,14 @@ const PROBLEM_TYPES: Readonly<Record<string, ErrorCategory>> = {
   'invalid-params': 'rejected',
 };
 
-// Vonage text-to-speech language codes, per locale.
+// Vonage text-to-speech language codes, per locale; Vonage picks the voice (style 0) for each.
 const LANGUAGES: Readonly<Record<string, string>> = {
   en: 'en-US', 'en-GB': 'en-GB', 'en-AU': 'en-AU', 'en-IN': 'en-IN',
   fr: 'fr-FR', 'fr-CA': 'fr-CA', de: 'de-DE', es: 'es-ES', 'es-MX': 'es-MX', 'es-US': 'es-US',
   it: 'it-IT', pt: 'pt-PT', 'pt-BR': 'pt-BR', nl: 'nl-NL', da: 'da-DK', sv: 'sv-SE', nb: 'nb-NO', no: 'nb-NO',
   pl: 'pl-PL', ru: 'ru-RU', tr: 'tr-TR', ja: 'ja-JP', ko: 'ko-KR', zh: 'cmn-CN',
 };
+const VOICES = Object.fromEntries(Object.entries(LANGUAGES).map(([tag, language]) => [tag, { language }])) as unknown as VoiceTable;
 
 const CALL_STATUS: Readonly<Record<string, ReceiptStatus>> = {
   started: 'sent', ringing: 'sent', answered: 'sent',
@@ -161,7 +162,7 @@ export const vonageProvider: ProviderKind<typeof schema> = {
       const body = {
         to: [{ type: 'phone', number: digitsOf(to) }],
         from: { type: 'phone', number: digitsOf(callerId(config) ?? '') },
-        ncco: [{ action: 'talk', text, language: forLocale(LANGUAGES, locale) }],
+        ncco: [{ action: 'talk', text, language: (voiceFor(VOICES, locale) ?? VOICES.en).language }],
         ringing_timer: RING_SECONDS,
         // Only ask for events this adapter can verify.
         ...(ctx.callbackUrl !== undefined && webhookKey !== undefined ? { event_url: [ctx.callbackUrl], event_method: 'POST' } : {}),
@@ -183,6 +184,7 @@ export const vonageProvider: ProviderKind<typeof schema> = {
       kind: 'vonage',
       channels: adapterChannels(vonageProvider, config),
       timeoutMs: config.timeoutMs,
+      voices: VOICES,
       send(msg, signal) {
         return msg.channel === 'sms'
           ? sendSms(msg.text, msg.to.e164, msg.reference, signal)

@@ -1,5 +1,6 @@
 // Routing is data: ordered rules pick a chain or a weighted split for a request, providers that
-// cannot take it are skipped with a reason, and providers whose breaker is open go to the back.
+// cannot take it are skipped with a reason, for a call providers that speak the user's language
+// go first within their part of the chain, and providers whose breaker is open go to the back.
 import { createHash } from 'node:crypto';
 import type { Channel, Destination, RequestType } from '../core/domain.js';
 import type { BaseProviderConfig } from '../providers/base.js';
@@ -7,6 +8,7 @@ import type { RoutingConfig, RoutingRule } from './schema.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import type { Breaker } from '../delivery/breaker.js';
 import { languageOf } from '../providers/markup.js';
+import { speaksUserLanguage, spokenVoice, type SpokenVoice } from '../delivery/spoken.js';
 
 /** What routing looks at. */
 export interface RouteInput {
@@ -20,6 +22,10 @@ export interface RouteStep {
   provider: string;
   /** Why it is at this place in the chain, or why it was left out. */
   reason: string;
+  /** For a call: the language and voice this attempt would speak the code in. */
+  voice?: SpokenVoice;
+  /** The part of the chain it came from: the rule's providers (or split) or its fallbacks. */
+  group?: 'chain' | 'fallback';
 }
 
 export interface RoutePlan {
@@ -73,19 +79,36 @@ export function createRouter(config: RouterConfig, adapters: ReadonlyMap<string,
         if (refusal) skipped.push({ provider: c.provider, reason: refusal });
         else steps.push(c);
       }
+      const spoken = input.channel === 'voice' ? byLanguage(steps, input.locale) : steps;
       // An open breaker moves a provider to the back rather than out: trying it beats giving up.
-      const healthy = steps.filter((s) => breakers.get(s.provider)?.available() ?? true);
-      const open = steps.filter((s) => !healthy.includes(s)).map((s) => ({ ...s, reason: `${s.reason}; breaker open, moved to the back` }));
+      const healthy = spoken.filter((s) => breakers.get(s.provider)?.available() ?? true);
+      const open = spoken.filter((s) => !healthy.includes(s)).map((s) => ({ ...s, reason: `${s.reason}; breaker open, moved to the back` }));
       const ordered = [...healthy, ...open];
       return {
         rule: rule ? `rules[${index}]${rule.name ? ` (${rule.name})` : ''}` : 'default',
         matched,
         chain: ordered.map((s) => adapters.get(s.provider)!),
-        steps: ordered,
+        steps: ordered.map(({ group: _group, ...s }) => s),
         skipped,
       };
     },
   };
+
+  /**
+   * Within each part of the chain (the rule's providers, then its fallbacks), those that speak the
+   * user's language first, in their order; the others speak the English script with an English
+   * voice, and say so. Each step carries the language and voice it would speak with.
+   */
+  function byLanguage(steps: RouteStep[], locale: string): RouteStep[] {
+    const annotated = steps.map((s) => {
+      const adapter = adapters.get(s.provider)!;
+      const own = speaksUserLanguage(adapter, locale);
+      const voice = spokenVoice(adapter, locale);
+      return { step: { ...s, voice, reason: own ? s.reason : `${s.reason}; cannot speak ${locale}, says the English script with an English voice` }, own };
+    });
+    const parts = [annotated.filter((a) => a.step.group !== 'fallback'), annotated.filter((a) => a.step.group === 'fallback')];
+    return parts.flatMap((part) => [...part.filter((a) => a.own), ...part.filter((a) => !a.own)].map((a) => a.step));
+  }
 
   /** Why a provider cannot take this request, or undefined. */
   function refuses(provider: string, input: RouteInput): string | undefined {
@@ -125,7 +148,7 @@ function matches(rule: Rule, input: RouteInput): string[] | undefined {
 /** The rule's providers in order: a chain as written, or the split's pick for this number, the rest of the split by weight, then the fallbacks. */
 function candidatesOf(rule: Rule, index: number, e164: string): RouteStep[] {
   if (rule.providers) {
-    return [...rule.providers.map((p, i) => ({ provider: p, reason: `rule chain #${i + 1}` })), ...fallbacks(rule)];
+    return [...rule.providers.map((p, i) => ({ provider: p, reason: `rule chain #${i + 1}`, group: 'chain' as const })), ...fallbacks(rule)];
   }
   const weights = Object.entries(rule.split!);
   const pick = splitPick(weights, `${index}:${e164}`);
@@ -139,7 +162,7 @@ function candidatesOf(rule: Rule, index: number, e164: string): RouteStep[] {
 }
 
 function fallbacks(rule: Rule): RouteStep[] {
-  return rule.fallback.map((p, i) => ({ provider: p, reason: `fallback #${i + 1}` }));
+  return rule.fallback.map((p, i) => ({ provider: p, reason: `fallback #${i + 1}`, group: 'fallback' as const }));
 }
 
 /** The same number always lands on the same provider, so a user's resends go the same way. */

@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { startGateway } from './support/gateway.js';
-import { oktaRequest } from './support/okta.js';
-import { RefusalLog } from '../src/routes/refusal-log.js';
+import { startGateway } from '../support/gateway.js';
+import { oktaRequest } from '../support/okta.js';
+import { RefusalLog } from '../../src/http/refusal-log.js';
 
 const parsed = (lines: string[]) => lines.map((l) => JSON.parse(l) as Record<string, any>);
 

@@ -7,7 +7,7 @@ import { badge, card, facts, fmtMs, h, jsonView, replace, table } from '../dom.j
 import { REQUEST_TYPE_LABELS, channelLabel, requestTypeLabel } from '../labels.js';
 
 /**
- * @typedef {{ rule: string, matched: string[], steps: { provider: string, reason: string, breaker: string }[], skipped: { provider: string, reason: string }[] }} Plan
+ * @typedef {{ rule: string, matched: string[], steps: { provider: string, reason: string, breaker: string, voice?: { language: string, voice: string } }[], skipped: { provider: string, reason: string }[] }} Plan
  * @typedef {{ errorSummary: string, reason: string, location?: string }} Cause
  * @typedef {{ ok: false, causes: Cause[] } | { ok: true, requestType: string, channel: string, locale: string, preview: boolean, notes: string[],
  *   destination: { e164: string, country?: string, type: string, valid: boolean } | null, plan: Plan | null }} PlanResult
@@ -158,7 +158,9 @@ function planView(r) {
   }
   parts.push(h('h3', null, 'Attempt order'));
   parts.push(r.plan.steps.length
-    ? h('ol', { class: 'chain', id: 'plan-chain' }, r.plan.steps.map((s) => h('li', null, h('strong', null, s.provider), h('span', { class: 'muted' }, ` — ${s.reason}`), ' ', badge(s.breaker, `breaker ${s.breaker}`))))
+    ? h('ol', { class: 'chain', id: 'plan-chain' }, r.plan.steps.map((s) => h('li', null, h('strong', null, s.provider),
+      s.voice ? ` · speaks ${s.voice.language}, voice ${s.voice.voice}` : null,
+      h('span', { class: 'muted' }, ` — ${s.reason}`), ' ', badge(s.breaker, `breaker ${s.breaker}`))))
     : h('p', { class: 'error' }, 'No provider can take this request: the gateway would answer FAILED (no_provider).'));
   if (r.plan.skipped.length) {
     parts.push(h('h3', null, 'Left out'));
