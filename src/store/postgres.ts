@@ -1,10 +1,10 @@
 import pg from 'pg';
 import { MIGRATIONS_TABLE, migrationSql, migrations } from './migrations.js';
 import {
-  ANSWER_SQL, CLAIM_SQL, COMPLETE_SQL, LATENCY_WHERE, PERCENTILES, RECEIPT_SQL, answerFromRow, claimParams, completeParams,
-  latencyParams, numbered, receiptParams, searchQuery, summaryQuery, timelineQuery, toCallRow, toSummaryRow, toTimelineRow,
-  type CallDbRow, type Param, type Query, type SummaryDbRow,
+  ANSWER_SQL, LATENCY_WHERE, PERCENTILES, RECEIPT_SQL, answerFromRow, latencyParams, numbered, receiptParams, searchQuery,
+  summaryQuery, timelineQuery, toCallRow, toSummaryRow, toTimelineRow, type CallDbRow, type Param, type Query, type SummaryDbRow,
 } from './sql.js';
+import { postgresWrites } from './postgres-writes.js';
 import type { CallRecord, CallResult, Claim, DeliveryStore } from './types.js';
 
 export interface PostgresStoreOptions {
@@ -31,9 +31,13 @@ const types: pg.CustomTypesConfig = {
  * The delivery log in PostgreSQL, for several gateway instances sharing one database. The schema is the
  * one of the SQLite store (migrations.ts), applied at start in one transaction under an advisory lock.
  *
- * Durability: every write is a single autocommitted statement, and its promise resolves only once the
- * server acknowledged the commit, which (synchronous_commit = on, the default) means the WAL record is
- * flushed: when `complete()` resolves, the row survives a kill of the gateway and a crash of the server.
+ * Durability: every write is a single autocommitted statement (the hook's claims and completions of one
+ * event-loop turn batched into one, postgres-writes.ts), and its promise resolves only once the server
+ * acknowledged the commit, which (synchronous_commit = on, the default) means the WAL record is flushed:
+ * when `complete()` resolves, the row survives a kill of the gateway and a crash of the server.
+ *
+ * Round trips per hook call: one for the claim, one for the completion, each a prepared statement
+ * (a repeated eventId adds the lookup of its answer).
  */
 export async function openPostgresStore(url: string, opts: PostgresStoreOptions = {}): Promise<DeliveryStore> {
   const pool = new pg.Pool({
@@ -56,21 +60,24 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   let closed = false;
   const run = (sql: string, params: Param[]) => pool.query(numbered(sql), params);
   const rows = async <T>(q: Query): Promise<T[]> => (await run(q.sql, q.params)).rows as T[];
+  // Prepared once per connection, as the hook's writes are.
+  const answerStatement = { name: 'byot_answer', text: numbered(ANSWER_SQL) };
+  const receiptStatement = { name: 'byot_receipt', text: numbered(RECEIPT_SQL) };
   const answerOf = async (eventId: string) =>
-    answerFromRow((await run(ANSWER_SQL, [eventId])).rows[0] as { state: string; answer: string | null } | undefined);
+    answerFromRow((await pool.query<{ state: string; answer: string | null }>({ ...answerStatement, values: [eventId] })).rows[0]);
+  const writes = postgresWrites(pool);
 
   return {
     async claim(r: CallRecord): Promise<Claim> {
-      const { rowCount } = await run(CLAIM_SQL, claimParams(r));
-      return rowCount === 1 ? { claimed: true } : { claimed: false, answer: await answerOf(r.eventId) };
+      return (await writes.claim(r)) ? { claimed: true } : { claimed: false, answer: await answerOf(r.eventId) };
     },
     async complete(eventId: string, r: CallResult) {
       // Durable once this resolves (see above).
-      await run(COMPLETE_SQL, completeParams(eventId, r));
+      await writes.complete(eventId, r);
     },
     answerOf,
     async recordReceipt(provider, r) {
-      return (await run(RECEIPT_SQL, receiptParams(provider, r))).rowCount ?? 0;
+      return (await pool.query({ ...receiptStatement, values: receiptParams(provider, r) })).rowCount ?? 0;
     },
     async summary(opts) {
       return (await rows<SummaryDbRow>(summaryQuery(opts))).map(toSummaryRow);
@@ -99,6 +106,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     async close() {
       if (closed) return;
       closed = true;
+      await writes.drain();
       await pool.end();
     },
   };
