@@ -2,7 +2,8 @@
 // (sqlite-writes.ts): the claims of one turn are one INSERT, the completions one UPDATE, each a
 // named (prepared) statement over arrays (unnest), so a batch of any size is the same statement.
 // Each statement autocommits; a write's promise settles only when its batch's commit was
-// acknowledged, so a claim is durable before its send and a completion before its answer.
+// acknowledged, so a claim is durable before its send and a completion is held by the server
+// before its answer.
 import type pg from 'pg';
 import { CLAIM_SQL, COMPLETE_SQL, claimParams, completeParams, numbered, type Param } from './sql.js';
 import type { CallRecord, CallResult } from './types.js';
@@ -103,19 +104,20 @@ export interface PostgresWrites {
   drain(): Promise<void>;
 }
 
-export function postgresWrites(pool: pg.Pool): PostgresWrites {
+/** `claimPool` commits durably; `outcomePool` may not wait for the WAL flush (see postgres.ts). */
+export function postgresWrites(claimPool: pg.Pool, outcomePool: pg.Pool): PostgresWrites {
   const claims = new TurnBatch<CallRecord, boolean>(async (records) => {
     const rows = records.map(claimParams);
     const { rows: inserted } = records.length === 1
-      ? await pool.query<{ event_id: string }>({ ...STATEMENTS.claimOne, values: rows[0] })
-      : await pool.query<{ event_id: string }>({ ...STATEMENTS.claimMany, values: columns(rows) });
+      ? await claimPool.query<{ event_id: string }>({ ...STATEMENTS.claimOne, values: rows[0] })
+      : await claimPool.query<{ event_id: string }>({ ...STATEMENTS.claimMany, values: columns(rows) });
     // A repeat within one batch: the first asker owns the row.
     const owned = new Set(inserted.map((r) => r.event_id));
     return records.map((r) => owned.delete(r.eventId));
   });
   const completions = new TurnBatch<Param[], void>(async (rows) => {
-    if (rows.length === 1) await pool.query({ ...STATEMENTS.completeOne, values: rows[0] });
-    else await pool.query({ ...STATEMENTS.completeMany, values: columns(rows) });
+    if (rows.length === 1) await outcomePool.query({ ...STATEMENTS.completeOne, values: rows[0] });
+    else await outcomePool.query({ ...STATEMENTS.completeMany, values: columns(rows) });
     return rows.map(() => undefined);
   });
   return {
