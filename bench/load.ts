@@ -145,3 +145,17 @@ export async function openLoop(target: Target, traffic: Traffic, o: LoopOptions 
   o.window?.stop();
   return rec.figures(o.seconds, transport);
 }
+
+/**
+ * autocannon's own rate mode in one instance: `connections` clients sharing `rate` requests per
+ * second, each refilled on a 1 s timer, so the arrivals of each second come bunched together.
+ */
+export async function bunchedRate(target: Target, traffic: Traffic, o: LoopOptions & { rate: number; connections: number }): Promise<RunFigures> {
+  const part = { connections: o.connections, overallRate: o.rate };
+  if (o.warmupSeconds > 0) await cannon(target, traffic, undefined, { ...part, seconds: o.warmupSeconds });
+  const rec = new Recorder();
+  o.window?.start();
+  const transport = await cannon(target, traffic, rec, { ...part, seconds: o.seconds });
+  o.window?.stop();
+  return rec.figures(o.seconds, transport);
+}

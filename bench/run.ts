@@ -2,7 +2,7 @@
 //
 // On loopback only: a mock provider (bench/mock-provider.ts: /fast answers at once, /slow after
 // 50 ms), the production gateway (`node bin/byot.js serve --config <tmp yaml>`, its own process,
-// header auth, routing rules, the guard (GUARD_YAML below), SQLite log in a temp dir, the `http`
+// header auth, routing rules, the guard (GUARD_YAML in bench/gateway-config.ts), SQLite log in a temp dir, the `http`
 // provider kind pointing at the mock) and the baseline (bench/baseline.ts: node:http + one undici
 // request). Both are driven by
 // autocannon with unique eventIds and phone numbers:
@@ -19,8 +19,8 @@
 // --cpu-prof DIR runs the benchmarked gateway with `node --cpu-prof` and writes its profile to DIR
 // (summarise it with `node dist/bench/profile-summary.js DIR/*.cpuprofile`).
 // --check exits with status 1 when a target is missed.
+// --backend postgres+redis runs the scale-out comparison instead (bench/scale-out.ts, its own options).
 import { mkdtempSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,23 +28,8 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { closedLoop, openLoop, type RunFigures, type Target } from './load.js';
 import { oktaTraffic } from './okta-traffic.js';
-import { cpuSecondsOf, killAllNow, machineBusySeconds, memoryOf, portOf, sampleMemory, startChild, stopAll, stopChild, waitHealthy, type Child } from './processes.js';
-
-// ─── GUARD ──────────────────────────────────────────────────────────────────────────────────────
-// The guard (src/guard) runs on every hook call, with defaults when the config has no `guard:`
-// section; this section is always part of the benchmark's config, so the guard's cost is measured.
-// The traffic never repeats a phone number, user, eventId or client IP, and a number's prefix
-// (E.164 without the last 3 digits) repeats only every 150,000+ requests, so the per-phone, user,
-// IP, prefix and distinct-numbers-per-prefix limits keep their defaults and never refuse. Only the
-// aggregate limits are raised (defaults: 300 per country and 1,000 in all per hour), since the
-// benchmark sends thousands per second to one country; their counters still run. A refusal shows
-// in the errors column (it is not a SUCCESSFUL answer). Edit here to benchmark other guard settings.
-const GUARD_YAML = `guard:
-  limits:
-    country: { max: 1000000000, perSeconds: 3600 }
-    global: { max: 1000000000, perSeconds: 3600 }
-`;
-// ────────────────────────────────────────────────────────────────────────────────────────────────
+import { GUARD_YAML, HOOK_HEADER, gatewayConfig } from './gateway-config.js';
+import { cpuSecondsOf, freePort, killAllNow, machineBusySeconds, memoryOf, portOf, sampleMemory, startChild, stopAll, stopChild, waitHealthy, type Child } from './processes.js';
 
 const TARGETS = {
   throughputRatio: 0.6,
@@ -52,8 +37,6 @@ const TARGETS = {
   peakRssMB: 200,
   startupMs: 1_000,
 };
-
-const HOOK_HEADER = 'X-Telephony-Key';
 
 interface Options {
   seconds: number;
@@ -98,72 +81,6 @@ function options(): Options {
 
 function progress(line: string): void {
   process.stderr.write(`[bench] ${line}\n`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => (typeof address === 'object' && address ? ok(address.port) : fail(new Error('no port'))));
-    });
-  });
-}
-
-function gatewayConfig(port: number, mockUrl: string, dir: string): string {
-  const provider = (path: string): string => `
-    kind: http
-    timeoutMs: 1000
-    sms:
-      url: ${mockUrl}/${path}/sms
-      headers:
-        Authorization: "Bearer \${BENCH_PROVIDER_TOKEN}"
-      body: '{"to":"{{phone}}","text":"{{text}}","ref":"{{reference}}"}'
-      idPath: data.id
-      errorPath: error.code
-      errors:
-        INVALID_NUMBER: invalid_number
-        NO_CREDIT: insufficient_funds
-    voice:
-      url: ${mockUrl}/${path}/calls
-      headers:
-        Authorization: "Bearer \${BENCH_PROVIDER_TOKEN}"
-      body: '{"to":"{{phone}}","say":"{{text}}","language":"{{locale}}","ref":"{{reference}}"}'
-      idPath: data.id`;
-  return `# byot-gateway benchmark configuration, written by bench/run.ts
-server:
-  host: 127.0.0.1
-  port: ${port}
-auth:
-  type: header
-  header: ${HOOK_HEADER}
-  secrets: ["\${BENCH_HOOK_SECRET}"]
-hook:
-  budgetMs: 2500
-phone:
-  defaultRegion: US
-providers:
-  fast:${provider('fast')}
-  slow:${provider('slow')}
-routing:
-  rules:
-    - name: uk
-      match: { country: GB }
-      providers: [slow]
-      fallback: [fast]
-    - name: north-america-sms
-      match: { country: [US, CA], channel: sms }
-      providers: [fast]
-      fallback: [slow]
-  default: [fast, slow]
-store:
-  path: ${JSON.stringify(join(dir, 'byot.sqlite'))}
-  hashKey: "\${BENCH_HASH_KEY}"
-log:
-  level: info
-# ─── guard: GUARD_YAML in bench/run.ts ───
-${GUARD_YAML}`;
 }
 
 /** Where the CPU went during a measured window: cores busy on average, and the server's CPU per answer. */
@@ -269,7 +186,7 @@ async function main(o: Options, dir: string): Promise<Report> {
 
   const gatewayPort = await freePort();
   const configFile = join(dir, 'byot.yaml');
-  writeFileSync(configFile, gatewayConfig(gatewayPort, mockUrl, dir));
+  writeFileSync(configFile, gatewayConfig({ port: gatewayPort, mockUrl, dir }));
 
   if (o.cpuProf !== undefined) mkdirSync(o.cpuProf, { recursive: true });
   // Start-up, three times: the first creates the SQLite log; the last one stays up for the load.
@@ -407,28 +324,34 @@ function table(r: Report): string {
   return rows.join('\n');
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'byot-bench-'));
-let cleaning: Promise<void> | undefined;
-const cleanup = (): Promise<void> => (cleaning ??= stopAll().finally(() => rmSync(dir, { recursive: true, force: true })));
-process.on('exit', () => {
-  killAllNow();
-  rmSync(dir, { recursive: true, force: true });
-});
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(signal, () => {
-    progress(`${signal}: stopping`);
-    void cleanup().finally(() => process.exit(130));
+if (process.argv.includes('--backend')) {
+  // The scale-out comparison (PostgreSQL + Redis beside SQLite + in-memory limits): bench/scale-out.ts.
+  const { scaleOut } = await import('./scale-out.js');
+  process.exitCode = await scaleOut(process.argv.slice(2));
+} else {
+  const dir = mkdtempSync(join(tmpdir(), 'byot-bench-'));
+  let cleaning: Promise<void> | undefined;
+  const cleanup = (): Promise<void> => (cleaning ??= stopAll().finally(() => rmSync(dir, { recursive: true, force: true })));
+  process.on('exit', () => {
+    killAllNow();
+    rmSync(dir, { recursive: true, force: true });
   });
-}
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      progress(`${signal}: stopping`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
 
-try {
-  const o = options();
-  const report = await main(o, dir);
-  await cleanup();
-  process.stdout.write(`${table(report)}\n${JSON.stringify(report)}\n`);
-  process.exitCode = o.check && Object.values(report.targets).some((t) => !t.met) ? 1 : 0;
-} catch (err) {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  await cleanup();
-  process.exitCode = 1;
+  try {
+    const o = options();
+    const report = await main(o, dir);
+    await cleanup();
+    process.stdout.write(`${table(report)}\n${JSON.stringify(report)}\n`);
+    process.exitCode = o.check && Object.values(report.targets).some((t) => !t.met) ? 1 : 0;
+  } catch (err) {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    await cleanup();
+    process.exitCode = 1;
+  }
 }

@@ -78,7 +78,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const router = createRouter(config, adapters, breakers);
   const redis = config.limits.url ? await connectRedis(config.limits.url, log) : undefined;
   const guard = createGuard(config.guard, { redis, hashKey, log: log.child({ component: 'guard' }) });
-  const claims = redis ? redisClaims(redis, undefined, config.guard.store.timeoutMs) : undefined;
+  // A shared PostgreSQL log is itself the claim every instance sees (one row per eventId, made
+  // durable before any send): idempotency keys in Redis are for instances with a log each.
+  const claims = redis && config.store.url === undefined ? redisClaims(redis, undefined, config.guard.store.timeoutMs) : undefined;
   const handleHook = createHook({ config, store, router, breakers, metrics, guard, claims, hashKey, log });
   const tls = config.server.tls
     ? { cert: readFileSync(config.server.tls.cert), key: readFileSync(config.server.tls.key) }

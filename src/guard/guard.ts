@@ -1,26 +1,26 @@
 // The toll-fraud guard: runs after the phone step and before routing. Policy first (number type,
 // country per channel; nothing counted), then velocity limits and distinct numbers per prefix.
 //
-// Atomicity. Every counter is taken with an atomic consume (the consume itself is the gate: no
-// read-then-write), and a request that ends refused gives back every slot it took (`reward`), so
-// refused requests are not counted. The order makes bursts exact:
-//   1. the phone windows, one after the other, tightest first;
-//   2. only then, in parallel, user, IP, prefix, distinct-per-prefix, country and global.
-// A burst for one number therefore reaches the other counters only with its `max` winners, and
-// exactly `max` are admitted across instances. A slot is only ever held by a request that passed
-// that counter, and an admitted request never gives its slots back, so no counter can admit more
-// than its max. A concurrent request refused by a shared counter (user, IP, country…) can hold a
-// slot there for a moment before giving it back, so near such a limit a burst may admit slightly
-// fewer than it could: the guard errs on the side of not sending.
+// Atomicity. A request's counters are admitted in one atomic step (gate.ts): in memory one
+// synchronous step (memory-gate.ts), with Redis one Lua script (redis-gate.ts,
+// admission-script.ts). Either every counter has room and all count the request, or none counts
+// it and the first without room, in the order below, is the rule reported:
+//   the phone windows, tightest first; then user, IP, prefix, distinct per prefix, country, global.
+// Nothing is given back afterwards, so a burst for one number admits exactly its max across
+// instances, and a refused request never holds a slot another request was refused for.
 import type { Redis } from 'ioredis';
 import type { Channel, Destination, RequestType } from '../core/domain.js';
 import { maskPhone } from '../core/mask.js';
 import type { GuardConfig, LimitWindow } from './schema.js';
 import { policyRule } from './policy.js';
-import { DistinctGate, StoreHealth, WindowGate, type Gate, type GuardLog, type RedisStore, type Taken } from './counters.js';
+import type { ClaimKey, Counter, Gate, Step } from './gate.js';
+import { MemoryGate } from './memory-gate.js';
+import { RedisGate } from './redis-gate.js';
+import { StoreHealth, type GuardLog } from './store-health.js';
 import { ipIdentity, keyHasher, numberPrefix, type KeyHash } from './keys.js';
 
-export type { GuardLog } from './counters.js';
+export type { GuardLog } from './store-health.js';
+export type { ClaimKey } from './gate.js';
 
 export interface GuardInput {
   channel: Channel;
@@ -30,6 +30,11 @@ export interface GuardInput {
   login?: string;
   /** Okta's data.context.request.ipAddress: the end user's address. */
   clientIp?: string;
+  /**
+   * With Redis: the call's idempotency key, claimed in the same round trip as the counting. When
+   * another call holds it, nothing is counted and the verdict is `duplicate`. Ignored without Redis.
+   */
+  claim?: ClaimKey;
 }
 
 export type Verdict =
@@ -46,6 +51,8 @@ export type Verdict =
      * `limits.distinctPerPrefix`, `store.unavailable`, `guard.error`. For logs and metrics only. */
     rule: string;
     degraded?: boolean;
+    /** With rule `claim.held`: `input.claim` is held by another call, which answers; nothing was counted. */
+    duplicate?: true;
   };
 
 export interface GuardDeps {
@@ -67,11 +74,11 @@ export interface Guard {
 }
 
 /** One dimension's windows, tightest (smallest max, then shortest) first. */
-function gates(dimension: string, windows: false | LimitWindow[], keyPrefix: string, redis?: RedisStore): WindowGate[] {
+function windowCounters(dimension: string, windows: false | LimitWindow[]): Counter[] {
   if (windows === false) return [];
   return [...windows]
     .sort((a, b) => a.max - b.max || a.perSeconds - b.perSeconds)
-    .map((w) => new WindowGate(dimension, w, keyPrefix, redis));
+    .map((window): Counter => ({ rule: `limits.${dimension}.${window.perSeconds}s`, kind: 'window', window, name: `${dimension}:${window.perSeconds}s` }));
 }
 
 export function createGuard(config: GuardConfig, deps: GuardDeps): Guard {
@@ -82,23 +89,28 @@ export function createGuard(config: GuardConfig, deps: GuardDeps): Guard {
   }
   // Keys are hashed where they leave the process (Redis); in memory the value itself is the key.
   const hash: KeyHash = deps.redis ? keyHasher(deps.hashKey!) : (_kind, value) => value;
-  const redis: RedisStore | undefined = deps.redis && {
-    client: deps.redis,
-    health: new StoreHealth(store.retryAfterMs, log, deps.redis),
-    timeoutMs: store.timeoutMs,
-    insuranceInstances: store.insurance.enabled ? store.insurance.instances : undefined,
-    log,
-  };
-  const kp = store.keyPrefix;
+  const gate: Gate = deps.redis
+    ? new RedisGate({
+      client: deps.redis,
+      health: new StoreHealth(store.retryAfterMs, log, deps.redis),
+      timeoutMs: store.timeoutMs,
+      keyPrefix: store.keyPrefix,
+      ...(store.insurance.enabled ? { insurance: new MemoryGate(store.insurance.instances, true) } : {}),
+      failMode: store.failMode,
+      log,
+    })
+    : new MemoryGate();
 
-  const phone = gates('phone', limits.phone, kp, redis);
-  const user = gates('user', limits.user, kp, redis);
-  const ip = gates('ip', limits.ip, kp, redis);
-  const prefix = gates('prefix', limits.prefix, kp, redis);
-  const country = gates('country', limits.country, kp, redis);
-  const countryOverride = new Map(Object.entries(limits.countryOverrides).map(([cc, w]) => [cc, gates('country', w, kp, redis)]));
-  const global = gates('global', limits.global, kp, redis);
-  const distinct = limits.distinctPerPrefix === false ? undefined : new DistinctGate(limits.distinctPerPrefix, kp, redis);
+  const phone = windowCounters('phone', limits.phone);
+  const user = windowCounters('user', limits.user);
+  const ip = windowCounters('ip', limits.ip);
+  const prefix = windowCounters('prefix', limits.prefix);
+  const country = windowCounters('country', limits.country);
+  const countryOverride = new Map(Object.entries(limits.countryOverrides).map(([cc, w]) => [cc, windowCounters('country', w)]));
+  const global = windowCounters('global', limits.global);
+  const dpp = limits.distinctPerPrefix;
+  const distinct: Counter | undefined = dpp === false ? undefined
+    : { rule: 'limits.distinctPerPrefix', kind: 'distinct', window: dpp, name: `distinct:${dpp.perSeconds}s` };
 
   const allowPhones = new Set(allow.phones);
   const allowUserIds = new Set(allow.users);
@@ -120,66 +132,58 @@ export function createGuard(config: GuardConfig, deps: GuardDeps): Guard {
     return degraded ? { allow: false, rule, degraded } : { allow: false, rule };
   }
 
-  async function limited(input: GuardInput): Promise<Verdict> {
+  /** Every counter the request touches, in reporting order. */
+  function steps(input: GuardInput): Step[] {
     const { e164 } = input.dest;
     const phoneKey = hash('phone', e164);
     const range = hash('prefix', numberPrefix(e164));
-    const taken: Taken[] = [];
-    let degraded = false;
-    let unavailable = false;
-
-    const refuse = async (rule: string): Promise<Verdict> => {
-      await Promise.all(taken.map((t) => t.undo?.()));
-      return refused(rule, degraded, input);
+    const out: Step[] = [];
+    const add = (counters: Counter[], key: string) => {
+      for (const counter of counters) out.push({ counter, key });
     };
-
-    // 1. The number's own windows, one after the other: only a winner touches anything else.
-    for (const gate of phone) {
-      const t = await gate.take(phoneKey);
-      taken.push(t);
-      degraded ||= t.degraded;
-      if (t.state === 'refused') return refuse(gate.rule);
-      if (t.state === 'unavailable') {
-        unavailable = true;
-        if (store.failMode === 'closed') return refuse('store.unavailable');
-      }
-    }
-
-    // 2. Everything shared, in parallel; the first refusing rule in this order is reported.
-    const steps: [Gate, string, string?][] = [];
+    add(phone, phoneKey);
     const userKey = input.userId !== undefined && input.userId !== '' ? hash('user', `id:${input.userId}`)
       : input.login !== undefined && input.login !== '' ? hash('user', `login:${input.login.toLowerCase()}`) : undefined;
-    if (userKey) for (const g of user) steps.push([g, userKey]);
-    if (input.clientIp) {
-      const ipKey = hash('ip', ipIdentity(input.clientIp));
-      for (const g of ip) steps.push([g, ipKey]);
-    }
-    for (const g of prefix) steps.push([g, range]);
-    if (distinct) steps.push([distinct, range, phoneKey]);
+    if (userKey) add(user, userKey);
+    if (input.clientIp) add(ip, hash('ip', ipIdentity(input.clientIp)));
+    add(prefix, range);
+    if (distinct) out.push({ counter: distinct, key: range, member: phoneKey });
     const cc = input.dest.country ?? 'unknown';
-    for (const g of countryOverride.get(cc) ?? country) steps.push([g, cc]);
-    for (const g of global) steps.push([g, 'all']);
+    add(countryOverride.get(cc) ?? country, cc);
+    add(global, 'all');
+    return out;
+  }
 
-    const results = await Promise.all(steps.map(([gate, key, member]) => gate.take(key, member)));
-    taken.push(...results);
-    let refusedBy: string | undefined;
-    results.forEach((t, i) => {
-      degraded ||= t.degraded;
-      if (t.state === 'unavailable') unavailable = true;
-      if (t.state === 'refused' && refusedBy === undefined) refusedBy = steps[i]![0].rule;
-    });
-    if (refusedBy) return refuse(refusedBy);
-    if (unavailable && store.failMode === 'closed') return refuse('store.unavailable');
-    return degraded ? { allow: true, degraded } : { allow: true };
+  const duplicate: Verdict = { allow: false, rule: 'claim.held', duplicate: true };
+
+  async function limited(input: GuardInput): Promise<Verdict> {
+    const admitted = await gate.admit({ steps: steps(input), ...(input.claim ? { claim: input.claim } : {}) });
+    switch (admitted.state) {
+      case 'claimed':
+        return duplicate;
+      case 'refused':
+        return refused(admitted.rule, admitted.degraded, input);
+      case 'unavailable':
+        return store.failMode === 'closed' ? refused('store.unavailable', true, input) : { allow: true, degraded: true };
+      case 'ok':
+        return admitted.degraded ? { allow: true, degraded: true } : { allow: true };
+    }
+  }
+
+  /** Claims `input.claim` alone, for a request that counts nothing; true when another call holds it. */
+  async function heldElsewhere(input: GuardInput): Promise<boolean> {
+    if (!input.claim || !deps.redis) return false;
+    return (await gate.admit({ steps: [], claim: input.claim })).state === 'claimed';
   }
 
   async function check(input: GuardInput): Promise<Verdict> {
     const by = allowedBy(input);
     if (!(by && allow.skipPolicy)) {
       const rule = policyRule(config, input.channel, input.dest);
-      if (rule) return refused(rule, false, input);
+      if (rule) return (await heldElsewhere(input)) ? duplicate : refused(rule, false, input);
     }
     if (by) {
+      if (await heldElsewhere(input)) return duplicate;
       log.info({ allowedBy: by, channel: input.channel, to: maskPhone(input.dest.e164), country: input.dest.country },
         'guard: limits skipped by an allow override');
       return { allow: true, allowedBy: by };

@@ -74,8 +74,8 @@ export const guardSchema = z.object({
 
   /**
    * Sends admitted per key and window. A window starts with the first request counted under its key
-   * and lasts `perSeconds`; a request the guard refuses gives its counts back (distinctPerPrefix
-   * excepted: a number that passed it stays counted). `false` turns a limit off.
+   * and lasts `perSeconds`; a request is counted by every limit or, when one refuses it, by none
+   * (distinctPerPrefix included). `false` turns a limit off.
    */
   limits: z.object({
     /** Per destination number (Okta itself allows one challenge per number per 30 s). */

@@ -17,7 +17,7 @@ import { smsText, voiceScript } from '../delivery/messages.js';
 import type { RoutePlan, Router } from '../routing/plan.js';
 import type { Breaker } from '../delivery/breaker.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import type { Guard, GuardConfig } from '../guard/index.js';
+import type { Guard, GuardConfig, Verdict } from '../guard/index.js';
 import { dryRun } from './dry-run.js';
 import type { RedisClaims } from '../store/redis-claims.js';
 
@@ -78,12 +78,22 @@ export function createHook(deps: HookDeps): HandleHook {
       metrics.hook('replayed', req.channel, req.requestType, (performance.now() - started) / 1_000);
       return { answer };
     };
-    // The delivery log is asked too: it has the answer even when storing it in Redis failed.
-    if (claims && !(await claimShared(req.eventId))) {
-      return replay(async (id) => (await claims.answerOf(id).catch(() => undefined)) ?? store.answerOf(id));
+    const dest = toDestination(req.phone, region);
+    const guardInput = dest && {
+      channel: req.channel, requestType: req.requestType, dest, userId: req.user.userId, login: req.user.login, clientIp: req.clientIp,
+    };
+    // With claims in Redis, a usable number is claimed in the guard's own round trip, together
+    // with the counting, before the delivery log's claim: a repeat is then never counted. (Should
+    // the delivery log know the eventId all the same, after Redis lost its key, the repeat counted
+    // once more than needed: stricter, never looser.)
+    let verdict: Verdict | undefined;
+    if (claims) {
+      verdict = guardInput && (await guard.check({ ...guardInput, claim: claims.claimKey(req.eventId) }));
+      const duplicate = verdict ? !verdict.allow && verdict.duplicate === true : !(await claimShared(req.eventId));
+      // The delivery log is asked too: it has the answer even when storing it in Redis failed.
+      if (duplicate) return replay(async (id) => (await claims.answerOf(id).catch(() => undefined)) ?? store.answerOf(id));
     }
 
-    const dest = toDestination(req.phone, region);
     const masked = maskPhone(dest?.e164 ?? req.phone);
     const claim = await store.claim({
       eventId: req.eventId,
@@ -102,11 +112,9 @@ export function createHook(deps: HookDeps): HandleHook {
 
     let outcome: Outcome = { status: 'FAILED', reason: 'invalid_number', attempts: [] };
     let plan: RoutePlan | undefined;
-    if (dest) {
+    if (dest && guardInput) {
       // After the claim, so a repeated eventId is never counted twice.
-      const verdict = await guard.check({
-        channel: req.channel, requestType: req.requestType, dest, userId: req.user.userId, login: req.user.login, clientIp: req.clientIp,
-      });
+      verdict ??= await guard.check(guardInput);
       if (!verdict.allow) {
         metrics.blocked(verdict.rule);
         outcome = { status: 'FAILED', reason: 'blocked', blockedBy: verdict.rule, attempts: [] };

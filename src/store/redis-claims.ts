@@ -3,7 +3,7 @@
 // from whoever sends.
 import type { Redis } from 'ioredis';
 import type { OktaAnswer } from '../okta/contract.js';
-import { withTimeout } from '../guard/counters.js';
+import { withTimeout } from '../guard/store-timeout.js';
 
 /** As long as Okta could plausibly repeat an eventId, and then some. */
 const TTL_MS = 24 * 60 * 60 * 1_000;
@@ -12,6 +12,8 @@ const PENDING = 'pending';
 export interface RedisClaims {
   /** True when this caller owns the eventId. */
   claim(eventId: string): Promise<boolean>;
+  /** What `claim` sets, for a caller that claims in a round trip of its own (the guard's admission script). */
+  claimKey(eventId: string): { key: string; value: string; ttlMs: number };
   complete(eventId: string, answer: OktaAnswer): Promise<void>;
   answerOf(eventId: string): Promise<OktaAnswer | undefined>;
 }
@@ -23,6 +25,7 @@ export function redisClaims(redis: Redis, prefix = 'byot:idem:', timeoutMs = 500
   const call = <T>(command: () => Promise<T>): Promise<T> =>
     redis.status === 'ready' ? withTimeout(command(), timeoutMs) : Promise.reject(new Error(`Redis is ${redis.status}`));
   return {
+    claimKey: (eventId) => ({ key: prefix + eventId, value: PENDING, ttlMs: TTL_MS }),
     async claim(eventId) {
       return (await call(() => redis.set(prefix + eventId, PENDING, 'PX', TTL_MS, 'NX'))) === 'OK';
     },

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { createGuard, guardSchema, type GuardConfigInput, type GuardInput, type Verdict } from '../../src/guard/index.js';
 import { ipIdentity, numberPrefix } from '../../src/guard/keys.js';
-import { MemoryWindows } from '../../src/guard/counters.js';
+import { MemoryWindows } from '../../src/guard/memory-windows.js';
 import type { Destination } from '../../src/core/domain.js';
 
 const log = pino({ level: 'silent' });
@@ -77,7 +77,7 @@ test('phone, default windows: 1 per 30 s, 5 per 10 min, 10 per day', async (t) =
   assert.deepEqual(await guard.check(r), ALLOW);
 });
 
-test('a refused request takes nothing: its other counters are given back', async (t) => {
+test('a refused request takes nothing: none of its counters counts it', async (t) => {
   clock(t);
   const guard = limitedTo({ phone: { max: 1, perSeconds: 30 }, user: { max: 1, perSeconds: 3_600 } });
   assert.deepEqual(await guard.check(req(fr(1), { userId: 'u1' })), ALLOW);
@@ -246,39 +246,22 @@ test('close waits for checks in progress, then refuses new ones', async (t) => {
   await assert.rejects(guard.check(req(fr(2))), /guard closed/);
 });
 
-test('ended windows are freed as new ones are taken, and a window that starts again keeps its key counted', (t) => {
+test('ended windows are freed as new ones are counted, and a window that starts again keeps its key counted', (t) => {
   const c = clock(t);
-  const windows = new MemoryWindows({ max: 2, perSeconds: 60 });
-  for (let i = 0; i < 1_000; i++) assert.equal(windows.take(`k${i}`).ok, true);
+  const windows = new MemoryWindows(2, 60_000);
+  const take = (key: string): boolean => {
+    const ok = windows.room(key, Date.now());
+    if (ok) windows.add(key, Date.now());
+    return ok;
+  };
+  for (let i = 0; i < 1_000; i++) assert.equal(take(`k${i}`), true);
   assert.equal(windows.size, 1_000);
   // k0 starts a new window after the first ended: it moves behind the keys still to expire.
   c.at(61_000);
-  assert.equal(windows.take('k0').ok, true);
-  assert.equal(windows.take('k0').ok, true);
-  assert.equal(windows.take('k0').ok, false, 'the new window counts from zero up to max');
-  // Each take frees a few ended windows from the front; enough takes free all 999 others.
-  for (let i = 0; i < 400; i++) windows.take(`n${i}`);
+  assert.equal(take('k0'), true);
+  assert.equal(take('k0'), true);
+  assert.equal(take('k0'), false, 'the new window counts from zero up to max');
+  // Each count frees a few ended windows from the front; enough counts free all 999 others.
+  for (let i = 0; i < 400; i++) take(`n${i}`);
   assert.equal(windows.size, 401, 'the 999 ended windows are gone; k0 and the 400 new keys remain');
-  const { until } = windows.take('n0');
-  windows.giveBack('n0', until);
-  windows.giveBack('n0', until);
-  assert.equal(windows.take('n0').ok, true, 'a window given back has room again');
-  assert.equal(windows.take('n0').ok, true);
-  assert.equal(windows.take('n0').ok, false);
-  windows.giveBack('n0', until - 1);
-  assert.equal(windows.take('n0').ok, false, 'a give-back for another window changes nothing');
-});
-
-test('a send given back in the last tenth of its window (at most 1 s) stays counted, as with Redis', (t) => {
-  const c = clock(t);
-  const windows = new MemoryWindows({ max: 1, perSeconds: 10 });
-  const early = windows.take('a');
-  c.at(5_000);
-  windows.giveBack('a', early.until);
-  assert.equal(windows.take('a').ok, true, 'given back mid-window: the slot is free again');
-  c.at(9_000);
-  windows.giveBack('a', early.until);
-  assert.equal(windows.take('a').ok, false, 'given back 1 s before the end: still counted');
-  c.at(10_000);
-  assert.equal(windows.take('a').ok, true, 'a new window');
 });

@@ -1,6 +1,6 @@
-// Three `byot serve` processes behind an imaginary load balancer, sharing one Redis (limits and
-// idempotency keys) and one PostgreSQL (delivery log): the limits hold exactly across instances,
-// and a repeated eventId sends once whichever instance each repeat reaches.
+// Three `byot serve` processes behind an imaginary load balancer, sharing one Redis (limits) and
+// one PostgreSQL (delivery log, whose row per eventId is the shared claim): the limits hold exactly
+// across instances, and a repeated eventId sends once whichever instance each repeat reaches.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
@@ -44,7 +44,10 @@ if (!redisUrl || !databaseUrl) {
           // 555 numbers are fictitious; the policy has tests of its own.
           numbers: { refuseInvalid: false },
           limits: { ...LIMITS_OFF, phone: { max: PHONE_MAX, perSeconds: 600 }, prefix: { max: PREFIX_MAX, perSeconds: 600 } },
-          store: { keyPrefix, insurance: { instances: 3 } },
+          // A generous timeout: these tests are about exact limits across instances, which hold
+          // while Redis answers. A timeout is the documented degraded mode (each instance counts a
+          // share of each limit), which a busy machine must not turn on by being slow to answer.
+          store: { keyPrefix, timeoutMs: 2_000, insurance: { instances: 3 } },
         },
       });
       gateways = await Promise.all(['a', 'b', 'c'].map((name) => spawnGateway(name, config, dir)));
@@ -72,6 +75,11 @@ if (!redisUrl || !databaseUrl) {
       return Promise.all(bodies.map((b, i) => postHook(gateways[i % gateways.length]!.url, b)));
     }
 
+    /** Every check was counted in Redis: no instance fell back to counting its share alone. */
+    function assertNeverDegraded(): void {
+      for (const g of gateways) assert.doesNotMatch(g.logs(), /guard: Redis unavailable/, `${g.name} counted without Redis`);
+    }
+
     function assertAnsweredInTime(answers: HookAnswer[]): void {
       assert.deepEqual(answers.filter((a) => a.status !== 200).map((a) => `${a.status} ${a.error ?? ''}`), [], 'every answer is HTTP 200');
       const slowest = Math.max(...answers.map((a) => a.ms));
@@ -87,6 +95,7 @@ if (!redisUrl || !databaseUrl) {
       const answers = await burst(Array.from({ length: 300 }, () => hookBody(phone)));
       t.diagnostic(`answers: ${JSON.stringify(tally(answers))}; slowest ${Math.max(...answers.map((a) => a.ms)).toFixed(0)} ms`);
       assertAnsweredInTime(answers);
+      assertNeverDegraded();
       assert.equal(recipients(provider).filter((to) => to === phone).length, PHONE_MAX, 'sends that reached the provider');
       assert.deepEqual(tally(answers), { SUCCESSFUL: PHONE_MAX, error: 300 - PHONE_MAX });
       for (const a of answers.filter((x) => kind(x) === 'error')) {
@@ -111,6 +120,7 @@ if (!redisUrl || !databaseUrl) {
       const answers = await burst(phones.map((p) => hookBody(p)));
       t.diagnostic(`answers: ${JSON.stringify(tally(answers))}; slowest ${Math.max(...answers.map((a) => a.ms)).toFixed(0)} ms`);
       assertAnsweredInTime(answers);
+      assertNeverDegraded();
       const sent = recipients(provider).slice(before);
       assert.equal(sent.length, PREFIX_MAX, 'sends that reached the provider');
       assert.ok(sent.every((to) => to.startsWith('+14155552')), sent.join(' '));

@@ -82,8 +82,12 @@ if (!redisServerOnPath()) {
         await redisServer.start();
         const restartedAt = performance.now();
         await probe.ping().catch(() => undefined);
+        // Counters can reappear before a gateway's next round trip succeeds: a script queued while
+        // the client reconnected runs once it is connected, after the gateway stopped waiting for it.
+        // So each gateway's own word that it uses Redis again is waited for too.
         const recoveryMs = await eventually('both gateways count in the restarted Redis and answer SUCCESSFUL from `closed` again', 15_000, async () =>
-          (await countKeys(probe, 'g-open:*').catch(() => 0)) > 0
+          [open, closed].every((g) => RECOVERED_LINE.test(g.logs()))
+          && (await countKeys(probe, 'g-open:*').catch(() => 0)) > 0
           && (await countKeys(probe, 'g-closed:*').catch(() => 0)) > 0
           && load.answers.some((a) => a.target === 'closed' && a.sentAt > restartedAt && kind(a) === 'SUCCESSFUL'));
         await sleep(300);

@@ -1,0 +1,53 @@
+// What the guard asks of its counters, whichever store holds them (memory-gate.ts, redis-gate.ts):
+// admit one request against every counter it touches, in one atomic step. Either every counter has
+// room and all of them count the request, or none counts it and the first one without room is
+// named. Nothing is ever given back on this path, so a refused request can never hold a slot a
+// concurrent one was refused for.
+import type { LimitWindow } from './schema.js';
+
+/** One counter of the configuration: a window of one dimension, or distinct numbers per prefix. */
+export interface Counter {
+  /** e.g. `limits.phone.30s`, `limits.distinctPerPrefix`. */
+  readonly rule: string;
+  /** `window`: sends per key and window; `distinct`: distinct members (numbers) per key (prefix) and window. */
+  readonly kind: 'window' | 'distinct';
+  readonly window: LimitWindow;
+  /** Its part of the Redis key: `phone:30s`, `distinct:3600s`. */
+  readonly name: string;
+}
+
+/** One counter as one request touches it. */
+export interface Step {
+  readonly counter: Counter;
+  /** The (hashed, with Redis) number, user, address, range, country, or `all`. */
+  readonly key: string;
+  /** `distinct` only: the (hashed) number. */
+  readonly member?: string;
+}
+
+/** An idempotency key claimed in the same atomic step (SET NX), when Redis holds the claims. */
+export interface ClaimKey {
+  key: string;
+  value: string;
+  ttlMs: number;
+}
+
+export interface Admission {
+  /** In reporting order: when several have no room, the first is the rule named. */
+  steps: readonly Step[];
+  claim?: ClaimKey;
+}
+
+export type Admitted =
+  /** Counted everywhere; `degraded`: by the per-instance insurance, not the shared store. */
+  | { state: 'ok'; degraded: boolean }
+  /** Counted nowhere. */
+  | { state: 'refused'; rule: string; degraded: boolean }
+  /** The store could not be asked and no insurance counted instead: nothing was counted. */
+  | { state: 'unavailable' }
+  /** The claim was already held by another call: nothing was counted. */
+  | { state: 'claimed' };
+
+export interface Gate {
+  admit(admission: Admission): Promise<Admitted>;
+}
