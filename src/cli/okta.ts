@@ -10,6 +10,7 @@ import {
 import { buildTelephonyRequest, maskTelephonyRequest, readHookAnswer, type OktaRequestType } from '../okta/preview.js';
 import { CommandError, createOutput, intOption, oneOf, parseCommand, table, UsageError, type Output } from './common.js';
 import { describeAnswer, HOOK_PATH } from './preview.js';
+import { cliHint } from './okta-errors.js';
 
 const AUTH_HELP = `Okta org and credentials (every subcommand):
   --org URL            the Okta org, e.g. https://acme.okta.com (default $OKTA_ORG_URL)
@@ -242,7 +243,7 @@ async function clientFrom(v: Common, env: NodeJS.ProcessEnv, o: Output, usage: s
 }
 
 /** Runs Okta calls and turns their failures into exit 1 with Okta's own words. */
-async function guarded(o: Output, run: () => Promise<number>, replaceWith = '--replace'): Promise<number> {
+export async function guarded(o: Output, run: () => Promise<number>, replaceWith = '--replace', listCommand = 'byot okta list'): Promise<number> {
   try {
     return await run();
   } catch (err) {
@@ -255,7 +256,8 @@ async function guarded(o: Output, run: () => Promise<number>, replaceWith = '--r
     if (err instanceof OktaApiError) {
       o.err(`byot: ${err.message}\n`);
       for (const c of err.errorCauses) o.err(`  - ${c}\n`);
-      if (err.hint) o.err(`  ${err.hint}\n`);
+      const hint = cliHint(err, listCommand);
+      if (hint) o.err(`  ${hint}\n`);
       if (err.errorId) o.err(o.dim(`  (Okta errorId ${err.errorId})\n`));
       return 1;
     }
