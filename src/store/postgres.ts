@@ -2,9 +2,10 @@ import pg from 'pg';
 import { MIGRATIONS_TABLE, migrationSql, migrations } from './migrations.js';
 import {
   ANSWER_SQL, CLAIM_SQL, COMPLETE_SQL, LATENCY_WHERE, PERCENTILES, RECEIPT_SQL, answerFromRow, claimParams, completeParams,
-  latencyParams, numbered, receiptParams, searchQuery, summaryQuery, timelineQuery, toCallRow, toSummaryRow, toTimelineRow,
-  type CallDbRow, type Param, type Query, type SummaryDbRow,
+  conversionQuery, latencyParams, numbered, receiptParams, searchQuery, summaryQuery, timelineQuery, toCallRow, toConversionRows,
+  toSummaryRow, toTimelineRow, verifyTimesQuery, type CallDbRow, type ConversionDbRow, type Param, type Query, type SummaryDbRow,
 } from './sql.js';
+import { createEventInbox } from './okta-events.js';
 import type { CallRecord, CallResult, Claim, DeliveryStore } from './types.js';
 
 export interface PostgresStoreOptions {
@@ -59,7 +60,34 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   const answerOf = async (eventId: string) =>
     answerFromRow((await run(ANSWER_SQL, [eventId])).rows[0] as { state: string; answer: string | null } | undefined);
 
+  /** Statements in one transaction on one connection (see SqlDb in okta-events.ts). */
+  async function steps(list: Query[], guarded: boolean): Promise<number[]> {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      try {
+        const changes: number[] = [];
+        for (const step of list) {
+          changes.push((await client.query(numbered(step.sql), step.params)).rowCount ?? 0);
+          if (guarded && changes.length === 1 && changes[0] !== 1) break;
+        }
+        await client.query('COMMIT');
+        return changes;
+      } catch (err) {
+        await client.query('ROLLBACK').catch((e: Error) => {
+          broken = e;
+        });
+        throw err;
+      }
+    } finally {
+      client.release(broken);
+    }
+  }
+  const events = createEventInbox({ all: rows, steps });
+
   return {
+    events,
     async claim(r: CallRecord): Promise<Claim> {
       const { rowCount } = await run(CLAIM_SQL, claimParams(r));
       return rowCount === 1 ? { claimed: true } : { claimed: false, answer: await answerOf(r.eventId) };
@@ -91,6 +119,10 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       });
       const p = row?.p;
       return p ? { p50: Number(p[0]), p90: Number(p[1]), p99: Number(p[2]) } : null;
+    },
+    async conversion(opts) {
+      const [counts, times] = await Promise.all([rows<ConversionDbRow>(conversionQuery(opts)), rows<{ group_key: string; ms: number }>(verifyTimesQuery(opts))]);
+      return toConversionRows(counts, times, opts.by);
     },
     async ping() {
       if (closed) throw new Error('the delivery log is closed');
