@@ -12,6 +12,7 @@ import { errorBody, GENERIC_FAILURE, parseHookRequest } from './okta/contract.js
 import { Deadline } from './delivery/deadline.js';
 import { callbackRoutes } from './routes/callbacks.js';
 import { adminRoutes } from './admin/routes.js';
+import { oktaEventRoutes, type OktaEventRouteDeps } from './routes/okta-events.js';
 import type { Breaker } from './delivery/breaker.js';
 import type { Router } from './routing/plan.js';
 
@@ -29,6 +30,8 @@ export interface AppDeps {
   hashKey: string;
   /** Certificate and key, read from the configured files, for direct HTTPS. */
   tls?: { cert: Buffer; key: Buffer };
+  /** Okta's event hook endpoint, when it has a secret (routes/okta-events.ts). */
+  oktaEvents?: Omit<OktaEventRouteDeps, 'inbox' | 'metrics'>;
 }
 
 export const HOOK_PATH = '/okta/telephony';
@@ -125,6 +128,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
   });
 
+  if (deps.oktaEvents) app.register(oktaEventRoutes, { ...deps.oktaEvents, inbox: store.events, metrics });
   app.register(callbackRoutes, { adapters: deps.adapters, store, metrics, publicUrl: config.server.publicUrl });
   app.register(adminRoutes, { config, store, adapters: deps.adapters, breakers: deps.breakers, router: deps.router, handleHook, hashKey: deps.hashKey });
 

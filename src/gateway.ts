@@ -18,6 +18,7 @@ import type { Redis } from 'ioredis';
 import { createGuard } from './guard/index.js';
 import { redisClaims } from './store/redis-claims.js';
 import { buildApp } from './app.js';
+import { startOktaEvents } from './okta/events/start.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -78,7 +79,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const tls = config.server.tls
     ? { cert: readFileSync(config.server.tls.cert), key: readFileSync(config.server.tls.key) }
     : undefined;
-  const app = buildApp({ config, log, store, authenticator, handleHook, adapters, metrics, breakers, router, hashKey, tls });
+  const oktaEvents = startOktaEvents(config.oktaEvents, { inbox: store.events, metrics, log: log.child({ component: 'okta-events' }) });
+  const app = buildApp({ config, log, store, authenticator, handleHook, adapters, metrics, breakers, router, hashKey, tls, oktaEvents: oktaEvents.route });
 
   return {
     app,
@@ -91,6 +93,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     async close() {
       // Fastify lets in-flight hook calls finish before it resolves.
       await app.close();
+      await oktaEvents.close();
       await guard.close();
       await Promise.all([...adapters.values()].map((a) => a.close?.()));
       await store.close();

@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Channel, ErrorCategory, RequestType } from './domain.js';
 import type { BreakerState } from './delivery/breaker.js';
 import type { ReceiptStatus } from './providers/types.js';
+import { POLLED_TYPES } from './okta/events/event-types.js';
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
@@ -19,7 +20,14 @@ export interface Metrics {
   refused(kind: 'bad_request' | 'unauthorized', reason: string): void;
   /** Something unusual in a request Okta sent (a new deliveryChannel spelling, a missing requestType…). */
   unusual(note: string): void;
+  /** Okta events received or processed (okta/events): `result` is stored, duplicate, invalid, or how one was settled. */
+  oktaEvents(result: string, eventType: string, count?: number): void;
+  /** A send Okta reported as used (SUCCESS), a wrong code (FAILURE), or a verification that matched no send (unmatched). */
+  verification(channel: string, requestType: string, outcome: 'SUCCESS' | 'FAILURE' | 'unmatched'): void;
 }
+
+/** Event types named in labels (`none`: a delivery refused as a whole); any other is `other`, so the label set stays bounded. */
+const EVENT_TYPE_LABELS = new Set([...POLLED_TYPES, 'none']);
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
@@ -32,6 +40,8 @@ export function createMetrics(): Metrics {
   const breakers = new Gauge({ name: 'byot_breaker_state', help: 'Circuit breaker per provider: 0 closed, 1 half-open, 2 open', labelNames: ['provider'], registers: [registry] });
   const receipts = new Counter({ name: 'byot_delivery_receipts_total', help: 'Delivery receipts by provider and status', labelNames: ['provider', 'status'], registers: [registry] });
   const refused = new Counter({ name: 'byot_hook_refused_total', help: 'Hook calls refused before the pipeline (400 or 401), by reason', labelNames: ['kind', 'reason'], registers: [registry] });
+  const oktaEvents = new Counter({ name: 'byot_okta_events_total', help: 'Okta events (event hook and System Log) by result and event type', labelNames: ['result', 'event_type'], registers: [registry] });
+  const verifications = new Counter({ name: 'byot_verifications_total', help: 'Codes Okta reported as used (SUCCESS) or wrong (FAILURE), and verifications that matched no send, by channel and request type', labelNames: ['channel', 'request_type', 'outcome'], registers: [registry] });
   const unusual = new Counter({ name: 'byot_hook_unusual_total', help: 'Requests with something unusual in them (e.g. an unknown deliveryChannel)', labelNames: ['note'], registers: [registry] });
 
   return {
@@ -49,5 +59,7 @@ export function createMetrics(): Metrics {
     receipt: (provider, status) => receipts.inc({ provider, status }),
     refused: (kind, reason) => refused.inc({ kind, reason }),
     unusual: (note) => unusual.inc({ note }),
+    oktaEvents: (result, eventType, count = 1) => oktaEvents.inc({ result, event_type: EVENT_TYPE_LABELS.has(eventType) ? eventType : 'other' }, count),
+    verification: (channel, requestType, outcome) => verifications.inc({ channel, request_type: requestType, outcome }),
   };
 }

@@ -3,6 +3,7 @@ import { isSupportedCountry } from 'libphonenumber-js/max';
 import { normaliseLocale } from '../okta/contract.js';
 import { guardSchema } from '../guard/index.js';
 import { adminSchema } from '../admin/schema.js';
+import { oktaEventsSchema } from '../okta/events/schema.js';
 
 const headerAuth = z.object({
   type: z.literal('header'),
@@ -143,6 +144,8 @@ export const configSchema = z.object({
   }).prefault({}),
   /** The admin page at /admin: off unless it has credentials (src/admin/schema.ts). */
   admin: adminSchema,
+  /** Okta's event hook and System Log: which codes were used (src/okta/events/schema.ts). */
+  oktaEvents: oktaEventsSchema,
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).prefault({}),
