@@ -77,11 +77,7 @@ const GROUP_KEYS: Record<SummaryBy, string> = {
   provider: "COALESCE(provider, 'unknown')",
   country: "COALESCE(country, 'unknown')",
   channel: 'channel',
-};
-
-/** The conversion groups: a number's prefix is what its masked form keeps (`+4477`, `+33`; mask.ts). */
-const CONVERSION_KEYS: Record<ConversionBy, string> = {
-  ...GROUP_KEYS,
+  // A number's prefix is what its masked form keeps (`+4477`, `+33`; mask.ts).
   prefix: "REPLACE(SUBSTR(phone_masked, 1, 5), '*', '')",
   requestType: 'request_type',
 };
@@ -282,8 +278,8 @@ const SENT_SINCE = "state = 'done' AND received_at >= ? AND preview = 0 AND stat
 export const MEDIAN_SAMPLE_LIMIT = 100_000;
 
 function conversionKey(by: ConversionBy | undefined): string {
-  if (by !== undefined && !(by in CONVERSION_KEYS)) throw new RangeError(`cannot group conversion by ${String(by)}`);
-  return by ? CONVERSION_KEYS[by] : "'all'";
+  if (by !== undefined && !(by in GROUP_KEYS)) throw new RangeError(`cannot group conversion by ${String(by)}`);
+  return by ? GROUP_KEYS[by] : "'all'";
 }
 
 export function conversionQuery(opts: { sinceMs: number; by?: ConversionBy }): Query {

@@ -37,12 +37,12 @@ export type Claim =
   /** Someone else owns the eventId; `answer` is there once they finished. */
   | { claimed: false; answer?: OktaAnswer };
 
-/** How `summary` groups; without it, one row keyed `all`. */
-export type SummaryBy = 'provider' | 'country' | 'channel';
+/** How `summary` and `conversion` group; without it, one row keyed `all`. `prefix`: what the masked number keeps (`+4477`). */
+export type SummaryBy = 'provider' | 'country' | 'channel' | 'prefix' | 'requestType';
 
 /** Okta-style numbers for completed calls: failures are every status but SUCCESSFUL. */
 export interface SummaryRow {
-  /** The provider, country or channel (`unknown` when the call had none), or `all`. */
+  /** The provider, country, channel, prefix or request type (`unknown` when the call had none), or `all`. */
   key: string;
   executions: number;
   successes: number;
@@ -95,8 +95,7 @@ export interface CallRow extends CallRecord {
   verifyFailedAt?: number;
 }
 
-/** How `conversion` groups; without it, one row keyed `all`. */
-export type ConversionBy = SummaryBy | 'prefix' | 'requestType';
+export type ConversionBy = SummaryBy;
 
 /** Codes sent against codes used (okta/events), for calls received in the period. */
 export interface ConversionRow {
