@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { safeEqual } from '../providers/verify.js';
 import { adminEnabled } from './schema.js';
 import { loadUiAssets, type UiAssets } from './assets.js';
+import { conversionQuery, conversionView } from './conversion.js';
 import { LoginBrake, SESSION_COOKIE, SessionStore, clearedCookie, readCookie, sessionCookie, type BrakeDecision, type Session } from './session.js';
 import {
   BadRequest, deliveries, deliveriesQuery, overview, overviewQuery, planFor, previewBody, previewRequest, previewRequestInput,
@@ -240,6 +241,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
     // The same search with the filters in the body, so a typed phone number stays out of URLs and access logs.
     admin.post('/api/deliveries', api, async (req) => deliveries(ctx, read(deliveriesQuery, req.body, 'search')));
     admin.get('/api/providers', api, async () => providers(ctx));
+    admin.get('/api/conversion', api, async (req) => conversionView(ctx, read(conversionQuery, req.query, 'query').window));
     admin.get('/api/routing', api, async () => routing(ctx));
     admin.get('/api/config', api, async () => redactedConfig(ctx));
     admin.post('/api/preview/request', api, async (req) => ({ request: previewRequest(read(previewRequestInput, req.body, 'preview choices')) }));

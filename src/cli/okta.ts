@@ -1,28 +1,17 @@
 // `byot okta …`: sets the telephony inline hook up through Okta's Management API, so no one
-// has to click through the Admin Console (register, list, activate, deactivate, delete, execute).
-import { readFile } from 'node:fs/promises';
+// has to click through the Admin Console (register, list, activate, deactivate, delete, execute);
+// `byot okta events …` does the same for the event hook (okta-events.ts).
 import { CHANNELS, EXAMPLE_NUMBER, REQUEST_TYPES } from '../core/domain.js';
-import { ERROR_CODES, isGatewayError } from '../core/errors.js';
 import {
-  activateHook, ActiveHookConflict, createOktaClient, deleteHook, describeHookAuth, hookUriProblems, isActive,
-  normaliseOrgUrl, OktaApiError, registerTelephonyHook, TELEPHONY_HOOK_TYPE,
-  type HookAuth, type InlineHook, type ManagementAuth, type OktaClient,
+  activateHook, deleteHook, describeHookAuth, hookUriProblems, isActive, registerTelephonyHook, TELEPHONY_HOOK_TYPE,
+  type HookAuth, type InlineHook, type OktaClient,
 } from '../okta/management.js';
 import { buildTelephonyRequest, maskTelephonyRequest, readHookAnswer, type OktaRequestType } from '../okta/hook-request.js';
-import { CommandError, createOutput, headerOption, intOption, oneOf, parseCommand, table, UsageError, type Output } from './common.js';
+import { createOutput, headerOption, oneOf, parseCommand, table, UsageError, type Output } from './common.js';
 import { HOOK_PATH } from '../http/paths.js';
 import { describeAnswer } from './preview.js';
-
-const AUTH_HELP = `Okta org and credentials (every subcommand):
-  --org URL            the Okta org, e.g. https://acme.okta.com (default $OKTA_ORG_URL)
-  --token TOKEN        an API token, sent as "Authorization: SSWS …" (default $OKTA_API_TOKEN)
-  --client-id ID       or an OAuth service app's client id (default $OKTA_CLIENT_ID) …
-  --private-key FILE   … and its private key, PEM or JWK (default $OKTA_PRIVATE_KEY, the key itself);
-                       the app needs the scopes okta.inlineHooks.manage and okta.inlineHooks.read
-  --key-id KID         the key's id on the app, when it has several (default the JWK's kid)
-  --timeout SECONDS    per call to Okta (default 30)
-  --json               print Okta's objects as JSON
-  --quiet              no progress lines on stderr`;
+import { oktaEventsCommand } from './okta-events.js';
+import { AUTH_HELP, clientFrom, COMMON_OPTIONS, guarded, status, type Common } from './okta-client.js';
 
 export const OKTA_USAGE = `byot okta — manage the telephony inline hook through Okta's Management API
 
@@ -34,6 +23,7 @@ Usage:
   byot okta deactivate ID
   byot okta delete ID
   byot okta execute ID [--phone NUMBER --channel sms|voice --type T]
+  byot okta events register|list|show|verify|delete   the event hook that tells the gateway which codes were used
 
 Run "byot okta SUBCOMMAND --help" for each one's options.
 
@@ -140,28 +130,6 @@ Example:
   byot okta execute calz6lVQA77AwFeEe0g3 --org https://acme.okta.com --phone ${EXAMPLE_NUMBER} --channel voice
 `;
 
-const COMMON_OPTIONS = {
-  org: { type: 'string' },
-  token: { type: 'string' },
-  'client-id': { type: 'string' },
-  'private-key': { type: 'string' },
-  'key-id': { type: 'string' },
-  timeout: { type: 'string' },
-  json: { type: 'boolean' },
-  quiet: { type: 'boolean' },
-} as const;
-
-interface Common {
-  org?: string;
-  token?: string;
-  'client-id'?: string;
-  'private-key'?: string;
-  'key-id'?: string;
-  timeout?: string;
-  json?: boolean;
-  quiet?: boolean;
-}
-
 export async function oktaCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [sub, ...rest] = args;
   switch (sub) {
@@ -191,6 +159,7 @@ export async function oktaCommand(args: string[], env: NodeJS.ProcessEnv = proce
       return 0;
     });
     case 'execute': return execute(rest, env);
+    case 'events': return oktaEventsCommand(rest, env);
     case undefined:
     case 'help':
     case '--help':
@@ -199,78 +168,6 @@ export async function oktaCommand(args: string[], env: NodeJS.ProcessEnv = proce
       return sub === undefined ? 2 : 0;
     default:
       throw new UsageError(`unknown okta subcommand "${sub}"`, OKTA_USAGE);
-  }
-}
-
-/** The client from --org and the credentials; every credential is registered with the output's redaction. */
-async function clientFrom(v: Common, env: NodeJS.ProcessEnv, o: Output, usage: string): Promise<OktaClient> {
-  const orgRaw = v.org ?? (env.OKTA_ORG_URL || undefined);
-  if (!orgRaw) throw new UsageError('--org is required (or set OKTA_ORG_URL), e.g. --org https://acme.okta.com', usage);
-  let org: string;
-  try {
-    org = normaliseOrgUrl(orgRaw);
-  } catch (err) {
-    throw new UsageError(`--org: ${(err as Error).message}`, usage);
-  }
-  if (v.token !== undefined && (v['client-id'] !== undefined || v['private-key'] !== undefined)) {
-    throw new UsageError('give either --token or --client-id with --private-key, not both', usage);
-  }
-  let auth: ManagementAuth;
-  const clientId = v['client-id'] ?? (v.token === undefined ? env.OKTA_CLIENT_ID || undefined : undefined);
-  if (v.token !== undefined || (clientId === undefined && v['private-key'] === undefined && env.OKTA_API_TOKEN)) {
-    const token = v.token ?? env.OKTA_API_TOKEN!;
-    if (token.trim() === '') throw new UsageError('the API token is empty', usage);
-    if (!/^[\x21-\x7e]+$/.test(token.trim().replace(/^SSWS\s+/i, ''))) throw new UsageError('the API token has characters an API token cannot have (spaces, control characters or non-ASCII)', usage);
-    auth = { type: 'ssws', token: token.trim().replace(/^SSWS\s+/i, '') };
-    o.secret(auth.token);
-  } else if (clientId !== undefined || v['private-key'] !== undefined) {
-    if (clientId === undefined) throw new UsageError('--private-key needs --client-id (the service app\'s client id)', usage);
-    let key = env.OKTA_PRIVATE_KEY || undefined;
-    if (v['private-key'] !== undefined) {
-      try {
-        key = await readFile(v['private-key'], 'utf8');
-      } catch (err) {
-        throw new CommandError(`cannot read the private key ${v['private-key']}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-      }
-    }
-    if (key === undefined) throw new UsageError('--client-id needs --private-key FILE (or OKTA_PRIVATE_KEY)', usage);
-    o.secret(key.trim());
-    auth = { type: 'oauth', clientId, privateKey: key, keyId: v['key-id'] };
-  } else {
-    throw new UsageError('Okta credentials are required: --token (or OKTA_API_TOKEN), or --client-id and --private-key (an OAuth service app)', usage);
-  }
-  const timeoutMs = intOption(v.timeout, 'timeout', 30, 1, 300, usage) * 1000;
-  return createOktaClient({ org, auth, timeoutMs, onProgress: o.progress });
-}
-
-/** Runs Okta calls and turns their failures into exit 1 with Okta's own words. */
-async function guarded(o: Output, run: () => Promise<number>, replaceWith = '--replace'): Promise<number> {
-  try {
-    return await run();
-  } catch (err) {
-    switch (isGatewayError(err) ? err.code : undefined) {
-      case ERROR_CODES.OKTA_ACTIVE_HOOK: {
-        const conflict = err as ActiveHookConflict;
-        o.err(`byot: ${conflict.message}.\n`);
-        for (const h of conflict.active) o.err(`  ${h.id}  ${h.name ?? ''}  ${h.channel?.config?.uri ?? ''}\n`);
-        o.err(`Nothing was changed. To switch Okta over, run again with ${replaceWith} (the active one is deactivated first),\nor deactivate it yourself: byot okta deactivate ID\n`);
-        return 1;
-      }
-      case ERROR_CODES.OKTA_API: {
-        const failed = err as OktaApiError;
-        o.err(`byot: ${failed.message}\n`);
-        for (const c of failed.errorCauses) o.err(`  - ${c}\n`);
-        if (failed.hint) o.err(`  ${failed.hint}\n`);
-        if (failed.errorId) o.err(o.dim(`  (Okta errorId ${failed.errorId})\n`));
-        return 1;
-      }
-      case ERROR_CODES.USAGE:
-      case ERROR_CODES.COMMAND:
-        throw err;
-    }
-    // Anything else is still printed through the output, which blanks every credential it was given.
-    o.err(`byot: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
   }
 }
 
@@ -427,11 +324,6 @@ async function execute(args: string[], env: NodeJS.ProcessEnv): Promise<number> 
     const a = readHookAnswer(answer);
     return a.kind === 'action' && (a.status === 'SUCCESSFUL' || a.status === 'PENDING') ? 0 : 1;
   });
-}
-
-function status(o: Output, hook: InlineHook): string {
-  const s = String(hook.status ?? '?');
-  return s.toUpperCase() === 'ACTIVE' ? o.green(s) : o.yellow(s);
 }
 
 function describeHook(o: Output, h: InlineHook): string {

@@ -1,33 +1,45 @@
 // `byot stats`: Okta's hook metrics (executions, successes, failures, average time of the
-// successful ones), read from the gateway's delivery log, overall or per provider, country or channel.
+// successful ones) and conversion (codes sent against codes Okta reported as used, src/okta/events),
+// read from the gateway's delivery log, overall or per provider, country, channel, prefix or flow.
 import { existsSync } from 'node:fs';
 import { configFromEnv, loadConfigFile, type Config } from '../config/load.js';
 import { openStore, isPostgresUrl } from '../store/open.js';
-import type { SummaryBy, SummaryRow } from '../store/types.js';
-import { CommandError, createOutput, intOption, oneOf, parseCommand, table, type Output } from './common.js';
+import type { ConversionRow, SummaryBy, SummaryRow } from '../store/types.js';
+import { CommandError, createOutput, intOption, oneOf, parseCommand, table, UsageError, type Output } from './common.js';
 
 export const STATS_USAGE = `byot stats — the hook's numbers from the delivery log, as Okta's Metrics tab shows them
 
 Usage:
-  byot stats [--config FILE] [--days N] [--by provider|country|channel] [--json]
+  byot stats [--config FILE] [--days N | --window 1h|24h|7d] [--by KEY] [--json]
 
 Options:
   --config FILE   the gateway's configuration, for the delivery log's location
                   (default $BYOT_CONFIG, else settings from the environment: data/byot.sqlite)
   --days N        how far back (default 30, as Okta shows)
-  --by KEY        one row per provider, country or channel
-  --json          print {since, days, by, rows, total} as JSON
+  --window W      or a shorter period: 1h, 24h or 7d
+  --by KEY        one row per provider, country, channel, prefix (the start of the number, as
+                  the log keeps it: +4477) or requestType (the Okta flow)
+  --json          print {since, days, window, by, rows, total} as JSON; each row also carries
+                  sent, verified, conversionRate and medianVerifyMs
 
 Failures are every answer but SUCCESSFUL (FAILED, PENDING and refused calls); the average time
-is over successful calls only, from receipt to answer.
+is over successful calls only, from receipt to answer. Conversion needs Okta's events (the
+oktaEvents section): SENT counts calls that sent a code (not Preview, not FAILED), VERIFIED the
+ones Okta then reported as used, and VERIFY TIME is the median from receipt to that report.
 
 Examples:
   byot stats --config byot.yaml
   byot stats --config byot.yaml --days 7 --by provider
   byot stats --by country --json | jq '.rows[] | select(.failures > 0)'
+  byot stats --window 24h --by prefix --json | jq '.rows[] | select(.conversionRate < 0.5)'
 `;
 
 const DAY_MS = 86_400_000;
+const WINDOWS = { '1h': 3_600_000, '24h': DAY_MS, '7d': 7 * DAY_MS } as const;
+const BY = ['provider', 'country', 'channel', 'prefix', 'requestType'] as const satisfies readonly SummaryBy[];
+
+/** A row of `byot stats`: Okta's hook figures and the conversion of the same calls. */
+export type StatsRow = SummaryRow & Omit<ConversionRow, 'key'>;
 
 /** Where the delivery log is: `store.url` (PostgreSQL) when the configuration has one, else `store.path`. */
 export function storeLocation(config: Config): string {
@@ -39,14 +51,17 @@ export async function statsCommand(args: string[], env: NodeJS.ProcessEnv = proc
   const parsed = parseCommand(args, {
     config: { type: 'string', short: 'c' },
     days: { type: 'string' },
+    window: { type: 'string' },
     by: { type: 'string' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean' },
   }, STATS_USAGE);
   if (!parsed) return 0;
   const v = parsed.values;
-  const days = intOption(v.days, 'days', 30, 1, 3650, STATS_USAGE);
-  const by = oneOf(v.by, 'by', ['provider', 'country', 'channel'] as const satisfies readonly SummaryBy[], STATS_USAGE);
+  if (v.days !== undefined && v.window !== undefined) throw new UsageError('give --days or --window, not both', STATS_USAGE);
+  const window = oneOf(v.window, 'window', Object.keys(WINDOWS) as (keyof typeof WINDOWS)[], STATS_USAGE);
+  const days = window ? WINDOWS[window] / DAY_MS : intOption(v.days, 'days', 30, 1, 3650, STATS_USAGE);
+  const by = oneOf(v.by, 'by', BY, STATS_USAGE);
   const file = v.config ?? (env.BYOT_CONFIG || undefined);
   const config = file ? await loadConfigFile(file, env) : configFromEnv(env);
   const location = storeLocation(config);
@@ -56,21 +71,39 @@ export async function statsCommand(args: string[], env: NodeJS.ProcessEnv = proc
   }
   if (isPostgresUrl(location)) o.progress('byot: reading the delivery log from PostgreSQL…');
 
-  const sinceMs = Date.now() - days * DAY_MS;
+  const sinceMs = Date.now() - (window ? WINDOWS[window] : days * DAY_MS);
   const store = await openStore(location);
-  let rows: SummaryRow[];
+  let rows: StatsRow[];
+  let totalConversion: ConversionRow;
   try {
-    rows = await store.summary({ sinceMs, by });
+    const [summary, conversion, all] = await Promise.all([
+      store.summary({ sinceMs, by }), store.conversion({ sinceMs, by }), store.conversion({ sinceMs }),
+    ]);
+    rows = withConversion(summary, conversion);
+    totalConversion = all[0]!;
   } finally {
     await store.close();
   }
-  const total = totalOf(rows);
+  const total = { ...totalOf(rows), ...conversionOf(totalConversion) };
   if (v.json) {
-    o.out(`${JSON.stringify({ since: new Date(sinceMs).toISOString(), days, by: by ?? null, rows, total }, null, 2)}\n`);
+    o.out(`${JSON.stringify({ since: new Date(sinceMs).toISOString(), days, window: window ?? null, by: by ?? null, rows, total }, null, 2)}\n`);
   } else {
-    o.out(formatStats(o, rows, total, { days, by, sinceMs, location: isPostgresUrl(location) ? 'PostgreSQL' : location }));
+    // Without Okta's events there is no conversion to show (it would read as 0%).
+    const conversion = config.oktaEvents.secrets !== undefined || config.oktaEvents.poll !== undefined || total.verified + total.failedAttempts > 0;
+    o.out(formatStats(o, rows, total, { days, window, by, sinceMs, conversion, location: isPostgresUrl(location) ? 'PostgreSQL' : location }));
   }
   return 0;
+}
+
+const conversionOf = (c: ConversionRow | undefined): Omit<ConversionRow, 'key'> => ({
+  sent: c?.sent ?? 0, verified: c?.verified ?? 0, failedAttempts: c?.failedAttempts ?? 0,
+  conversionRate: c?.conversionRate ?? null, medianVerifyMs: c?.medianVerifyMs ?? null,
+});
+
+/** Each summary row with the conversion of the same key (zeros when none of its calls sent a code). */
+export function withConversion(summary: SummaryRow[], conversion: ConversionRow[]): StatsRow[] {
+  const byKey = new Map(conversion.map((c) => [c.key, c]));
+  return summary.map((r) => ({ ...r, ...conversionOf(byKey.get(r.key)) }));
 }
 
 /** The sum of the rows; the average weighs each row's average by its successes. */
@@ -89,21 +122,29 @@ export function totalOf(rows: SummaryRow[]): Omit<SummaryRow, 'key'> {
 }
 
 export function formatStats(
-  o: Output, rows: SummaryRow[], total: Omit<SummaryRow, 'key'>,
-  ctx: { days: number; by?: SummaryBy; sinceMs: number; location: string },
+  o: Output, rows: StatsRow[], total: Omit<StatsRow, 'key'>,
+  ctx: { days: number; window?: string; by?: SummaryBy; sinceMs: number; location: string; conversion?: boolean },
 ): string {
-  const head = `Hook calls in the last ${ctx.days} day${ctx.days === 1 ? '' : 's'} (since ${new Date(ctx.sinceMs).toISOString().slice(0, 16).replace('T', ' ')} UTC), from ${ctx.location}\n\n`;
+  const period = ctx.window ? `last ${ctx.window}` : `last ${ctx.days} day${ctx.days === 1 ? '' : 's'}`;
+  const head = `Hook calls in the ${period} (since ${new Date(ctx.sinceMs).toISOString().slice(0, 16).replace('T', ' ')} UTC), from ${ctx.location}\n\n`;
   if (total.executions === 0) return `${head}No hook calls in that period.\n`;
-  const cells = (r: Omit<SummaryRow, 'key'>): string[] => [
+  const cells = (r: Omit<StatsRow, 'key'>): string[] => [
     String(r.executions),
     r.successes > 0 ? o.green(String(r.successes)) : '0',
     r.failures > 0 ? o.red(String(r.failures)) : '0',
     r.avgMs === null ? '—' : `${r.avgMs} ms`,
+    ...(ctx.conversion ? [
+      String(r.sent),
+      String(r.verified),
+      r.conversionRate === null ? '—' : `${(r.conversionRate * 100).toFixed(1)}%`,
+      r.medianVerifyMs === null ? '—' : `${Math.round(r.medianVerifyMs / 1_000)} s`,
+    ] : []),
   ];
-  const header = [...(ctx.by ? [ctx.by.toUpperCase()] : []), 'EXECUTIONS', 'SUCCESSES', 'FAILURES', 'AVG TIME (SUCCESSFUL)'].map((h) => o.bold(h));
+  const header = [...(ctx.by ? [ctx.by.toUpperCase()] : []), 'EXECUTIONS', 'SUCCESSES', 'FAILURES', 'AVG TIME (SUCCESSFUL)',
+    ...(ctx.conversion ? ['SENT', 'VERIFIED', 'CONVERSION', 'VERIFY TIME'] : [])].map((h) => o.bold(h));
   const body = ctx.by
     ? [...rows.map((r) => [r.key, ...cells(r)]), [o.bold('total'), ...cells(total)]]
     : [cells(total)];
-  const align: ('l' | 'r')[] = [...(ctx.by ? ['l' as const] : []), 'r', 'r', 'r', 'r'];
+  const align: ('l' | 'r')[] = [...(ctx.by ? ['l' as const] : []), ...header.slice(ctx.by ? 1 : 0).map(() => 'r' as const)];
   return head + table([header, ...body], { align });
 }

@@ -106,7 +106,7 @@ function checkProviders(raw: Json, issues: ConfigIssue[]): Record<string, BasePr
 
 /**
  * The environment supplies what a file leaves out, so a bare `npm start` runs:
- * PORT, OKTA_HOOK_SECRET, OKTA_HOOK_HEADER, and the console provider.
+ * PORT, OKTA_HOOK_SECRET, OKTA_HOOK_HEADER, OKTA_EVENTS_SECRET, and the console provider.
  */
 function applyEnvironmentDefaults(raw: Record<string, Json>, env: Env): { value: Record<string, Json>; generateHookSecret: boolean } {
   const value = { ...raw };
@@ -125,6 +125,9 @@ function applyEnvironmentDefaults(raw: Record<string, Json>, env: Env): { value:
       secrets: generateHookSecret ? ['(generated at start-up)'] : [secret],
     };
   }
+  // The event hook's own secret (never the telephony hook's), when the file gives none.
+  const events = isObject(value.oktaEvents) ? value.oktaEvents : {};
+  if (events.secrets === undefined && env.OKTA_EVENTS_SECRET) value.oktaEvents = { ...events, secrets: [env.OKTA_EVENTS_SECRET] };
   if (value.providers === undefined) {
     value.providers = { console: { kind: 'console' } };
     // The console provider delivers nowhere, so a number no carrier would accept costs nothing;

@@ -10,6 +10,7 @@ import { hookSchema, messagesSchema, resilienceSchema } from '../delivery/schema
 import { routingSchema } from '../routing/schema.js';
 import { adminSchema } from '../admin/schema.js';
 import { serverSchema } from '../http/schema.js';
+import { oktaEventsSchema } from '../okta/events/schema.js';
 
 export const configSchema = z.object({
   server: serverSchema,
@@ -33,6 +34,8 @@ export const configSchema = z.object({
   metrics: metricsSchema,
   /** The admin page at /admin: off unless it has credentials (src/admin/schema.ts). */
   admin: adminSchema,
+  /** Okta's event hook and System Log: which codes were used (src/okta/events/schema.ts). */
+  oktaEvents: oktaEventsSchema,
   log: logSchema,
 }).superRefine((c, ctx) => {
   // A key-set fetch runs inside a hook call: it must not outlast the answer.

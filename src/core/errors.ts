@@ -13,17 +13,17 @@ export const ERROR_CODES = {
   STORE_TIMEOUT: 'BYOT_ERR_STORE_TIMEOUT',
   /** The admin API refused a request; `causes` names each problem. */
   BAD_REQUEST: 'BYOT_ERR_BAD_REQUEST',
-  /** A call to Okta's Management API failed, with Okta's own error fields. */
-  OKTA_API: 'BYOT_ERR_OKTA_API',
-  /** Okta allows one active telephony hook per org, and another one is active. */
-  OKTA_ACTIVE_HOOK: 'BYOT_ERR_OKTA_ACTIVE_HOOK',
   /** A command was called wrongly (exit 2, with its usage). */
   USAGE: 'BYOT_ERR_USAGE',
   /** A command ran and failed (exit 1). */
   COMMAND: 'BYOT_ERR_COMMAND',
 } as const;
 
-export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+/**
+ * The gateway's codes, and `OKTA_*`: a failed call to Okta's Management API, classified by
+ * okta/management/errors.ts (`OKTA_NOT_FOUND`, `OKTA_RATE_LIMITED`, `OKTA_ACTIVE_HOOK_CONFLICT`…).
+ */
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES] | `OKTA_${string}`;
 
 export class GatewayError extends Error {
   readonly code: ErrorCode;

@@ -21,6 +21,7 @@ import { createGuard } from '../guard/index.js';
 import { redisClaims } from '../store/redis-claims.js';
 import { buildApp } from '../http/app.js';
 import { adminRoutes } from '../admin/routes.js';
+import { startOktaEvents } from '../okta/events/start.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -85,7 +86,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const tls = config.server.tls
     ? { cert: readFileSync(config.server.tls.cert), key: readFileSync(config.server.tls.key) }
     : undefined;
-  const app = buildApp({ config, log, store, authenticator, handleHook, adapters, metrics, tls });
+  const oktaEvents = startOktaEvents(config.oktaEvents, { inbox: store.events, metrics, log: log.child({ component: 'okta-events' }) });
+  const app = buildApp({ config, log, store, authenticator, handleHook, adapters, metrics, tls, oktaEvents: oktaEvents.route });
   void app.register(adminRoutes, { config, store, adapters, breakers, router, handleHook, hashKey, secrets });
 
   return {
@@ -99,6 +101,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     async close() {
       // Fastify lets in-flight hook calls finish before it resolves.
       await app.close();
+      await oktaEvents.close();
       await guard.close();
       await Promise.all([...adapters.values()].map((a) => a.close?.()));
       await store.close();

@@ -17,6 +17,7 @@ import { HOOK_PATH } from './paths.js';
 import { callbackRoutes } from './callbacks.js';
 import { endEarlyAnswers } from './early-answer.js';
 import { RefusalLog } from './refusal-log.js';
+import { oktaEventRoutes, type OktaEventRouteDeps } from './okta-events.js';
 
 export interface AppDeps {
   config: { server: ServerConfig; metrics: MetricsConfig; hook: HookConfig };
@@ -28,6 +29,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Certificate and key, read from the configured files, for direct HTTPS. */
   tls?: { cert: Buffer; key: Buffer };
+  /** Okta's event hook endpoint, when it has a secret (routes/okta-events.ts). */
+  oktaEvents?: Omit<OktaEventRouteDeps, 'inbox' | 'metrics'>;
 }
 
 /** One year: what HSTS preload lists ask for, and long enough to matter. */
@@ -137,6 +140,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
   });
 
+  if (deps.oktaEvents) app.register(oktaEventRoutes, { ...deps.oktaEvents, inbox: store.events, metrics });
   app.register(callbackRoutes, { adapters: deps.adapters, store, metrics, publicUrl: config.server.publicUrl });
 
   return app;

@@ -107,6 +107,7 @@ export function createHook(deps: HookDeps): HandleHook {
       login: req.user.login,
       locale: req.locale,
       preview: req.preview,
+      otpExpires: req.otpExpires?.getTime(),
     });
     if (!claim.claimed) return replay((id) => store.answerOf(id), claim.answer);
 

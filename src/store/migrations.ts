@@ -73,4 +73,38 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX hook_calls_login ON hook_calls (login);
     `,
   },
+  {
+    version: 4,
+    name: 'okta events',
+    // The raw-event inbox of the Okta event hook and System Log poller (src/okta/events/), the
+    // poller's cursor and lease, and the verification of each hook call. verify_until: the end of
+    // the code's life, from Okta's otpExpires (src/store/sql.ts).
+    sql: `
+      ALTER TABLE hook_calls ADD COLUMN verify_until BIGINT;
+      ALTER TABLE hook_calls ADD COLUMN verified_at BIGINT;
+      ALTER TABLE hook_calls ADD COLUMN verified_by TEXT;
+      ALTER TABLE hook_calls ADD COLUMN verify_basis TEXT;
+      ALTER TABLE hook_calls ADD COLUMN verify_failures INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE hook_calls ADD COLUMN verify_failed_at BIGINT;
+      CREATE INDEX hook_calls_user_received ON hook_calls (user_id, received_at);
+      CREATE TABLE okta_events (
+        uuid        TEXT PRIMARY KEY,
+        received_at BIGINT NOT NULL,
+        published   BIGINT NOT NULL,
+        event_type  TEXT NOT NULL,
+        source      TEXT NOT NULL,
+        raw         TEXT,
+        state       TEXT NOT NULL,
+        reason      TEXT,
+        event_id    TEXT,
+        tries       INTEGER NOT NULL DEFAULT 0,
+        next_try_at BIGINT NOT NULL,
+        settled_at  BIGINT
+      );
+      CREATE INDEX okta_events_due ON okta_events (state, next_try_at);
+      CREATE INDEX okta_events_type_published ON okta_events (event_type, published);
+      CREATE TABLE okta_cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at BIGINT NOT NULL);
+      CREATE TABLE okta_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at BIGINT NOT NULL);
+    `,
+  },
 ];

@@ -16,10 +16,10 @@ export const STATEMENTS = {
     // Column order and types of claimParams.
     text: `
       INSERT INTO hook_calls (event_id, received_at, state, request_type, channel, phone_masked, phone_hash,
-                              country, user_id, login, locale, preview)
-      SELECT e, r, 'pending', rt, ch, pm, ph, co, u, l, lo, pv
+                              country, user_id, login, locale, preview, verify_until)
+      SELECT e, r, 'pending', rt, ch, pm, ph, co, u, l, lo, pv, vu
       FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                  $9::text[], $10::text[], $11::int[]) AS t(e, r, rt, ch, pm, ph, co, u, l, lo, pv)
+                  $9::text[], $10::text[], $11::int[], $12::bigint[]) AS t(e, r, rt, ch, pm, ph, co, u, l, lo, pv, vu)
       ON CONFLICT (event_id) DO NOTHING
       RETURNING event_id`,
   },

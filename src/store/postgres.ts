@@ -1,10 +1,12 @@
 import pg from 'pg';
 import { MIGRATIONS_TABLE, migrationSql, migrations } from './migrations.js';
 import {
-  ANSWER_SQL, LATENCY_WHERE, PERCENTILES, RECEIPT_SQL, answerFromRow, latencyParams, numbered, receiptParams, searchQuery,
-  summaryQuery, timelineQuery, toCallRow, toSummaryRow, toTimelineRow, type CallDbRow, type Param, type Query, type SummaryDbRow,
+  ANSWER_SQL, LATENCY_WHERE, PERCENTILES, RECEIPT_SQL, answerFromRow, conversionQuery, latencyParams, numbered, receiptParams, searchQuery,
+  summaryQuery, timelineQuery, toCallRow, toConversionRows, toSummaryRow, toTimelineRow, verifyTimesQuery, type CallDbRow, type ConversionDbRow,
+  type Param, type Query, type SummaryDbRow,
 } from './sql.js';
 import { postgresWrites } from './postgres-writes.js';
+import { createEventInbox } from './okta-events.js';
 import type { CallRecord, CallResult, Claim, DeliveryStore } from './types.js';
 
 export interface PostgresStoreOptions {
@@ -82,7 +84,34 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     answerFromRow((await pool.query<{ state: string; answer: string | null }>({ ...answerStatement, values: [eventId] })).rows[0]);
   const writes = postgresWrites(pool, outcomes);
 
+  /** Statements in one transaction on one connection (see SqlDb in okta-events.ts). */
+  async function steps(list: Query[], guarded: boolean): Promise<number[]> {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      try {
+        const changes: number[] = [];
+        for (const step of list) {
+          changes.push((await client.query(numbered(step.sql), step.params)).rowCount ?? 0);
+          if (guarded && changes.length === 1 && changes[0] !== 1) break;
+        }
+        await client.query('COMMIT');
+        return changes;
+      } catch (err) {
+        await client.query('ROLLBACK').catch((e: Error) => {
+          broken = e;
+        });
+        throw err;
+      }
+    } finally {
+      client.release(broken);
+    }
+  }
+  const events = createEventInbox({ all: rows, steps });
+
   return {
+    events,
     async claim(r: CallRecord): Promise<Claim> {
       return (await writes.claim(r)) ? { claimed: true } : { claimed: false, answer: await answerOf(r.eventId) };
     },
@@ -113,6 +142,10 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       });
       const p = row?.p;
       return p ? { p50: Number(p[0]), p90: Number(p[1]), p99: Number(p[2]) } : null;
+    },
+    async conversion(opts) {
+      const [counts, times] = await Promise.all([rows<ConversionDbRow>(conversionQuery(opts)), rows<{ group_key: string; ms: number }>(verifyTimesQuery(opts))]);
+      return toConversionRows(counts, times, opts.by);
     },
     async ping() {
       if (closed) throw new Error('the delivery log is closed');

@@ -4,7 +4,7 @@
 import type { Attempt, Channel, FailureReason, RequestType, Status } from '../core/domain.js';
 import type { OktaAnswer } from '../okta/contract.js';
 import type { DeliveryReceipt, ReceiptStatus } from '../providers/types.js';
-import type { CallRecord, CallResult, CallRow, SearchFilters, SummaryBy, SummaryRow, TimelineRow } from './types.js';
+import type { CallRecord, CallResult, CallRow, ConversionBy, ConversionRow, SearchFilters, SummaryBy, SummaryRow, TimelineRow } from './types.js';
 
 export type Param = string | number | null;
 export interface Query {
@@ -22,13 +22,23 @@ export function numbered(sql: string): string {
 
 export const CLAIM_SQL = `
   INSERT INTO hook_calls (event_id, received_at, state, request_type, channel, phone_masked, phone_hash,
-                          country, user_id, login, locale, preview)
-  VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                          country, user_id, login, locale, preview, verify_until)
+  VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (event_id) DO NOTHING`;
+
+/** A code's life when Okta's otpExpires is absent or implausible (Okta's own is about 5 minutes). */
+export const DEFAULT_CODE_LIFE_MS = 10 * 60_000;
+const MAX_CODE_LIFE_MS = 60 * 60_000;
+
+/** Until when a verification can be this call's (okta/events): otpExpires when it is after receipt and within an hour. */
+export function verifyUntil(r: Pick<CallRecord, 'receivedAt' | 'otpExpires'>): number {
+  const at = r.otpExpires;
+  return Math.trunc(at !== undefined && at > r.receivedAt && at <= r.receivedAt + MAX_CODE_LIFE_MS ? at : r.receivedAt + DEFAULT_CODE_LIFE_MS);
+}
 
 export const claimParams = (r: CallRecord): Param[] => [
   r.eventId, Math.trunc(r.receivedAt), r.requestType, r.channel, r.phoneMasked, r.phoneHash,
-  r.country ?? null, r.userId ?? null, r.login ?? null, r.locale, r.preview ? 1 : 0,
+  r.country ?? null, r.userId ?? null, r.login ?? null, r.locale, r.preview ? 1 : 0, verifyUntil(r),
 ];
 
 export const ANSWER_SQL = 'SELECT state, answer FROM hook_calls WHERE event_id = ?';
@@ -67,6 +77,9 @@ const GROUP_KEYS: Record<SummaryBy, string> = {
   provider: "COALESCE(provider, 'unknown')",
   country: "COALESCE(country, 'unknown')",
   channel: 'channel',
+  // A number's prefix is what its masked form keeps (`+4477`, `+33`; mask.ts).
+  prefix: "REPLACE(SUBSTR(phone_masked, 1, 5), '*', '')",
+  requestType: 'request_type',
 };
 
 /**
@@ -116,7 +129,7 @@ export const SEARCH_MAX_LIMIT = 500;
 
 const CALL_COLUMNS = `event_id, received_at, state, request_type, channel, phone_masked, phone_hash, country, user_id, login,
   locale, preview, status, reason, blocked_by, provider, transaction_id, attempts, attempt_count, latency_ms, completed_at,
-  receipt_status, receipt_provider_status, receipt_code, receipt_at`;
+  receipt_status, receipt_provider_status, receipt_code, receipt_at, verified_at, verified_by, verify_basis, verify_failures, verify_failed_at`;
 
 export function searchQuery(f: SearchFilters): Query {
   const where: string[] = [];
@@ -177,6 +190,11 @@ export interface CallDbRow {
   receipt_provider_status: string | null;
   receipt_code: string | null;
   receipt_at: number | string | null;
+  verified_at: number | string | null;
+  verified_by: string | null;
+  verify_basis: string | null;
+  verify_failures: number | string | null;
+  verify_failed_at: number | string | null;
 }
 
 export function toCallRow(r: CallDbRow): CallRow {
@@ -208,6 +226,11 @@ export function toCallRow(r: CallDbRow): CallRow {
   if (r.receipt_provider_status !== null) row.receiptProviderStatus = r.receipt_provider_status;
   if (r.receipt_code !== null) row.receiptCode = r.receipt_code;
   if (r.receipt_at !== null) row.receiptAt = Number(r.receipt_at);
+  if (r.verified_at !== null) row.verifiedAt = Number(r.verified_at);
+  if (r.verified_by !== null) row.verifiedBy = r.verified_by;
+  if (r.verify_basis !== null) row.verifyBasis = r.verify_basis as NonNullable<CallRow['verifyBasis']>;
+  if (Number(r.verify_failures ?? 0) > 0) row.verifyFailures = Number(r.verify_failures);
+  if (r.verify_failed_at !== null) row.verifyFailedAt = Number(r.verify_failed_at);
   return row;
 }
 
@@ -246,3 +269,67 @@ export function nearestRank(p: number, n: number): number {
   return Math.max(1, Math.ceil(p * n));
 }
 
+
+// --- Conversion: codes sent against codes used (okta/events) ---
+
+/** Calls that sent a code: completed, not Okta's Preview, not FAILED (nothing went out). */
+const SENT_SINCE = "state = 'done' AND received_at >= ? AND preview = 0 AND status <> 'FAILED'";
+/** Most verification times read for the medians (the newest). */
+export const MEDIAN_SAMPLE_LIMIT = 100_000;
+
+function conversionKey(by: ConversionBy | undefined): string {
+  if (by !== undefined && !(by in GROUP_KEYS)) throw new RangeError(`cannot group conversion by ${String(by)}`);
+  return by ? GROUP_KEYS[by] : "'all'";
+}
+
+export function conversionQuery(opts: { sinceMs: number; by?: ConversionBy }): Query {
+  const key = conversionKey(opts.by);
+  return {
+    sql: `
+      SELECT ${key} AS group_key, COUNT(*) AS sent,
+        SUM(CASE WHEN verified_at IS NOT NULL THEN 1 ELSE 0 END) AS verified,
+        SUM(verify_failures) AS failed_attempts
+      FROM hook_calls WHERE ${SENT_SINCE}
+      ${opts.by ? 'GROUP BY group_key ORDER BY sent DESC, group_key' : ''}`,
+    params: [ms(opts.sinceMs, 'sinceMs')],
+  };
+}
+
+export function verifyTimesQuery(opts: { sinceMs: number; by?: ConversionBy }): Query {
+  return {
+    sql: `SELECT ${conversionKey(opts.by)} AS group_key, verified_at - received_at AS ms FROM hook_calls
+      WHERE ${SENT_SINCE} AND verified_at IS NOT NULL ORDER BY received_at DESC LIMIT ${MEDIAN_SAMPLE_LIMIT}`,
+    params: [ms(opts.sinceMs, 'sinceMs')],
+  };
+}
+
+export interface ConversionDbRow { group_key: string; sent: number | string; verified: number | string | null; failed_attempts: number | string | null }
+
+/** The rows with their rates and medians (a verification before the send, by clock skew, counts as 0 ms). */
+export function toConversionRows(rows: ConversionDbRow[], times: { group_key: string; ms: number | string }[], by: ConversionBy | undefined): ConversionRow[] {
+  const byKey = new Map<string, number[]>();
+  for (const t of times) {
+    const list = byKey.get(t.group_key) ?? [];
+    list.push(Math.max(0, Number(t.ms)));
+    byKey.set(t.group_key, list);
+  }
+  const out = rows.map((r): ConversionRow => {
+    const sent = Number(r.sent);
+    const verified = Number(r.verified ?? 0);
+    return {
+      key: r.group_key, sent, verified, failedAttempts: Number(r.failed_attempts ?? 0),
+      conversionRate: sent > 0 ? Math.round((verified / sent) * 10_000) / 10_000 : null,
+      medianVerifyMs: median(byKey.get(r.group_key) ?? []),
+    };
+  });
+  // Without grouping, one row keyed `all` even when nothing was sent.
+  if (!by && out.length === 0) out.push({ key: 'all', sent: 0, verified: 0, failedAttempts: 0, conversionRate: null, medianVerifyMs: null });
+  return out;
+}
+
+/** The middle value (the lower of the two middle ones for an even count, as nearestRank(0.5) picks). */
+export function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round(sorted[nearestRank(0.5, sorted.length) - 1]!);
+}

@@ -3,13 +3,16 @@
 // answers Okta. The main thread sends the writes of one event-loop turn as one batch; the batch is
 // one transaction, and its answer is posted only after the commit.
 import { parentPort, workerData } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
 import { ANSWER_SQL, CLAIM_SQL, COMPLETE_SQL, RECEIPT_SQL, type Param } from './sql.js';
 import { openSqlite } from './sqlite-file.js';
 
 export type WriteOp =
   | { kind: 'claim'; params: Param[]; eventId: string }
   | { kind: 'complete'; params: Param[] }
-  | { kind: 'receipt'; params: Param[] };
+  | { kind: 'receipt'; params: Param[] }
+  /** Statements of the Okta event inbox (okta-events.ts), all or none; `guarded`: the rest only if the first changed a row. */
+  | { kind: 'steps'; steps: { sql: string; params: Param[] }[]; guarded: boolean };
 
 /** A claim's row when someone else holds the eventId. */
 export interface ClaimedRow {
@@ -17,8 +20,8 @@ export interface ClaimedRow {
   answer: string | null;
 }
 
-/** `value`: claim → null (claimed) or the existing row; complete → null; receipt → rows changed. */
-export type WriteOutcome = { ok: true; value: ClaimedRow | number | null } | { ok: false; message: string; code?: string };
+/** `value`: claim → null (claimed) or the existing row; complete → null; receipt → rows changed; steps → rows changed by each. */
+export type WriteOutcome = { ok: true; value: ClaimedRow | number | number[] | null } | { ok: false; message: string; code?: string };
 
 export type WriterRequest = { batch: number; ops: WriteOp[] } | { close: true };
 export type WriterReply = { batch: number; outcomes: WriteOutcome[] } | { batch: number; failed: { message: string; code?: string } };
@@ -37,8 +40,27 @@ if (parentPort) {
   const update = db.prepare<Param[]>(COMPLETE_SQL);
   const receipt = db.prepare<Param[]>(RECEIPT_SQL);
   const selectAnswer = db.prepare<[string], ClaimedRow>(ANSWER_SQL);
+  const prepared = new Map<string, Database.Statement<Param[]>>();
+  const statement = (sql: string): Database.Statement<Param[]> => {
+    let st = prepared.get(sql);
+    if (!st) {
+      st = db.prepare<Param[]>(sql);
+      // The inbox's statements are a handful of shapes; a bound keeps a bug from growing the cache.
+      if (prepared.size < 64) prepared.set(sql, st);
+    }
+    return st;
+  };
+  // Nested in the batch's transaction, db.transaction is a savepoint: a failed step undoes its op only.
+  const steps = db.transaction((list: { sql: string; params: Param[] }[], guarded: boolean): number[] => {
+    const changes: number[] = [];
+    for (const step of list) {
+      changes.push(statement(step.sql).run(...step.params).changes);
+      if (guarded && changes.length === 1 && changes[0] !== 1) break;
+    }
+    return changes;
+  });
 
-  const apply = (op: WriteOp): ClaimedRow | number | null => {
+  const apply = (op: WriteOp): ClaimedRow | number | number[] | null => {
     switch (op.kind) {
       case 'claim':
         return insert.run(...op.params).changes === 1 ? null : selectAnswer.get(op.eventId) ?? null;
@@ -47,6 +69,8 @@ if (parentPort) {
         return null;
       case 'receipt':
         return receipt.run(...op.params).changes;
+      case 'steps':
+        return steps(op.steps, op.guarded);
     }
   };
 

@@ -1,10 +1,11 @@
 import type Database from 'better-sqlite3';
 import { MIGRATIONS_TABLE, migrationSql, migrations } from './migrations.js';
 import {
-  ANSWER_SQL, LATENCY_WHERE, PERCENTILES, answerFromRow, claimParams, completeParams,
-  latencyParams, nearestRank, receiptParams, searchQuery, summaryQuery, timelineQuery, toCallRow, toSummaryRow, toTimelineRow,
-  type CallDbRow, type Param, type SummaryDbRow,
+  ANSWER_SQL, LATENCY_WHERE, PERCENTILES, answerFromRow, claimParams, completeParams, conversionQuery,
+  latencyParams, nearestRank, receiptParams, searchQuery, summaryQuery, timelineQuery, toCallRow, toConversionRows, toSummaryRow, toTimelineRow,
+  verifyTimesQuery, type CallDbRow, type ConversionDbRow, type Param, type SummaryDbRow,
 } from './sql.js';
+import { createEventInbox } from './okta-events.js';
 import type { CallRecord, CallResult, Claim, DeliveryStore, LatencyPercentiles } from './types.js';
 import { openSqlite } from './sqlite-file.js';
 import type { ClaimedRow } from './sqlite-writer.js';
@@ -61,7 +62,13 @@ export async function openSqliteStore(path: string): Promise<DeliveryStore> {
     return { p50: at(PERCENTILES.p50), p90: at(PERCENTILES.p90), p99: at(PERCENTILES.p99) };
   });
 
+  const events = createEventInbox({
+    all: async (q) => all(q),
+    steps: (list, guarded) => writer.write<number[]>({ kind: 'steps', steps: list, guarded }),
+  });
+
   return {
+    events,
     async claim(r: CallRecord): Promise<Claim> {
       const held = await writer.write<ClaimedRow | null>({ kind: 'claim', params: claimParams(r), eventId: r.eventId });
       return held === null ? { claimed: true } : { claimed: false, answer: answerFromRow(held) };
@@ -86,6 +93,10 @@ export async function openSqliteStore(path: string): Promise<DeliveryStore> {
     },
     async latencyPercentiles(sinceMs) {
       return percentiles(sinceMs);
+    },
+    async conversion(opts) {
+      // One read transaction: the counts and the medians from one snapshot.
+      return db.transaction(() => toConversionRows(all<ConversionDbRow>(conversionQuery(opts)), all(verifyTimesQuery(opts)), opts.by))();
     },
     async ping() {
       if (closed) throw new Error('the delivery log is closed');

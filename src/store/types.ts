@@ -1,6 +1,7 @@
 import type { Attempt, Channel, FailureReason, RequestType, Status } from '../core/domain.js';
 import type { OktaAnswer } from '../okta/contract.js';
 import type { DeliveryReceipt, ReceiptStatus } from '../providers/types.js';
+import type { EventInbox } from '../okta/events/inbox.js';
 
 /** What is known of a hook call when it is claimed, before anything is sent. */
 export interface CallRecord {
@@ -15,6 +16,8 @@ export interface CallRecord {
   login?: string;
   locale: string;
   preview: boolean;
+  /** Okta's otpExpires, epoch ms: a verification after it is not this call's. */
+  otpExpires?: number;
 }
 
 /** How the call ended; `answer` is replayed to a repeated eventId and holds no code. */
@@ -34,12 +37,12 @@ export type Claim =
   /** Someone else owns the eventId; `answer` is there once they finished. */
   | { claimed: false; answer?: OktaAnswer };
 
-/** How `summary` groups; without it, one row keyed `all`. */
-export type SummaryBy = 'provider' | 'country' | 'channel';
+/** How `summary` and `conversion` group; without it, one row keyed `all`. `prefix`: what the masked number keeps (`+4477`). */
+export type SummaryBy = 'provider' | 'country' | 'channel' | 'prefix' | 'requestType';
 
 /** Okta-style numbers for completed calls: failures are every status but SUCCESSFUL. */
 export interface SummaryRow {
-  /** The provider, country or channel (`unknown` when the call had none), or `all`. */
+  /** The provider, country, channel, prefix or request type (`unknown` when the call had none), or `all`. */
   key: string;
   executions: number;
   successes: number;
@@ -83,6 +86,30 @@ export interface CallRow extends CallRecord {
   receiptProviderStatus?: string;
   receiptCode?: string;
   receiptAt?: number;
+  /** When Okta said the code was used (the event's `published`), which event, and how it was tied to the call. */
+  verifiedAt?: number;
+  verifiedBy?: string;
+  verifyBasis?: 'factor' | 'user_time';
+  /** Wrong codes Okta reported for this send (FAILURE outcomes), and the last one's time. */
+  verifyFailures?: number;
+  verifyFailedAt?: number;
+}
+
+export type ConversionBy = SummaryBy;
+
+/** Codes sent against codes used (okta/events), for calls received in the period. */
+export interface ConversionRow {
+  key: string;
+  /** Calls that sent a code (completed, not Preview, not FAILED). */
+  sent: number;
+  /** Of those, the ones Okta reported as used. */
+  verified: number;
+  /** Wrong codes Okta reported against them. */
+  failedAttempts: number;
+  /** verified / sent, to four decimals; null when nothing was sent. */
+  conversionRate: number | null;
+  /** Median time from receipt to verification, ms; null when none was verified. */
+  medianVerifyMs: number | null;
 }
 
 export interface TimelineRow {
@@ -128,6 +155,10 @@ export interface DeliveryStore {
    * `summary` averages); null when there were none.
    */
   latencyPercentiles(sinceMs: number): Promise<LatencyPercentiles | null>;
+  /** Codes sent and used since `sinceMs`; without `by`, one row keyed `all`; with it, most sent first. */
+  conversion(opts: { sinceMs: number; by?: ConversionBy }): Promise<ConversionRow[]>;
+  /** The Okta event inbox, in the same database. */
+  readonly events: EventInbox;
   /** Throws when the store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

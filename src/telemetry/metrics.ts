@@ -17,7 +17,15 @@ export interface Metrics {
   refused(kind: 'bad_request' | 'unauthorized', reason: string): void;
   /** Something unusual in a request Okta sent (a new deliveryChannel spelling, a missing requestType…). */
   unusual(note: string): void;
+  /**
+   * Okta events received or processed (okta/events): `result` is stored, duplicate, invalid, or how one
+   * was settled; `eventType` comes bounded (okta/events/event-types.ts eventTypeLabel).
+   */
+  oktaEvents(result: string, eventType: string, count?: number): void;
+  /** A send Okta reported as used (SUCCESS), a wrong code (FAILURE), or a verification that matched no send (unmatched). */
+  verification(channel: string, requestType: string, outcome: 'SUCCESS' | 'FAILURE' | 'unmatched'): void;
 }
+
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
@@ -30,6 +38,8 @@ export function createMetrics(): Metrics {
   const breakers = new Gauge({ name: 'byot_breaker_state', help: 'Circuit breaker per provider: 0 closed, 1 half-open, 2 open', labelNames: ['provider'], registers: [registry] });
   const receipts = new Counter({ name: 'byot_delivery_receipts_total', help: 'Delivery receipts by provider and status', labelNames: ['provider', 'status'], registers: [registry] });
   const refused = new Counter({ name: 'byot_hook_refused_total', help: 'Hook calls refused before the pipeline (400 or 401), by reason', labelNames: ['kind', 'reason'], registers: [registry] });
+  const oktaEvents = new Counter({ name: 'byot_okta_events_total', help: 'Okta events (event hook and System Log) by result and event type', labelNames: ['result', 'event_type'], registers: [registry] });
+  const verifications = new Counter({ name: 'byot_verifications_total', help: 'Codes Okta reported as used (SUCCESS) or wrong (FAILURE), and verifications that matched no send, by channel and request type', labelNames: ['channel', 'request_type', 'outcome'], registers: [registry] });
   const unusual = new Counter({ name: 'byot_hook_unusual_total', help: 'Requests with something unusual in them (e.g. an unknown deliveryChannel)', labelNames: ['note'], registers: [registry] });
 
   return {
@@ -47,5 +57,7 @@ export function createMetrics(): Metrics {
     receipt: (provider, status) => receipts.inc({ provider, status }),
     refused: (kind, reason) => refused.inc({ kind, reason }),
     unusual: (note) => unusual.inc({ note }),
+    oktaEvents: (result, eventType, count = 1) => oktaEvents.inc({ result, event_type: eventType }, count),
+    verification: (channel, requestType, outcome) => verifications.inc({ channel, request_type: requestType, outcome }),
   };
 }

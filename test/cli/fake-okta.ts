@@ -6,9 +6,28 @@ import type { ServerResponse } from 'node:http';
 import { createHash, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWK } from 'jose';
 import { json, startMock, type MockServer, type RecordedRequest } from '../support/mock-http.js';
+import { fixture } from '../support/okta-events.js';
 
 export const TELEPHONY = 'com.okta.telephony.provider';
 export const SCOPES = ['okta.inlineHooks.manage', 'okta.inlineHooks.read'];
+export const EVENT_SCOPES = ['okta.eventHooks.manage', 'okta.eventHooks.read', 'okta.logs.read'];
+
+/** Okta's catalog says which event types a hook may subscribe to (test/fixtures/okta/event-types.json). */
+const ELIGIBLE = new Set<string>(fixture('event-types.json').eventTypes.filter((e: any) => e.tags.includes('event-hook-eligible')).map((e: any) => e.id));
+
+export interface StoredEventHook {
+  id: string;
+  name: string;
+  status: 'ACTIVE' | 'INACTIVE';
+  verificationStatus: 'VERIFIED' | 'UNVERIFIED';
+  events: { type: string; items: string[] };
+  channel: { type: string; version: string; config: Record<string, any> };
+  created: string;
+  lastUpdated: string;
+}
+
+/** What `GET /api/v1/logs` answers next: its LogEvents, or a failure. */
+export type LogsFault = { status: 429; resetInSec: number } | { status: 500 } | { hang: true };
 
 export interface StoredHook {
   id: string;
@@ -48,6 +67,13 @@ export interface FakeOkta {
   addHook(h: Partial<StoredHook> & { name: string }): StoredHook;
   /** Requests to the Management API only (method and path). */
   calls(): string[];
+  eventHooks: Map<string, StoredEventHook>;
+  /** Where an event hook's verification GET goes (Okta would use its https uri). */
+  verifyTarget?: string;
+  /** The System Log: LogEvents in `published` order; /api/v1/logs pages through them. */
+  logEvents: Record<string, any>[];
+  /** Answers of the next /api/v1/logs calls, before the events are served again. */
+  logFaults: LogsFault[];
   close(): Promise<void>;
 }
 
@@ -61,7 +87,9 @@ function oktaError(res: ServerResponse, status: number, errorCode: string, error
 export async function startFakeOkta(opts: { apiToken?: string; apps?: ServiceApp[] } = {}): Promise<FakeOkta> {
   const hooks = new Map<string, StoredHook>();
   const apps = opts.apps ?? [];
-  const apiTokens = new Map<string, string[]>(opts.apiToken ? [[opts.apiToken, SCOPES]] : []);
+  // An API token carries its administrator's rights: every scope.
+  const apiTokens = new Map<string, string[]>(opts.apiToken ? [[opts.apiToken, [...SCOPES, ...EVENT_SCOPES]]] : []);
+  const eventHooks = new Map<string, StoredEventHook>();
   const accessTokens = new Map<string, Issued>();
   const nonces = new Set<string>();
   const jtis = new Set<string>();
@@ -227,11 +255,116 @@ export async function startFakeOkta(opts: { apiToken?: string; apps?: ServiceApp
     }
   }
 
+  const eventHookView = (h: StoredEventHook): Record<string, any> => {
+    const base = `${mock.url}/api/v1/eventHooks/${h.id}`;
+    const config: Record<string, any> = { ...h.channel.config, method: 'POST' };
+    // The secret is write-only.
+    if (config.authScheme) config.authScheme = { type: config.authScheme.type, key: config.authScheme.key };
+    return {
+      id: h.id, status: h.status, verificationStatus: h.verificationStatus, name: h.name, description: null,
+      created: h.created, createdBy: '00u7xut94qEWYx5ss1e5', lastUpdated: h.lastUpdated,
+      events: { ...h.events, filter: null },
+      channel: { type: h.channel.type, version: h.channel.version, config },
+      _links: {
+        self: { href: base },
+        verify: { href: `${base}/lifecycle/verify`, hints: { allow: ['POST'] } },
+        [h.status === 'ACTIVE' ? 'deactivate' : 'activate']: { href: `${base}/lifecycle/${h.status === 'ACTIVE' ? 'deactivate' : 'activate'}`, hints: { allow: ['POST'] } },
+      },
+    };
+  };
+
+  async function verifyEventHook(h: StoredEventHook, res: ServerResponse): Promise<void> {
+    const c = h.channel.config;
+    const challenge = randomBytes(16).toString('base64url');
+    const headers: Record<string, string> = { 'x-okta-verification-challenge': challenge };
+    for (const x of c.headers ?? []) headers[x.key] = x.value;
+    if (c.authScheme) headers[c.authScheme.key] = c.authScheme.value;
+    try {
+      const answer = await fetch(fake.verifyTarget ?? c.uri, { headers, signal: AbortSignal.timeout(3_000) });
+      const body = await answer.json().catch(() => undefined) as { verification?: string } | undefined;
+      if (answer.status === 200 && body?.verification === challenge) {
+        h.verificationStatus = 'VERIFIED';
+        h.lastUpdated = new Date().toISOString();
+        return json(res, 200, eventHookView(h));
+      }
+      return oktaError(res, 400, 'E0000001', 'Api validation failed: verifyEventHook', [`Verification failed: the endpoint answered HTTP ${answer.status}${body?.verification === undefined ? ' without the verification value' : ' with another value'}`]);
+    } catch {
+      oktaError(res, 400, 'E0000001', 'Api validation failed: verifyEventHook', ['Verification failed: the endpoint could not be reached or timed out']);
+    }
+  }
+
+  async function eventHooksRoute(req: RecordedRequest, res: ServerResponse, path: string): Promise<void> {
+    const m = /^\/api\/v1\/eventHooks(?:\/([^/]+))?(\/lifecycle\/(?:activate|deactivate|verify))?$/.exec(path);
+    if (!m) return oktaError(res, 404, 'E0000022', 'The endpoint does not support the provided HTTP method');
+    const [, id, action] = m;
+    if (!id) {
+      if (req.method === 'GET') return json(res, 200, [...eventHooks.values()].map(eventHookView));
+      if (req.method !== 'POST') return oktaError(res, 405, 'E0000022', 'The endpoint does not support the provided HTTP method');
+      let body: any;
+      try { body = JSON.parse(req.body); } catch { return oktaError(res, 400, 'E0000003', 'The request body was not well-formed.'); }
+      const causes: string[] = [];
+      if (typeof body?.name !== 'string' || body.name === '') causes.push('name: The field cannot be left blank');
+      if (body?.events?.type !== 'EVENT_TYPE' || !Array.isArray(body.events.items) || body.events.items.length === 0) causes.push('events: at least one event type is required');
+      for (const t of body?.events?.items ?? []) if (!ELIGIBLE.has(t)) causes.push(`events.items: ${t} is not an event hook eligible event type`);
+      if (body?.channel?.type !== 'HTTP' || body.channel.version !== '1.0.0') causes.push('channel: type HTTP and version 1.0.0 are required');
+      const c = body?.channel?.config ?? {};
+      if (typeof c.uri !== 'string' || !/^https:\/\/\S+$/.test(c.uri)) causes.push('channel.config.uri: The URI must use HTTPS');
+      if (causes.length > 0) return oktaError(res, 400, 'E0000001', `Api validation failed: ${causes[0]!.split(':')[0]}`, causes);
+      const now = new Date().toISOString();
+      const hook: StoredEventHook = {
+        id: `who${randomBytes(12).toString('hex').slice(0, 17)}`, name: body.name, status: 'ACTIVE', verificationStatus: 'UNVERIFIED',
+        events: { type: 'EVENT_TYPE', items: body.events.items }, channel: body.channel, created: now, lastUpdated: now,
+      };
+      eventHooks.set(hook.id, hook);
+      return json(res, 200, eventHookView(hook));
+    }
+    const hook = eventHooks.get(id);
+    if (!hook) return oktaError(res, 404, 'E0000007', `Not found: Resource not found: ${id} (EventHook)`);
+    const touch = (status: StoredEventHook['status']): void => { hook.status = status; hook.lastUpdated = new Date().toISOString(); };
+    if (action === '/lifecycle/activate' && req.method === 'POST') { touch('ACTIVE'); return json(res, 200, eventHookView(hook)); }
+    if (action === '/lifecycle/deactivate' && req.method === 'POST') { touch('INACTIVE'); return json(res, 200, eventHookView(hook)); }
+    if (action === '/lifecycle/verify' && req.method === 'POST') return verifyEventHook(hook, res);
+    if (!action && req.method === 'GET') return json(res, 200, eventHookView(hook));
+    if (!action && req.method === 'DELETE') {
+      if (hook.status === 'ACTIVE') return oktaError(res, 400, 'E0000001', 'Api validation failed: status', ['Only inactive event hooks can be deleted']);
+      eventHooks.delete(id);
+      res.statusCode = 204;
+      return void res.end();
+    }
+    return oktaError(res, 405, 'E0000022', 'The endpoint does not support the provided HTTP method');
+  }
+
+  /** `GET /api/v1/logs`: ascending by published, `since`, `filter` (eventType eq "…" or …), `limit`, and `after` paging by the Link header. */
+  async function logsRoute(req: RecordedRequest, res: ServerResponse, url: URL): Promise<void> {
+    const fault = fake.logFaults.shift();
+    if (fault && 'hang' in fault) return new Promise(() => undefined);
+    if (fault?.status === 429) {
+      return oktaError(res, 429, 'E0000047', 'API call exceeded rate limit due to too many requests.', [], {
+        'x-rate-limit-limit': '60', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(Math.floor(Date.now() / 1000) + fault.resetInSec),
+      });
+    }
+    if (fault?.status === 500) return oktaError(res, 500, 'E0000009', 'Internal Server Error');
+    const types = [...(url.searchParams.get('filter') ?? '').matchAll(/eventType eq "([^"]+)"/g)].map((x) => x[1]);
+    const since = Date.parse(url.searchParams.get('since') ?? '1970-01-01T00:00:00Z');
+    const limit = Math.min(1000, Number(url.searchParams.get('limit') ?? 100));
+    const after = url.searchParams.get('after');
+    const matching = fake.logEvents.filter((e) => Date.parse(e.published) >= since && (types.length === 0 || types.includes(e.eventType)));
+    const start = after ? matching.findIndex((e) => e.uuid === after) + 1 : 0;
+    const page = matching.slice(start, start + limit);
+    // Okta's polling contract: a next link on every page, the last one included, to resume from.
+    const last = page.at(-1)?.uuid ?? after;
+    const next = new URL(`${mock.url}/api/v1/logs`);
+    for (const [k, v] of url.searchParams) if (k !== 'after') next.searchParams.set(k, v);
+    if (last) next.searchParams.set('after', last);
+    json(res, 200, page, { link: `<${mock.url}${url.pathname}${url.search}>; rel="self", <${next.toString()}>; rel="next"` });
+  }
+
   const mock: MockServer = await startMock(async (req, res) => {
     const url = new URL(req.url, 'http://x');
     const path = url.pathname;
     if (path === '/oauth2/v1/token' && req.method === 'POST') return token(req, res);
-    if (!path.startsWith('/api/v1/inlineHooks')) return oktaError(res, 404, 'E0000022', 'The endpoint does not support the provided HTTP method');
+    const area = path.startsWith('/api/v1/inlineHooks') ? 'inlineHooks' : path.startsWith('/api/v1/eventHooks') ? 'eventHooks' : path === '/api/v1/logs' ? 'logs' : undefined;
+    if (!area) return oktaError(res, 404, 'E0000022', 'The endpoint does not support the provided HTTP method');
     if (limited.count > 0) {
       limited.count--;
       const reset = Math.floor(Date.now() / 1000) + limited.resetInSec;
@@ -242,12 +375,14 @@ export async function startFakeOkta(opts: { apiToken?: string; apps?: ServiceApp
     const scopes = await authenticate(req, res, path);
     if (!scopes) return;
     const write = req.method !== 'GET';
-    const needed = write ? 'okta.inlineHooks.manage' : 'okta.inlineHooks.read';
+    const needed = area === 'logs' ? 'okta.logs.read' : `okta.${area}.${write ? 'manage' : 'read'}`;
     if (!scopes.includes(needed)) {
       return oktaError(res, 403, 'E0000006', 'You do not have permission to perform the requested action', [], {
         'www-authenticate': `Bearer authorization_uri="${mock.url}/oauth2/v1/authorize", realm="IdpError", scope="${needed}", error="insufficient_scope", error_description="The access token provided does not contain the required scopes.", resource="${path}"`,
       });
     }
+    if (area === 'eventHooks') return eventHooksRoute(req, res, path);
+    if (area === 'logs') return logsRoute(req, res, url);
     const m = /^\/api\/v1\/inlineHooks(?:\/([^/]+))?(\/lifecycle\/activate|\/lifecycle\/deactivate|\/execute)?$/.exec(path);
     if (!m) return oktaError(res, 404, 'E0000022', 'The endpoint does not support the provided HTTP method');
     const [, id, action] = m;
@@ -303,6 +438,9 @@ export async function startFakeOkta(opts: { apiToken?: string; apps?: ServiceApp
     jtis,
     rateLimit(count, resetInSec) { limited = { count, resetInSec }; },
     addHook,
+    eventHooks,
+    logEvents: [],
+    logFaults: [],
     calls: () => mock.requests.filter((r) => r.url.startsWith('/api/')).map((r) => `${r.method} ${r.url}`),
     close: () => mock.close(),
   };

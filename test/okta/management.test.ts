@@ -191,7 +191,10 @@ describe('the client against a stand-in for Okta', () => {
     assert.equal(e404.status, 404);
     assert.equal(e404.errorCode, 'E0000007');
     assert.match(e404.message, /reading inline hook calnothere000000000 failed: Okta answered 404 E0000007: Not found/);
-    assert.match(e404.hint!, /byot okta list/);
+    assert.equal(e404.code, 'OKTA_NOT_FOUND');
+    // The client speaks of Okta only; the CLI adds which command lists the hooks (test/cli/okta-errors.test.ts).
+    assert.match(e404.hint!, /no inline hook with that id/);
+    assert.doesNotMatch(`${e401.hint}${e404.hint}`, /--|byot /);
 
     const e400 = await client.createInlineHook({ ...telephonyHookBody({ name: 'x', uri: 'https://byot.example.com/okta/telephony', auth: { type: 'header', header: 'a', secret: 'a-long-enough-secret' } }), name: '' }).catch((e: unknown) => e) as OktaApiError;
     assert.equal(e400.status, 400);

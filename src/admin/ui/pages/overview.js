@@ -4,6 +4,7 @@
 import { api } from '../api.js';
 import { lineChart } from '../charts.js';
 import { card, fmtAgo, fmtInt, fmtMs, fmtPct, h, replace, table } from '../dom.js';
+import { conversionCard } from '../conversion.js';
 
 /**
  * @typedef {{ key: string, executions: number, successes: number, failures: number, avgMs: number | null }} SummaryRow
@@ -72,7 +73,8 @@ export async function overviewPage(main) {
       h('p', { class: 'muted' }, o.blockedTotal
         ? `${fmtInt(o.blockedTotal)} request${o.blockedTotal === 1 ? ' was' : 's were'} refused by the toll-fraud guard (answered FAILED, nothing sent), by rule:`
         : 'No request was refused by the toll-fraud guard in this period.'),
-      o.blocks.length ? table(['Rule', 'Blocked', 'Last'], o.blocks.map((b) => [h('code', null, b.rule), fmtInt(b.count), fmtAgo(b.lastAt)]), { class: 'grid num', id: 'blocks' }) : null));
+      o.blocks.length ? table(['Rule', 'Blocked', 'Last'], o.blocks.map((b) => [h('code', null, b.rule), fmtInt(b.count), fmtAgo(b.lastAt)]), { class: 'grid num', id: 'blocks' }) : null),
+    conversionCard());
 
   const xs = buckets(o);
   lineChart(charts.volumeProvider, { xs: xs.map((b) => b / 1000), lines: series(o.timeline.provider, xs, 'volume', providerName) });

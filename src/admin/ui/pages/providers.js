@@ -3,6 +3,7 @@
 import { api } from '../api.js';
 import { badge, facts, fmtAgo, fmtInt, fmtMs, fmtPct, h, replace, table } from '../dom.js';
 import { channelLabel } from '../labels.js';
+import { providerConversionCard } from '../conversion.js';
 
 /**
  * @typedef {{ name: string, kind: string, channels: string[], timeoutMs: number, breaker: string,
@@ -23,7 +24,8 @@ export async function providersPage(main) {
   replace(main,
     h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'Providers'),
       h('p', { class: 'muted' }, `Success rate and average time over the last 30 days, counted on the calls each provider answered; attempts and errors from the latest ${fmtInt(r.recentCalls)} calls.`))),
-    h('div', { class: 'providers' }, r.providers.map(providerCard)));
+    h('div', { class: 'providers' }, r.providers.map(providerCard)),
+    providerConversionCard());
 }
 
 /** @param {Provider} p */
