@@ -117,6 +117,9 @@ export async function explainRequest(
   };
 }
 
+/** What explaining a request reads of the configuration. */
+const EXPLAIN_SECTIONS = ['phone', 'hook', 'routing', 'guard', 'providers', 'messages', 'resilience'] as const;
+
 export async function explainCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const parsed = parseCommand(args, {
     config: { type: 'string', short: 'c' },
@@ -133,7 +136,8 @@ export async function explainCommand(args: string[], env: NodeJS.ProcessEnv = pr
   const channel = oneOf(v.channel, 'channel', CHANNELS, EXPLAIN_USAGE)!;
   const requestType = oneOf(v.type?.replace(/^com\.okta\.user\.telephony\./, ''), 'type', REQUEST_TYPES, EXPLAIN_USAGE) ?? 'mfa-verification';
   const file = v.config ?? (env.BYOT_CONFIG || undefined);
-  const config = file ? await loadConfigFile(file, env) : configFromEnv(env);
+  // Explain sends nothing: the hook's, the admin page's and the providers' secrets are not needed.
+  const config = file ? await loadConfigFile(file, env, { sections: EXPLAIN_SECTIONS, unsetVariables: 'placeholder' }) : configFromEnv(env);
 
   const explanation = await explainRequest(config, { phone: v.phone, channel, requestType, locale: v.locale ?? 'en-US' });
   const o = createOutput();

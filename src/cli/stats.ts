@@ -48,7 +48,8 @@ export async function statsCommand(args: string[], env: NodeJS.ProcessEnv = proc
   const days = intOption(v.days, 'days', 30, 1, 3650, STATS_USAGE);
   const by = oneOf(v.by, 'by', ['provider', 'country', 'channel'] as const satisfies readonly SummaryBy[], STATS_USAGE);
   const file = v.config ?? (env.BYOT_CONFIG || undefined);
-  const config = file ? await loadConfigFile(file, env) : configFromEnv(env);
+  // Only the delivery log's location is read: stats needs no secret, so none is demanded.
+  const config = file ? await loadConfigFile(file, env, { sections: ['store'] }) : configFromEnv(env);
   const location = storeLocation(config);
   const o = createOutput({ quiet: v.quiet });
   if (!isPostgresUrl(location) && !existsSync(location)) {

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { strictObject } from '../unknown-keys.js';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { normaliseLocale } from '../okta/contract.js';
 import { guardSchema } from '../guard/index.js';
 import { adminSchema } from '../admin/schema.js';
 
-const headerAuth = z.object({
+const headerAuth = strictObject({
   type: z.literal('header'),
   /** The "Authentication field" configured on the hook in Okta. */
   header: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'expected an HTTP header name').default('Authorization'),
@@ -12,7 +13,7 @@ const headerAuth = z.object({
   secrets: z.array(z.string().min(12, 'expected a secret of at least 12 characters')).min(1).max(2),
 });
 
-const oauthAuth = z.object({
+const oauthAuth = strictObject({
   type: z.literal('oauth'),
   /** Custom authorization server, e.g. https://acme.okta.com/oauth2/default */
   issuer: z.url({ protocol: /^https?$/ }),
@@ -37,11 +38,11 @@ const oneOrMany = <T extends z.ZodType>(item: T) => z.union([item, z.array(item)
 export const NUMBER_TYPES = ['MOBILE', 'FIXED_LINE', 'FIXED_LINE_OR_MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST',
   'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL', 'UNKNOWN'] as const;
 
-const routingRule = z.object({
+const routingRule = strictObject({
   /** A label for explain output and logs. */
   name: z.string().min(1).max(64).optional(),
   /** Every given condition must hold; an absent one matches anything. */
-  match: z.strictObject({
+  match: strictObject({
     country: oneOrMany(region).optional(),
     channel: oneOrMany(z.enum(['sms', 'voice'])).optional(),
     requestType: oneOrMany(z.enum(['pre-enrollment', 'mfa-verification', 'account-unlock', 'password-reset', 'unknown'])).optional(),
@@ -57,19 +58,19 @@ const routingRule = z.object({
   fallback: z.array(z.string()).default([]),
 }).refine((r) => (r.providers === undefined) !== (r.split === undefined), 'expected either providers or split');
 
-export const configSchema = z.object({
-  server: z.object({
+export const configSchema = strictObject({
+  server: strictObject({
     host: z.string().default('0.0.0.0'),
     port: z.number().int().min(0).max(65_535).default(8080),
     /** Fastify's trustProxy: true (trust every hop) or the addresses/CIDRs of the load balancers. */
     trustProxy: z.union([z.boolean(), z.string(), z.array(z.string())]).default(false),
-    tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+    tls: strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
     bodyLimitBytes: z.number().int().min(1_024).max(1_048_576).default(65_536),
     /** The gateway's public https:// address; providers send delivery receipts to it. */
     publicUrl: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')).optional(),
   }).prefault({}),
   auth: z.discriminatedUnion('type', [headerAuth, oauthAuth]),
-  hook: z.object({
+  hook: strictObject({
     /** Time from receipt within which the answer leaves (Okta gives up at 3,000 ms). */
     budgetMs: z.number().int().min(200).max(2_900).default(2_500),
     /** Kept back from the budget for recording and answering. */
@@ -82,7 +83,7 @@ export const configSchema = z.object({
     /** A timeout after the request went out may still deliver: try the next provider, or answer PENDING. */
     onAmbiguous: z.enum(['failover', 'pending']).default('failover'),
   }).prefault({}),
-  phone: z.object({
+  phone: strictObject({
     /** Region used for numbers Okta sends without a country code. */
     defaultRegion: region.default('US'),
   }).prefault({}),
@@ -93,19 +94,19 @@ export const configSchema = z.object({
       if (!/^[a-z][a-z0-9_-]{0,31}$/.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'expected a lower-case name (a-z, 0-9, _ or -)' });
     }
   }),
-  messages: z.object({
-    sms: z.object({
+  messages: strictObject({
+    sms: strictObject({
       /** Per-locale SMS texts (`fr`, `pt-BR`…) with `{{code}}`; they win over Okta's msgTemplate for that locale. */
       templates: z.record(z.string(), z.string().min(1).max(1_600).refine((t) => /\{\{\s*code\s*\}\}/.test(t), 'expected a template containing {{code}}'))
         .default({})
         .transform((t) => Object.fromEntries(Object.entries(t).map(([k, v]) => [normaliseLocale(k), v]))),
     }).prefault({}),
-    voice: z.object({
+    voice: strictObject({
       /** How many times a call says the code. */
       repeat: z.number().int().min(1).max(5).default(2),
     }).prefault({}),
   }).prefault({}),
-  routing: z.object({
+  routing: strictObject({
     /** Ordered rules; the first whose `match` fits the request decides the providers. */
     rules: z.array(routingRule).default([]),
     /** Providers tried in order when no rule matches (default: every provider, in the order configured). */
@@ -113,12 +114,12 @@ export const configSchema = z.object({
   }).prefault({}),
   /** Toll-fraud guard: number and country policy, velocity limits. */
   guard: guardSchema,
-  limits: z.object({
+  limits: strictObject({
     /** Redis shared by every instance: velocity counters and idempotency keys. In memory when unset. */
     url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL').optional(),
   }).prefault({}),
-  resilience: z.object({
-    breaker: z.object({
+  resilience: strictObject({
+    breaker: strictObject({
       mode: z.enum(['consecutive', 'rate']).default('consecutive'),
       /** `consecutive`: failures in a row that open the breaker. */
       threshold: z.number().int().min(1).max(1_000).default(5),
@@ -128,7 +129,7 @@ export const configSchema = z.object({
       cooldownMs: z.number().int().min(100).max(600_000).default(15_000),
     }).prefault({}),
   }).prefault({}),
-  store: z.object({
+  store: strictObject({
     /** SQLite file of the delivery log; its folder also keeps generated secrets. */
     path: z.string().min(1).default('data/byot.sqlite'),
     /** A PostgreSQL URL puts the delivery log there instead, shared by every instance. */
@@ -137,13 +138,13 @@ export const configSchema = z.object({
     /** Key of the phone-number hash in the delivery log; generated and kept beside the log when unset. */
     hashKey: z.string().min(16, 'expected at least 16 characters').optional(),
   }).prefault({}),
-  metrics: z.object({
+  metrics: strictObject({
     /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
     token: z.string().min(16, 'expected a token of at least 16 characters').optional(),
   }).prefault({}),
   /** The admin page at /admin: off unless it has credentials (src/admin/schema.ts). */
   admin: adminSchema,
-  log: z.object({
+  log: strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).prefault({}),
 });

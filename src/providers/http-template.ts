@@ -1,6 +1,7 @@
 // A generic adapter for any HTTP gateway without a kind of its own: per channel, a request template
 // (url, method, headers, body with {{placeholders}}) and where to read the id and the errors in the answer.
 import { z } from 'zod';
+import { strictObject } from '../unknown-keys.js';
 import type { Agent } from 'undici';
 import type { ErrorCategory } from '../domain.js';
 import { baseProviderSchema, type ProviderKind } from './base.js';
@@ -49,7 +50,7 @@ function unknownPlaceholders(template: string): string[] {
   return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!).filter((name) => !(PLACEHOLDERS as readonly string[]).includes(name));
 }
 
-const channelSchema = z.object({
+const channelSchema = strictObject({
   /** May hold placeholders (always URL-encoded), e.g. `https://gw.example/send?to={{phoneDigits}}`. */
   url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
   method: z.enum(['POST', 'PUT', 'GET'], { error: 'expected POST, PUT or GET' }).default('POST'),
@@ -93,7 +94,7 @@ const channelSchema = z.object({
 });
 type ChannelConfig = z.output<typeof channelSchema>;
 
-const receiptSchema = z.object({
+const receiptSchema = strictObject({
   idPath: z.string().min(1, 'expected the dot path to the message id'),
   statusPath: z.string().min(1, 'expected the dot path to the status'),
   codePath: z.string().min(1).optional(),

@@ -111,3 +111,17 @@ test('no log, and misuse, are told apart: exit 1 and exit 2', async () => {
   assert.match(help.stdout, /Usage:\n {2}byot stats/);
   assert.match(help.stdout, /Examples:/);
 });
+
+test('stats reads only the delivery log\'s location: secrets it does not use may be unset', async () => {
+  const production = join(dir, 'production.yaml');
+  writeFileSync(production, [
+    'auth: { type: header, secrets: ["${BYOT_TEST_UNSET_SECRET}"] }',
+    'providers: { tw: { kind: twilio, accountSid: "${BYOT_TEST_UNSET_SID}", authToken: "${BYOT_TEST_UNSET_TOKEN}", from: "+14155550100" } }',
+    'admin: { token: "${BYOT_TEST_UNSET_ADMIN}" }',
+    `store: { path: ${gw.config.store.path} }`,
+    '',
+  ].join('\n'));
+  const r = await runCli(['stats', '--config', production, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).total.executions, 6);
+});
