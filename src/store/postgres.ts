@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { MIGRATIONS_TABLE, migrationSql, migrations } from './migrations.js';
 import {
-  ANSWER_SQL, CLAIM_SQL, COMPLETE_SQL, LATENCY_WHERE, PERCENTILES, RECEIPT_SQL, answerFromRow, claimParams, completeParams,
+  ANSWER_SQL, CLAIM_SQL, blockCountsQuery, toBlockCount, COMPLETE_SQL, LATENCY_WHERE, PERCENTILES, RECEIPT_SQL, answerFromRow, claimParams, completeParams,
   latencyParams, numbered, receiptParams, searchQuery, summaryQuery, timelineQuery, toCallRow, toSummaryRow, toTimelineRow,
   type CallDbRow, type Param, type Query, type SummaryDbRow,
 } from './sql.js';
@@ -91,6 +91,9 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       });
       const p = row?.p;
       return p ? { p50: Number(p[0]), p90: Number(p[1]), p99: Number(p[2]) } : null;
+    },
+    async blockCounts(sinceMs) {
+      return (await rows<Parameters<typeof toBlockCount>[0]>(blockCountsQuery(sinceMs))).map(toBlockCount);
     },
     async ping() {
       if (closed) throw new Error('the delivery log is closed');

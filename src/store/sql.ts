@@ -4,7 +4,7 @@
 import type { Attempt, Channel, FailureReason, RequestType, Status } from '../domain.js';
 import type { OktaAnswer } from '../okta/contract.js';
 import type { DeliveryReceipt, ReceiptStatus } from '../providers/types.js';
-import type { CallRecord, CallResult, CallRow, SearchFilters, SummaryBy, SummaryRow, TimelineRow } from './types.js';
+import type { BlockCount, CallRecord, CallResult, CallRow, SearchFilters, SummaryBy, SummaryRow, TimelineRow } from './types.js';
 
 export type Param = string | number | null;
 export interface Query {
@@ -230,6 +230,23 @@ export function timelineQuery(opts: { sinceMs: number; bucketMs: number; by: 'pr
 
 export function toTimelineRow(r: { bucket: number | string; group_key: string; executions: number | string; successes: number | string | null }): TimelineRow {
   return { bucket: Number(r.bucket), key: r.group_key, executions: Number(r.executions), successes: Number(r.successes ?? 0) };
+}
+
+/** Calls the guard refused (FAILED, reason blocked) since a time, counted per rule, most first. */
+export function blockCountsQuery(sinceMs: number): Query {
+  return {
+    sql: `
+      SELECT COALESCE(blocked_by, 'unknown') AS rule, COUNT(*) AS count, MAX(received_at) AS last_at
+      FROM hook_calls
+      WHERE ${DONE_SINCE} AND status = 'FAILED' AND reason = 'blocked'
+      GROUP BY rule
+      ORDER BY count DESC, rule`,
+    params: [ms(sinceMs, 'sinceMs')],
+  };
+}
+
+export function toBlockCount(r: { rule: string; count: number | string; last_at: number | string }): BlockCount {
+  return { rule: r.rule, count: Number(r.count), lastAt: Number(r.last_at) };
 }
 
 /** The latencies `latencyPercentiles` ranks: successful, completed calls, as `summary` averages them. */

@@ -94,6 +94,15 @@ export interface TimelineRow {
   successes: number;
 }
 
+/** Calls the guard refused under one rule. */
+export interface BlockCount {
+  /** The guard's rule (`limits.phone`, `countries.sms`…), `unknown` when none was recorded. */
+  rule: string;
+  count: number;
+  /** receivedAt of the latest one. */
+  lastAt: number;
+}
+
 export interface LatencyPercentiles {
   p50: number;
   p90: number;
@@ -128,6 +137,8 @@ export interface DeliveryStore {
    * `summary` averages); null when there were none.
    */
   latencyPercentiles(sinceMs: number): Promise<LatencyPercentiles | null>;
+  /** Completed calls received since `sinceMs` that the guard refused, per rule, most first (then by rule). */
+  blockCounts(sinceMs: number): Promise<BlockCount[]>;
   /** Throws when the store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

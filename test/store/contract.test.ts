@@ -422,6 +422,31 @@ function contract(backend: Backend): void {
       assert.deepEqual(await store.latencyPercentiles(T0 + MINUTE), { p50: nearest(sorted, 0.5), p90: nearest(sorted, 0.9), p99: nearest(sorted, 0.99) });
     });
 
+    test('guard blocks counted per rule since a time, most first, with the latest time', async () => {
+      const { store } = await fresh();
+      const blocked = (name: string, at: number, rule: string | undefined): Seed =>
+        ({ name, rec: { receivedAt: at }, res: result('FAILED', { reason: 'blocked', ...(rule ? { blockedBy: rule } : {}) }) });
+      await seed(store, [
+        blocked('b1', T0, 'limits.phone'),
+        blocked('b2', T0 + 5_000, 'limits.phone'),
+        blocked('b3', T0 + 9_000, 'countries.sms'),
+        blocked('b4', T0 + 7_000, undefined),
+        blocked('early', T0 - 1_000, 'limits.phone'),
+        { name: 'other', rec: { receivedAt: T0 + 1_000 }, res: result('FAILED', { reason: 'invalid_number' }) },
+        { name: 'ok', rec: { receivedAt: T0 + 2_000 }, res: result('SUCCESSFUL', { provider: 'twilio' }) },
+      ]);
+      assert.deepEqual(await store.blockCounts(T0), [
+        { rule: 'limits.phone', count: 2, lastAt: T0 + 5_000 },
+        { rule: 'countries.sms', count: 1, lastAt: T0 + 9_000 },
+        { rule: 'unknown', count: 1, lastAt: T0 + 7_000 },
+      ]);
+      assert.deepEqual(await store.blockCounts(T0 + 6_000), [
+        { rule: 'countries.sms', count: 1, lastAt: T0 + 9_000 },
+        { rule: 'unknown', count: 1, lastAt: T0 + 7_000 },
+      ]);
+      assert.deepEqual(await store.blockCounts(T0 + MINUTE), []);
+    });
+
     test('migrations: applied once when several instances open one new database at once', async () => {
       const db = await backend.fresh();
       const stores = await Promise.all(Array.from({ length: 4 }, () => db.open()));

@@ -1,0 +1,42 @@
+// What every admin page's API reads: the gateway's own parts, and how a request is checked.
+// Each page has its own module beside this one; routes.ts only adapts HTTP.
+import { z } from 'zod';
+import type { Config } from '../../config/load.js';
+import type { DeliveryStore } from '../../store/types.js';
+import type { ProviderAdapter } from '../../providers/types.js';
+import type { Breaker } from '../../delivery/breaker.js';
+import type { Router } from '../../routing/plan.js';
+import type { HandleHook } from '../../hook.js';
+
+export interface AdminContext {
+  config: Config;
+  store: DeliveryStore;
+  adapters: ReadonlyMap<string, ProviderAdapter>;
+  breakers: ReadonlyMap<string, Breaker>;
+  router: Router;
+  handleHook: HandleHook;
+  /** Key of the phone hash in the delivery log, to search by number. */
+  hashKey: string;
+  now?: () => number;
+}
+
+export const DAY_MS = 86_400_000;
+export const HOUR_MS = 3_600_000;
+
+/** A request the admin API refuses, with the problems found. */
+export class BadRequest extends Error {
+  readonly causes: { path: string; message: string }[];
+  constructor(message: string, causes: { path: string; message: string }[] = []) {
+    super(message);
+    this.name = 'BadRequest';
+    this.causes = causes;
+  }
+}
+
+/** Reads `input` with a zod schema; a BadRequest names every problem. */
+export function read<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
+  const r = schema.safeParse(input ?? {});
+  if (r.success) return r.data;
+  throw new BadRequest(`invalid ${what}`, r.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message })));
+}
+

@@ -1,0 +1,60 @@
+// The Overview page: Okta-style figures of the period, per provider, channel and country, the
+// charts' timelines, latency percentiles and the guard's blocks per rule.
+import { z } from 'zod';
+import type { BlockCount, SummaryRow, TimelineRow, LatencyPercentiles } from '../../store/types.js';
+import { DAY_MS, HOUR_MS, type AdminContext } from './context.js';
+
+export interface Overview {
+  days: number;
+  sinceMs: number;
+  untilMs: number;
+  bucketMs: number;
+  total: SummaryRow;
+  byProvider: SummaryRow[];
+  byChannel: SummaryRow[];
+  /** The ten countries with the most executions. */
+  countries: SummaryRow[];
+  timeline: { provider: TimelineRow[]; channel: TimelineRow[] };
+  latency: LatencyPercentiles | null;
+  /** Calls the guard refused (status FAILED, reason blocked), per rule. */
+  blocks: BlockCount[];
+  blockedTotal: number;
+}
+
+export const overviewQuery = z.object({
+  days: z.coerce.number().int().min(1).max(90).default(30),
+});
+
+/** Hourly buckets for a day, six-hourly up to a week, daily beyond. */
+export function bucketFor(days: number): number {
+  if (days <= 1) return HOUR_MS;
+  if (days <= 7) return 6 * HOUR_MS;
+  return DAY_MS;
+}
+
+export async function overview(ctx: AdminContext, days: number): Promise<Overview> {
+  const untilMs = (ctx.now ?? Date.now)();
+  const sinceMs = untilMs - days * DAY_MS;
+  const bucketMs = bucketFor(days);
+  const { store } = ctx;
+  const [all, byProvider, byChannel, byCountry, tlProvider, tlChannel, latency, blocks] = await Promise.all([
+    store.summary({ sinceMs }),
+    store.summary({ sinceMs, by: 'provider' }),
+    store.summary({ sinceMs, by: 'channel' }),
+    store.summary({ sinceMs, by: 'country' }),
+    store.timeline({ sinceMs, bucketMs, by: 'provider' }),
+    store.timeline({ sinceMs, bucketMs, by: 'channel' }),
+    store.latencyPercentiles(sinceMs),
+    store.blockCounts(sinceMs),
+  ]);
+  return {
+    days, sinceMs, untilMs, bucketMs,
+    total: all[0] ?? { key: 'all', executions: 0, successes: 0, failures: 0, avgMs: null },
+    byProvider, byChannel,
+    countries: byCountry.slice(0, 10),
+    timeline: { provider: tlProvider, channel: tlChannel },
+    latency,
+    blocks,
+    blockedTotal: blocks.reduce((n, b) => n + b.count, 0),
+  };
+}
