@@ -26,6 +26,8 @@ export interface Config extends Omit<RawConfig, 'providers'> {
   providers: Record<string, BaseProviderConfig>;
   /** True when no hook secret was configured anywhere: start-up generates one and keeps it. */
   generateHookSecret: boolean;
+  /** True on the embedded defaults (no file) when BYOT_ADMIN_TOKEN is unset: start-up generates an admin token and keeps it. */
+  generateAdminToken: boolean;
   /** Where the configuration came from, for messages. */
   source: string;
 }
@@ -65,14 +67,14 @@ export function parseConfigText(text: string, env: Env = process.env, source = '
 
 /** The configuration of a run with no file: everything from the environment and defaults. */
 export function configFromEnv(env: Env = process.env): Config {
-  return buildConfig({}, env, '(environment)', {});
+  return buildConfig({}, env, '(environment)', { embedded: true });
 }
 
-function buildConfig(doc: Json, env: Env, source: string, opts: LoadOptions): Config {
+function buildConfig(doc: Json, env: Env, source: string, opts: LoadOptions & { embedded?: boolean }): Config {
   if (!isObject(doc)) throw new ConfigError([{ path: '(root)', message: 'expected a mapping of settings' }]);
   const unset = new Map<string, string>();
   const raw = interpolate(selectSections(doc, opts.sections), env, [], unset, opts.unsetVariables === 'placeholder') as Record<string, Json>;
-  const { value: withDefaults, generateHookSecret } = applyEnvironmentDefaults(raw, env);
+  const { value: withDefaults, generateHookSecret, generateAdminToken } = applyEnvironmentDefaults(raw, env, opts.embedded === true);
 
   // Every problem in one pass: unset variables, then what the schemas find elsewhere. A problem at a
   // path whose variable is unset is that variable's, and is reported once, as the unset variable.
@@ -93,7 +95,7 @@ function buildConfig(doc: Json, env: Env, source: string, opts: LoadOptions): Co
     }
   }
   if (!parsed.success || issues.length > 0) throw new ConfigError(issues);
-  return { ...parsed.data, providers, generateHookSecret, source };
+  return { ...parsed.data, providers, generateHookSecret, generateAdminToken, source };
 }
 
 /** The document with only `sections` kept; unknown top-level keys stay, so a typo there is still refused. */
@@ -135,10 +137,16 @@ function checkProviders(raw: Json, issues: ConfigIssue[]): Record<string, BasePr
 
 /**
  * The environment supplies what a file leaves out, so a bare `npm start` runs:
- * PORT, OKTA_HOOK_SECRET, OKTA_HOOK_HEADER, and the console provider.
+ * PORT, OKTA_HOOK_SECRET, OKTA_HOOK_HEADER, BYOT_ADMIN_TOKEN, and the console provider.
  */
-function applyEnvironmentDefaults(raw: Record<string, Json>, env: Env): { value: Record<string, Json>; generateHookSecret: boolean } {
+function applyEnvironmentDefaults(raw: Record<string, Json>, env: Env, embedded: boolean): { value: Record<string, Json>; generateHookSecret: boolean; generateAdminToken: boolean } {
   const value = { ...raw };
+  // The admin page is on from the first start: BYOT_ADMIN_TOKEN, else (no file at all) a generated token.
+  const admin = isObject(value.admin) ? { ...value.admin } : {};
+  if (admin.token === undefined && env.BYOT_ADMIN_TOKEN) admin.token = env.BYOT_ADMIN_TOKEN;
+  const generateAdminToken = embedded && admin.token === undefined && admin.users === undefined;
+  if (value.admin !== undefined || admin.token !== undefined) value.admin = admin;
+
   const server = isObject(value.server) ? { ...value.server } : {};
   if (server.port === undefined && env.PORT !== undefined && env.PORT !== '') server.port = Number(env.PORT);
   value.server = server;
@@ -160,7 +168,7 @@ function applyEnvironmentDefaults(raw: Record<string, Json>, env: Env): { value:
     // this keeps Okta's own sample request (phone 9876543210) working on a fresh install.
     if (value.guard === undefined) value.guard = { numbers: { refuseInvalid: false } };
   }
-  return { value, generateHookSecret };
+  return { value, generateHookSecret, generateAdminToken };
 }
 
 const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
