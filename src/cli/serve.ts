@@ -9,7 +9,7 @@ import { addresses, startupNotice, type Generated } from './startup.js';
 export async function serve(configFile: string | undefined): Promise<number> {
   const config = configFile ? await loadConfigFile(configFile) : configFromEnv();
   const log: Logger = createLogger(config.log.level, undefined,
-    config.auth.type === 'header' ? [config.auth.header] : []);
+    config.auth.type === 'header' ? [config.auth.header] : [], { format: config.log.format });
   const generated: Generated = {};
   const gateway = await createGateway({
     config,

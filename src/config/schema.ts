@@ -146,6 +146,8 @@ export const configSchema = strictObject({
   admin: adminSchema,
   log: strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** `json` (one object a line, for log collectors), `pretty` (readable lines), `auto`: pretty on a terminal. */
+    format: z.enum(['json', 'pretty', 'auto']).default('auto'),
   }).prefault({}),
 });
 
