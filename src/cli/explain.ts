@@ -8,7 +8,7 @@ import type { ProviderAdapter } from '../providers/types.js';
 import { createRouter, type RouteInput } from '../routing/plan.js';
 import { toDestination } from '../phone/normalise.js';
 import { policyRule } from '../guard/index.js';
-import { normaliseLocale } from '../okta/contract.js';
+import { failureAnswerText, normaliseLocale } from '../okta/contract.js';
 import { createOutput, oneOf, parseCommand, table, UsageError, type Output } from './common.js';
 
 export const EXPLAIN_USAGE = `byot explain — show which providers a request would go to, in which order, and why
@@ -62,7 +62,7 @@ export interface ExplainInput {
 
 export interface Explanation {
   request: ExplainInput;
-  /** Undefined when the text is not a phone number at all (the gateway answers FAILED, invalid_number). */
+  /** Undefined when the text is not a phone number at all (invalid_number: nothing is sent). */
   destination?: Destination;
   /** Undefined when the text is not a phone number (the guard is never reached). */
   guard?: GuardVerdict;
@@ -83,14 +83,15 @@ export async function explainRequest(
   opts: { adapters?: ReadonlyMap<string, ProviderAdapter>; guard?: GuardCheck } = {},
 ): Promise<Explanation> {
   const request = { ...input, locale: normaliseLocale(input.locale) };
+  const failure = failureAnswerText(config.hook.onFailure);
   const destination = toDestination(input.phone, config.phone.defaultRegion as CountryCode);
   if (!destination) {
-    return { request, outcome: 'not a phone number: the gateway answers FAILED (invalid_number) without calling a provider' };
+    return { request, outcome: `not a phone number (invalid_number): no provider is called; the gateway ${failure}` };
   }
   const routeInput: RouteInput = { channel: request.channel, requestType: request.requestType, locale: request.locale, dest: destination };
   const guard = await (opts.guard ?? guardFor(config))({ ...routeInput, phone: input.phone });
   if (!guard.allow) {
-    return { request, destination, guard, outcome: `refused by the guard${guard.rule ? ` (${guard.rule})` : ''}: the gateway answers FAILED without calling a provider` };
+    return { request, destination, guard, outcome: `refused by the guard${guard.rule ? ` (${guard.rule})` : ''}: no provider is called; the gateway ${failure}` };
   }
   const adapters = opts.adapters ?? buildAdapters(config, pino({ level: 'silent' }));
   // Breakers are all closed here: explain shows the configured intent, not the live health.
@@ -104,7 +105,7 @@ export async function explainRequest(
   }));
   const tried = chain.filter((c) => c.tried).map((c) => c.provider);
   const outcome = tried.length === 0
-    ? 'no provider can take this request: the gateway answers FAILED (no_provider)'
+    ? `no provider can take this request (no_provider): the gateway ${failure}`
     : tried.length === 1
       ? `tries ${tried[0]}, within the ${config.hook.budgetMs} ms budget`
       : `tries ${tried.join(', then ')}, stopping at the first that accepts, within the ${config.hook.budgetMs} ms budget`;

@@ -85,6 +85,8 @@ describe('admin API over a known delivery log', () => {
     assert.ok(o.latency && o.latency.p50 <= o.latency.p90 && o.latency.p90 <= o.latency.p99);
     assert.equal(o.blockedTotal, 1);
     assert.deepEqual(o.blocks.map((b: any) => [b.rule, b.count]), [['velocity.phone', 1]]);
+    // hook.onFailure is the default (error): the page must not say the calls were answered FAILED.
+    assert.equal(o.failureAnswer, 'answers with an error object, and Okta sends the code through its own provider');
 
     const day = await admin.get('/admin/api/overview?days=1');
     assert.equal(day.body.bucketMs, 3_600_000);

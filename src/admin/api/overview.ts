@@ -2,6 +2,7 @@
 // charts' timelines, latency percentiles and the guard's blocks per rule.
 import { z } from 'zod';
 import type { BlockCount, SummaryRow, TimelineRow, LatencyPercentiles } from '../../store/types.js';
+import { failureAnswerText } from '../../okta/contract.js';
 import { DAY_MS, HOUR_MS, type AdminContext } from './context.js';
 
 export interface Overview {
@@ -19,6 +20,8 @@ export interface Overview {
   /** Calls the guard refused (status FAILED, reason blocked), per rule. */
   blocks: BlockCount[];
   blockedTotal: number;
+  /** What Okta is answered when nothing was sent, as hook.onFailure says, in words. */
+  failureAnswer: string;
 }
 
 export const overviewQuery = z.object({
@@ -56,5 +59,6 @@ export async function overview(ctx: AdminContext, days: number): Promise<Overvie
     latency,
     blocks,
     blockedTotal: blocks.reduce((n, b) => n + b.count, 0),
+    failureAnswer: failureAnswerText(ctx.config.hook.onFailure),
   };
 }

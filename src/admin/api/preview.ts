@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Breaker, BreakerState } from '../../delivery/breaker.js';
 import type { RoutePlan } from '../../routing/plan.js';
 import type { Attempt, Channel, Destination, Status } from '../../domain.js';
-import { errorBody, parseHookRequest, type ErrorCause, type OktaAnswer } from '../../okta/contract.js';
+import { errorBody, failureAnswerText, parseHookRequest, type ErrorCause, type OktaAnswer } from '../../okta/contract.js';
 import { buildTelephonyRequest, type TelephonyHookRequest } from '../../okta/preview.js';
 import { toDestination } from '../../phone/normalise.js';
 import { Deadline } from '../../delivery/deadline.js';
@@ -61,7 +61,11 @@ export interface DestinationView {
 
 export type PlanResult =
   | { ok: false; causes: ErrorCause[] }
-  | { ok: true; requestType: string; channel: Channel; locale: string; preview: boolean; notes: string[]; destination: DestinationView | null; plan: PlanView | null };
+  | {
+    ok: true; requestType: string; channel: Channel; locale: string; preview: boolean; notes: string[]; destination: DestinationView | null; plan: PlanView | null;
+    /** What Okta is answered when nothing is sent, as hook.onFailure says, in words. */
+    failureAnswer: string;
+  };
 
 /** What the gateway would make of the request: how it reads, where the number is, the route and why. */
 export function planFor(ctx: AdminContext, request: unknown): PlanResult {
@@ -79,6 +83,7 @@ export function planFor(ctx: AdminContext, request: unknown): PlanResult {
     notes: parsed.notes,
     destination: dest ? { e164: dest.e164, country: dest.country, type: dest.type, valid: dest.valid } : null,
     plan: plan ? planView(plan, ctx.breakers) : null,
+    failureAnswer: failureAnswerText(ctx.config.hook.onFailure),
   };
 }
 

@@ -11,7 +11,7 @@ import { card, fmtAgo, fmtInt, fmtMs, fmtPct, h, replace, table } from '../dom.j
  * @typedef {{ bucket: number, key: string, executions: number, successes: number }} TimelineRow
  * @typedef {{ days: number, sinceMs: number, untilMs: number, bucketMs: number, total: SummaryRow, byProvider: SummaryRow[],
  *   byChannel: SummaryRow[], countries: SummaryRow[], timeline: { provider: TimelineRow[], channel: TimelineRow[] },
- *   latency: { p50: number, p90: number, p99: number } | null, blocks: { rule: string, count: number, lastAt: number }[], blockedTotal: number }} Overview
+ *   latency: { p50: number, p90: number, p99: number } | null, blocks: { rule: string, count: number, lastAt: number }[], blockedTotal: number, failureAnswer: string }} Overview
  */
 
 const RANGES = [1, 7, 30, 90];
@@ -71,7 +71,7 @@ export async function overviewPage(main) {
           { empty: 'No executions in this period.', class: 'grid num', id: 'by-channel' }))),
     card('Guard blocks',
       h('p', { class: 'muted' }, o.blockedTotal
-        ? `${fmtInt(o.blockedTotal)} request${o.blockedTotal === 1 ? ' was' : 's were'} refused by the toll-fraud guard (answered FAILED, nothing sent), by rule:`
+        ? `${fmtInt(o.blockedTotal)} request${o.blockedTotal === 1 ? ' was' : 's were'} refused by the toll-fraud guard (nothing sent; the gateway ${o.failureAnswer}), by rule:`
         : 'No request was refused by the toll-fraud guard in this period.'),
       o.blocks.length ? table(['Rule', 'Blocked', 'Last'], o.blocks.map((b) => [h('code', null, b.rule), fmtInt(b.count), fmtAgo(b.lastAt)]), { class: 'grid num', id: 'blocks' }) : null));
 
