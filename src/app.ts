@@ -126,7 +126,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   app.register(callbackRoutes, { adapters: deps.adapters, store, metrics, publicUrl: config.server.publicUrl });
-  app.register(adminRoutes, { config, store, adapters: deps.adapters, breakers: deps.breakers, router: deps.router, handleHook, hashKey: deps.hashKey });
+  app.register(adminRoutes, { config, store, adapters: deps.adapters, breakers: deps.breakers, router: deps.router, handleHook, hashKey: deps.hashKey, metrics });
 
   return app;
 }

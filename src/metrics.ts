@@ -17,12 +17,18 @@ export interface Metrics {
   receipt(provider: string, status: ReceiptStatus): void;
   /** A call refused before the pipeline: `bad_request` or `unauthorized`, with a short reason code. */
   refused(kind: 'bad_request' | 'unauthorized', reason: string): void;
+  /**
+   * The calls refused before the pipeline since this process started, per kind and reason, most
+   * first: they never reach the delivery log, yet Okta counts each as a failure.
+   */
+  refusals(): Promise<{ startedAt: number; rows: { kind: string; reason: string; count: number }[] }>;
   /** Something unusual in a request Okta sent (a new deliveryChannel spelling, a missing requestType…). */
   unusual(note: string): void;
 }
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
+  const startedAt = Date.now();
   collectDefaultMetrics({ register: registry, prefix: 'byot_' });
   const hooks = new Counter({ name: 'byot_hook_requests_total', help: 'Hook calls answered, by outcome, channel and request type', labelNames: ['outcome', 'channel', 'request_type'], registers: [registry] });
   const hookSeconds = new Histogram({ name: 'byot_hook_duration_seconds', help: 'Time from receipt to answer', labelNames: ['channel'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 2.5, 3], registers: [registry] });
@@ -48,6 +54,13 @@ export function createMetrics(): Metrics {
     breaker: (provider, state) => breakers.set({ provider }, BREAKER_VALUE[state]),
     receipt: (provider, status) => receipts.inc({ provider, status }),
     refused: (kind, reason) => refused.inc({ kind, reason }),
+    async refusals() {
+      const rows = (await refused.get()).values
+        .map((v) => ({ kind: String(v.labels.kind), reason: String(v.labels.reason), count: v.value }))
+        .filter((r) => r.count > 0)
+        .sort((a, b) => b.count - a.count || a.kind.localeCompare(b.kind) || a.reason.localeCompare(b.reason));
+      return { startedAt, rows };
+    },
     unusual: (note) => unusual.inc({ note }),
   };
 }

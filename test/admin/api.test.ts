@@ -95,6 +95,22 @@ describe('admin API over a known delivery log', () => {
     assert.equal((await admin.get('/admin/api/overview?days=abc')).status, 400);
   });
 
+  test('refusals before the pipeline (401, 400) reach the Overview, though the delivery log has none', async () => {
+    const post = (headers: Record<string, string>, body: string) =>
+      fetch(`${gw.url}/okta/telephony`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const before = (await admin.get('/admin/api/overview')).body.refusals.total;
+    assert.equal((await post({ authorization: 'wrong-secret-value' }, JSON.stringify(request(NUMBERS[0]!)))).status, 401);
+    assert.equal((await post({ authorization: 'wrong-secret-value' }, JSON.stringify(request(NUMBERS[0]!)))).status, 401);
+    assert.equal((await post({ authorization: SECRET }, '{"not": "closed"')).status, 400);
+    const o = (await admin.get('/admin/api/overview')).body;
+    assert.equal(o.refusals.total, before + 3);
+    const unauthorized = o.refusals.rows.find((r: any) => r.kind === 'unauthorized');
+    assert.equal(unauthorized.count, 2);
+    assert.ok(o.refusals.rows.some((r: any) => r.kind === 'bad_request' && r.count >= 1));
+    assert.ok(o.refusals.sinceMs <= Date.now());
+    assert.equal(o.total.executions, 6, 'refusals are not executions in the delivery log');
+  });
+
   test('search by phone finds the row however the number is typed, and never returns a full number', async () => {
     for (const typed of ['+12025550143', '+1 (202) 555-0143', '202-555-0143', '12025550143']) {
       const res = await admin.get(`/admin/api/deliveries?phone=${encodeURIComponent(typed)}`);

@@ -7,6 +7,7 @@ import type { ProviderAdapter } from '../../providers/types.js';
 import type { Breaker } from '../../delivery/breaker.js';
 import type { Router } from '../../routing/plan.js';
 import type { HandleHook } from '../../hook.js';
+import type { Metrics } from '../../metrics.js';
 
 export interface AdminContext {
   config: Config;
@@ -15,6 +16,8 @@ export interface AdminContext {
   breakers: ReadonlyMap<string, Breaker>;
   router: Router;
   handleHook: HandleHook;
+  /** The process's counters: refusals before the pipeline are counted only there. */
+  metrics?: Pick<Metrics, 'refusals'>;
   /** Key of the phone hash in the delivery log, to search by number. */
   hashKey: string;
   now?: () => number;

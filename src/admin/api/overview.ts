@@ -20,6 +20,11 @@ export interface Overview {
   /** Calls the guard refused (status FAILED, reason blocked), per rule. */
   blocks: BlockCount[];
   blockedTotal: number;
+  /**
+   * Hook calls refused before the pipeline (401 wrong credentials, 400 unreadable request) since
+   * this instance started: not in the delivery log, but failures in Okta's figures.
+   */
+  refusals: { sinceMs: number; total: number; rows: { kind: string; reason: string; count: number }[] };
   /** What Okta is answered when nothing was sent, as hook.onFailure says, in words. */
   failureAnswer: string;
 }
@@ -40,7 +45,7 @@ export async function overview(ctx: AdminContext, days: number): Promise<Overvie
   const sinceMs = untilMs - days * DAY_MS;
   const bucketMs = bucketFor(days);
   const { store } = ctx;
-  const [all, byProvider, byChannel, byCountry, tlProvider, tlChannel, latency, blocks] = await Promise.all([
+  const [all, byProvider, byChannel, byCountry, tlProvider, tlChannel, latency, blocks, refused] = await Promise.all([
     store.summary({ sinceMs }),
     store.summary({ sinceMs, by: 'provider' }),
     store.summary({ sinceMs, by: 'channel' }),
@@ -49,6 +54,7 @@ export async function overview(ctx: AdminContext, days: number): Promise<Overvie
     store.timeline({ sinceMs, bucketMs, by: 'channel' }),
     store.latencyPercentiles(sinceMs),
     store.blockCounts(sinceMs),
+    ctx.metrics?.refusals() ?? { startedAt: untilMs, rows: [] },
   ]);
   return {
     days, sinceMs, untilMs, bucketMs,
@@ -60,5 +66,6 @@ export async function overview(ctx: AdminContext, days: number): Promise<Overvie
     blocks,
     blockedTotal: blocks.reduce((n, b) => n + b.count, 0),
     failureAnswer: failureAnswerText(ctx.config.hook.onFailure),
+    refusals: { sinceMs: refused.startedAt, total: refused.rows.reduce((n, r) => n + r.count, 0), rows: refused.rows },
   };
 }
