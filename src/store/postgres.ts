@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { MIGRATIONS_TABLE, migrationSql, migrations } from './migrations.js';
 import {
-  ANSWER_SQL, CLAIM_SQL, blockCountsQuery, toBlockCount, COMPLETE_SQL, LATENCY_WHERE, PERCENTILES, RECEIPT_SQL, answerFromRow, claimParams, completeParams,
+  ANSWER_SQL, CLAIM_SQL, blockCountsQuery, toBlockCount, attemptCountsQuery, receiptCountsQuery, toProviderStats,
+  type AttemptCountRow, type ReceiptCountRow, COMPLETE_SQL, LATENCY_WHERE, PERCENTILES, RECEIPT_SQL, answerFromRow, claimParams, completeParams,
   latencyParams, numbered, receiptParams, searchQuery, summaryQuery, timelineQuery, toCallRow, toSummaryRow, toTimelineRow,
   type CallDbRow, type Param, type Query, type SummaryDbRow,
 } from './sql.js';
@@ -91,6 +92,13 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       });
       const p = row?.p;
       return p ? { p50: Number(p[0]), p90: Number(p[1]), p99: Number(p[2]) } : null;
+    },
+    async providerStats(sinceMs) {
+      const [attempts, receipts] = await Promise.all([
+        rows<AttemptCountRow>(attemptCountsQuery(sinceMs, 'postgres')),
+        rows<ReceiptCountRow>(receiptCountsQuery(sinceMs)),
+      ]);
+      return toProviderStats(attempts, receipts);
     },
     async blockCounts(sinceMs) {
       return (await rows<Parameters<typeof toBlockCount>[0]>(blockCountsQuery(sinceMs))).map(toBlockCount);

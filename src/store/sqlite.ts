@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { MIGRATIONS_TABLE, migrationSql, migrations } from './migrations.js';
 import {
-  ANSWER_SQL, LATENCY_WHERE, blockCountsQuery, toBlockCount, PERCENTILES, answerFromRow, claimParams, completeParams,
+  ANSWER_SQL, LATENCY_WHERE, blockCountsQuery, toBlockCount, attemptCountsQuery, receiptCountsQuery, toProviderStats,
+  type AttemptCountRow, type ReceiptCountRow, PERCENTILES, answerFromRow, claimParams, completeParams,
   latencyParams, nearestRank, receiptParams, searchQuery, summaryQuery, timelineQuery, toCallRow, toSummaryRow, toTimelineRow,
   type CallDbRow, type Param, type SummaryDbRow,
 } from './sql.js';
@@ -86,6 +87,9 @@ export async function openSqliteStore(path: string): Promise<DeliveryStore> {
     },
     async latencyPercentiles(sinceMs) {
       return percentiles(sinceMs);
+    },
+    async providerStats(sinceMs) {
+      return toProviderStats(all<AttemptCountRow>(attemptCountsQuery(sinceMs, 'sqlite')), all<ReceiptCountRow>(receiptCountsQuery(sinceMs)));
     },
     async blockCounts(sinceMs) {
       return all<Parameters<typeof toBlockCount>[0]>(blockCountsQuery(sinceMs)).map(toBlockCount);
