@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { configFromEnv, loadConfigFile, type Config } from '../config/load.js';
 import { openStore, isPostgresUrl } from '../store/open.js';
-import type { SummaryBy, SummaryRow } from '../store/types.js';
+import type { ProviderStats, SummaryBy, SummaryRow } from '../store/types.js';
 import { CommandError, createOutput, intOption, oneOf, parseCommand, table, type Output } from './common.js';
 
 export const STATS_USAGE = `byot stats — the hook's numbers from the delivery log, as Okta's Metrics tab shows them
@@ -16,10 +16,13 @@ Options:
                   (default $BYOT_CONFIG, else settings from the environment: data/byot.sqlite)
   --days N        how far back (default 30, as Okta shows)
   --by KEY        one row per provider, country or channel
-  --json          print {since, days, by, rows, total} as JSON
+  --json          print {since, days, by, rows, total} as JSON (with --by provider, also
+                  providers: each provider's own attempts and receipts)
 
 Failures are every answer but SUCCESSFUL (FAILED, PENDING and refused calls); the average time
-is over successful calls only, from receipt to answer.
+is over successful calls only, from receipt to answer. With --by provider, a second table counts
+every attempt made to each provider (failovers included): accepted, failed by category, the
+attempt success rate, and the delivered rate from receipts (delivered / final receipts).
 
 Examples:
   byot stats --config byot.yaml
@@ -60,16 +63,18 @@ export async function statsCommand(args: string[], env: NodeJS.ProcessEnv = proc
   const sinceMs = Date.now() - days * DAY_MS;
   const store = await openStore(location);
   let rows: SummaryRow[];
+  let providers: ProviderStats[] | undefined;
   try {
-    rows = await store.summary({ sinceMs, by });
+    [rows, providers] = await Promise.all([store.summary({ sinceMs, by }), by === 'provider' ? store.providerStats(sinceMs) : undefined]);
   } finally {
     await store.close();
   }
   const total = totalOf(rows);
   if (v.json) {
-    o.out(`${JSON.stringify({ since: new Date(sinceMs).toISOString(), days, by: by ?? null, rows, total }, null, 2)}\n`);
+    o.out(`${JSON.stringify({ since: new Date(sinceMs).toISOString(), days, by: by ?? null, rows, total, ...(providers ? { providers } : {}) }, null, 2)}\n`);
   } else {
     o.out(formatStats(o, rows, total, { days, by, sinceMs, location: isPostgresUrl(location) ? 'PostgreSQL' : location }));
+    if (providers && total.executions > 0) o.out(`\n${formatProviderStats(o, providers)}`);
   }
   return 0;
 }
@@ -107,4 +112,19 @@ export function formatStats(
     : [cells(total)];
   const align: ('l' | 'r')[] = [...(ctx.by ? ['l' as const] : []), 'r', 'r', 'r', 'r'];
   return head + table([header, ...body], { align });
+}
+
+const percent = (rate: number | null): string => (rate === null ? '—' : `${(100 * rate).toFixed(1)}%`);
+
+/** Each provider's own attempts: the table under `--by provider`, where the rows above count final answers. */
+export function formatProviderStats(o: Output, providers: ProviderStats[]): string {
+  if (providers.length === 0) return 'No provider was tried in that period.\n';
+  const header = ['PROVIDER', 'ATTEMPTS', 'ACCEPTED', 'FAILED', 'ATTEMPT SUCCESS', 'DELIVERED (RECEIPTS)', 'FAILED BY CATEGORY'].map((h) => o.bold(h));
+  const body = providers.map((p) => {
+    const final = p.receipts.delivered + p.receipts.undelivered + p.receipts.failed;
+    const byCategory = Object.entries(p.failedBy).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ');
+    return [p.provider, String(p.attempts), String(p.accepted), p.failed > 0 ? o.red(String(p.failed)) : '0',
+      percent(p.acceptedRate), final ? `${percent(p.deliveredRate)} of ${final}` : '—', byCategory || '—'];
+  });
+  return `Attempts per provider (failovers included)\n\n${table([header, ...body], { align: ['l', 'r', 'r', 'r', 'r', 'r', 'l'] })}`;
 }

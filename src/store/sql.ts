@@ -131,6 +131,8 @@ export function searchQuery(f: SearchFilters): Query {
   eq('login', f.login);
   eq('transaction_id', f.transactionId);
   eq('status', f.status);
+  if (f.receiptStatus === 'none') where.push('receipt_status IS NULL');
+  else eq('receipt_status', f.receiptStatus);
   if (f.fromMs !== undefined) {
     where.push('received_at >= ?');
     params.push(ms(f.fromMs, 'fromMs'));

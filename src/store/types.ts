@@ -56,6 +56,8 @@ export interface SearchFilters {
   login?: string;
   transactionId?: string;
   status?: Status;
+  /** The receipt's status, or `none` for calls without a receipt. */
+  receiptStatus?: ReceiptStatus | 'none';
   /** received_at >= fromMs */
   fromMs?: number;
   /** received_at < toMs */

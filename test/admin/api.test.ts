@@ -85,6 +85,9 @@ describe('admin API over a known delivery log', () => {
     assert.ok(o.latency && o.latency.p50 <= o.latency.p90 && o.latency.p90 <= o.latency.p99);
     assert.equal(o.blockedTotal, 1);
     assert.deepEqual(o.blocks.map((b: any) => [b.rule, b.count]), [['velocity.phone', 1]]);
+    // Per provider, every attempt counts: flaky failed twice (once failing over to steady), whatever the final answers say.
+    const health = Object.fromEntries(o.providerHealth.map((p: any) => [p.provider, [p.attempts, p.accepted, p.failed, p.acceptedRate]]));
+    assert.deepEqual(health, { steady: [3, 3, 0, 1], flaky: [2, 0, 2, 0] });
     // hook.onFailure is the default (error): the page must not say the calls were answered FAILED.
     assert.equal(o.failureAnswer, 'answers with an error object, and Okta sends the code through its own provider');
 
@@ -162,6 +165,14 @@ describe('admin API over a known delivery log', () => {
     assert.equal((await admin.get('/admin/api/deliveries?status=MAYBE')).status, 400);
   });
 
+  test('search by receipt: delivered, none, and a refusal of an unknown status', async () => {
+    const delivered = await admin.get('/admin/api/deliveries?receipt=delivered');
+    assert.deepEqual(delivered.body.rows.map((r: any) => r.transactionId), [janeTransaction]);
+    assert.equal((await admin.get('/admin/api/deliveries?receipt=none')).body.rows.length, 5);
+    assert.equal((await admin.get('/admin/api/deliveries?receipt=undelivered')).body.rows.length, 0);
+    assert.equal((await admin.get('/admin/api/deliveries?receipt=lost')).status, 400);
+  });
+
   test('paging: limit and before walk the whole log once', async () => {
     const seen: string[] = [];
     let before: number | undefined;
@@ -186,7 +197,11 @@ describe('admin API over a known delivery log', () => {
     assert.equal(byName.steady.breaker, 'closed');
     assert.deepEqual(byName.steady.usedBy, ['default', 'rules[0] (uk)']);
     assert.deepEqual([byName.steady.summary.executions, byName.steady.summary.successes], [3, 3]);
-    assert.deepEqual(byName.flaky.attempts, { total: 2, failed: 2, avgMs: byName.flaky.attempts.avgMs });
+    // Its own attempts, failovers included: not 100% because its failures were answered by another provider.
+    const flaky = byName.flaky.health;
+    assert.deepEqual([flaky.attempts, flaky.accepted, flaky.failed, flaky.failedBy, flaky.acceptedRate], [2, 0, 2, { unavailable: 2 }, 0]);
+    const steady = byName.steady.health;
+    assert.deepEqual([steady.attempts, steady.accepted, steady.receipts.delivered, steady.deliveredRate], [3, 3, 1, 1]);
     assert.equal(byName.flaky.lastErrors.length, 2);
     for (const e of byName.flaky.lastErrors) {
       assert.equal(e.category, 'unavailable');

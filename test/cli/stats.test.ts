@@ -91,6 +91,18 @@ test('--by provider, country and channel split the same numbers', async () => {
   assert.equal(day.total.executions, 6, 'all of it happened today');
 });
 
+test('--by provider also counts every attempt to each provider: beta failed both its calls, whatever the answers say', async () => {
+  const out = JSON.parse((await stats('--by', 'provider', '--json')).stdout);
+  const byName = Object.fromEntries(out.providers.map((p: any) => [p.provider, p]));
+  assert.deepEqual([byName.alpha.attempts, byName.alpha.accepted, byName.alpha.acceptedRate], [4, 4, 1]);
+  assert.deepEqual([byName.beta.attempts, byName.beta.failed, byName.beta.failedBy, byName.beta.acceptedRate], [2, 2, { unavailable: 2 }, 0]);
+  const text = (await stats('--by', 'provider')).stdout;
+  assert.match(text, /^Attempts per provider \(failovers included\)$/m);
+  assert.match(text, /^PROVIDER +ATTEMPTS +ACCEPTED +FAILED +ATTEMPT SUCCESS +DELIVERED \(RECEIPTS\) +FAILED BY CATEGORY$/m);
+  assert.match(text, /^beta +2 +0 +2 +0\.0% +— +unavailable 2$/m);
+  assert.match(text, /^alpha +4 +4 +0 +100\.0% +— +—$/m);
+});
+
 test('no log, and misuse, are told apart: exit 1 and exit 2', async () => {
   const missing = join(dir, 'missing.yaml');
   writeFileSync(missing, `auth: { type: header, secrets: ["a-long-enough-secret"] }\nstore: { path: ${join(dir, 'nowhere', 'byot.sqlite')} }\n`);

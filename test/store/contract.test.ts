@@ -424,11 +424,12 @@ function contract(backend: Backend): void {
 
     test('provider stats: every attempt to each provider, by outcome and category, and the receipts of its answers', async () => {
       const { store } = await fresh();
+      let ids = new Map<string, string>();
       const failover: Attempt[] = [
         { provider: 'vonage', ok: false, category: 'unavailable', providerCode: '503', ms: 300 },
         { provider: 'twilio', ok: true, transactionId: 'tw-a', ms: 100 },
       ];
-      await seed(store, [
+      ids = await seed(store, [
         { name: 'f1', rec: { receivedAt: T0 }, res: result('SUCCESSFUL', { provider: 'twilio', transactionId: 'tw-a', attempts: failover }) },
         { name: 'f2', rec: { receivedAt: T0 + 1_000 }, res: result('SUCCESSFUL', { provider: 'twilio', transactionId: 'tw-b', latencyMs: 200 }) },
         { name: 'f3', rec: { receivedAt: T0 + 2_000 }, res: result('FAILED', { reason: 'all_failed', attempts: [
@@ -449,6 +450,14 @@ function contract(backend: Backend): void {
           receipts: { sent: 1, delivered: 0, undelivered: 0, failed: 0 }, acceptedRate: 1 / 3, deliveredRate: null },
       ]);
       assert.deepEqual(await store.providerStats(T0 + MINUTE), []);
+
+      // A call answered SUCCESSFUL whose message never arrived is found by its receipt.
+      const named = (rows: { eventId: string }[]) => rows.map((r) => [...ids].find(([, id]) => id === r.eventId)?.[0]);
+      const undelivered = await store.search({ receiptStatus: 'undelivered' });
+      assert.deepEqual(named(undelivered), ['f2']);
+      assert.equal(undelivered[0]!.status, 'SUCCESSFUL');
+      assert.deepEqual(named(await store.search({ receiptStatus: 'delivered' })), ['f1']);
+      assert.deepEqual(named(await store.search({ receiptStatus: 'none' })), ['f3', 'early']);
     });
 
     test('guard blocks counted per rule since a time, most first, with the latest time', async () => {

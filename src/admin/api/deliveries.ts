@@ -20,6 +20,8 @@ export const deliveriesQuery = z.object({
   user: z.string().trim().max(256).optional(),
   transactionId: z.string().trim().max(256).optional(),
   status: z.union([status, z.literal('')]).optional(),
+  /** What the provider's receipt said: a SUCCESSFUL answer whose message never arrived is `undelivered`. */
+  receipt: z.enum(['delivered', 'undelivered', 'failed', 'sent', 'none', '']).optional(),
   /** Epoch ms, or an ISO date / date-time. */
   from: time.optional(),
   to: time.optional(),
@@ -38,6 +40,7 @@ export async function deliveries(ctx: AdminContext, q: z.output<typeof deliverie
   }
   if (q.transactionId) filters.transactionId = q.transactionId;
   if (q.status) filters.status = q.status as Status;
+  if (q.receipt) filters.receiptStatus = q.receipt;
   if (q.from !== undefined) filters.fromMs = q.from;
   if (q.to !== undefined) filters.toMs = q.to;
   if (q.before !== undefined) filters.beforeMs = q.before;

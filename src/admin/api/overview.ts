@@ -1,7 +1,7 @@
 // The Overview page: Okta-style figures of the period, per provider, channel and country, the
 // charts' timelines, latency percentiles and the guard's blocks per rule.
 import { z } from 'zod';
-import type { BlockCount, SummaryRow, TimelineRow, LatencyPercentiles } from '../../store/types.js';
+import type { BlockCount, ProviderStats, SummaryRow, TimelineRow, LatencyPercentiles } from '../../store/types.js';
 import { failureAnswerText } from '../../okta/contract.js';
 import { DAY_MS, HOUR_MS, type AdminContext } from './context.js';
 
@@ -17,6 +17,8 @@ export interface Overview {
   countries: SummaryRow[];
   timeline: { provider: TimelineRow[]; channel: TimelineRow[] };
   latency: LatencyPercentiles | null;
+  /** Each provider's own attempts and receipts over the period (byProvider counts final answers only). */
+  providerHealth: ProviderStats[];
   /** Calls the guard refused (status FAILED, reason blocked), per rule. */
   blocks: BlockCount[];
   blockedTotal: number;
@@ -45,7 +47,7 @@ export async function overview(ctx: AdminContext, days: number): Promise<Overvie
   const sinceMs = untilMs - days * DAY_MS;
   const bucketMs = bucketFor(days);
   const { store } = ctx;
-  const [all, byProvider, byChannel, byCountry, tlProvider, tlChannel, latency, blocks, refused] = await Promise.all([
+  const [all, byProvider, byChannel, byCountry, tlProvider, tlChannel, latency, blocks, refused, providerHealth] = await Promise.all([
     store.summary({ sinceMs }),
     store.summary({ sinceMs, by: 'provider' }),
     store.summary({ sinceMs, by: 'channel' }),
@@ -55,6 +57,7 @@ export async function overview(ctx: AdminContext, days: number): Promise<Overvie
     store.latencyPercentiles(sinceMs),
     store.blockCounts(sinceMs),
     ctx.metrics?.refusals() ?? { startedAt: untilMs, rows: [] },
+    store.providerStats(sinceMs),
   ]);
   return {
     days, sinceMs, untilMs, bucketMs,
@@ -63,6 +66,7 @@ export async function overview(ctx: AdminContext, days: number): Promise<Overvie
     countries: byCountry.slice(0, 10),
     timeline: { provider: tlProvider, channel: tlChannel },
     latency,
+    providerHealth,
     blocks,
     blockedTotal: blocks.reduce((n, b) => n + b.count, 0),
     failureAnswer: failureAnswerText(ctx.config.hook.onFailure),

@@ -1,5 +1,5 @@
 // The Providers page: each provider's configuration, breaker, use in routing and recent attempts.
-import type { CallRow, DeliveryStore, SearchFilters, SummaryRow } from '../../store/types.js';
+import type { CallRow, DeliveryStore, ProviderStats, SearchFilters, SummaryRow } from '../../store/types.js';
 import type { BreakerState } from '../../delivery/breaker.js';
 import type { Attempt, Channel, ErrorCategory } from '../../domain.js';
 import { CHANNELS } from '../../domain.js';
@@ -17,18 +17,24 @@ export interface ProviderView {
   usedBy: string[];
   /** Calls it answered in the last 30 days (the provider of the final answer). */
   summary: SummaryRow;
-  attempts: { total: number; failed: number; avgMs: number | null };
+  /** Its own attempts over the 30 days (failovers included) and the receipts of the calls it answered. */
+  health: ProviderStats;
   lastErrors: { at: number; eventId: string; category?: ErrorCategory; providerCode?: string; ms: number }[];
 }
 
-/** Recent calls read for attempt statistics and last errors. */
+function noAttempts(provider: string): ProviderStats {
+  return { provider, attempts: 0, accepted: 0, failed: 0, failedBy: {}, avgMs: null, receipts: { sent: 0, delivered: 0, undelivered: 0, failed: 0 }, acceptedRate: null, deliveredRate: null };
+}
+
+/** Recent calls read for the last errors. */
 const RECENT_CALLS = 2_000;
 
 export async function providers(ctx: AdminContext): Promise<{ sinceMs: number; recentCalls: number; providers: ProviderView[] }> {
   const sinceMs = (ctx.now ?? Date.now)() - 30 * DAY_MS;
-  const [summary, recent] = await Promise.all([
+  const [summary, recent, health] = await Promise.all([
     ctx.store.summary({ sinceMs, by: 'provider' }),
     scan(ctx.store, { fromMs: sinceMs }, RECENT_CALLS),
+    ctx.store.providerStats(sinceMs),
   ]);
   const attemptsOf = new Map<string, { row: CallRow; attempt: Attempt }[]>();
   for (const row of recent) {
@@ -57,11 +63,7 @@ export async function providers(ctx: AdminContext): Promise<{ sinceMs: number; r
       ...(cfg?.countries ? { countries: cfg.countries } : {}),
       usedBy,
       summary: summary.find((s) => s.key === a.name) ?? { key: a.name, executions: 0, successes: 0, failures: 0, avgMs: null },
-      attempts: {
-        total: tried.length,
-        failed: failed.length,
-        avgMs: tried.length ? Math.round(tried.reduce((s, t) => s + t.attempt.ms, 0) / tried.length) : null,
-      },
+      health: health.find((h) => h.provider === a.name) ?? noAttempts(a.name),
       lastErrors: failed.slice(0, 8).map(({ row, attempt }) => ({
         at: row.receivedAt, eventId: row.eventId, category: attempt.category, providerCode: attempt.providerCode, ms: attempt.ms,
       })),

@@ -14,7 +14,7 @@ import { channelLabel, requestTypeLabel } from '../labels.js';
  *   completedAt?: number, receiptStatus?: string, receiptProviderStatus?: string, receiptCode?: string, receiptAt?: number }} Row
  */
 
-const FIELDS = ['phone', 'user', 'transactionId', 'status', 'from', 'to'];
+const FIELDS = ['phone', 'user', 'transactionId', 'status', 'receipt', 'from', 'to'];
 
 /** @param {HTMLElement} main */
 export async function deliveriesPage(main) {
@@ -25,16 +25,20 @@ export async function deliveriesPage(main) {
   const status = h('select', { name: 'status', id: 'f-status' },
     [['', 'Any'], ['SUCCESSFUL', 'Successful'], ['PENDING', 'Pending'], ['FAILED', 'Failed']].map(([v, t]) =>
       h('option', { value: v, selected: (params.get('status') ?? '') === v }, t)));
+  const receipt = h('select', { name: 'receipt', id: 'f-receipt' },
+    [['', 'Any'], ['delivered', 'Delivered'], ['undelivered', 'Undelivered'], ['failed', 'Failed'], ['sent', 'Sent (not final)'], ['none', 'No receipt']].map(([v, t]) =>
+      h('option', { value: v, selected: (params.get('receipt') ?? '') === v }, t)));
   const form = h('form', { class: 'filters', id: 'search-form' },
     input('phone', 'Phone number', { placeholder: '+1 202 555 0123', inputmode: 'tel', autocomplete: 'off' }),
     input('user', 'User (id or login)', { placeholder: 'jane@example.com or 00u…', autocomplete: 'off' }),
     input('transactionId', 'Transaction id', { autocomplete: 'off' }),
     h('label', { class: 'field' }, h('span', null, 'Outcome'), status),
+    h('label', { class: 'field' }, h('span', null, 'Receipt'), receipt),
     input('from', 'From', { type: 'date' }),
     input('to', 'To', { type: 'date' }),
     h('div', { class: 'actions' },
       h('button', { type: 'submit', class: 'primary', id: 'search' }, 'Search'),
-      h('button', { type: 'button', class: 'secondary', onclick: () => { form.reset(); for (const el of form.querySelectorAll('input')) el.value = ''; status.value = ''; void run(); } }, 'Clear')));
+      h('button', { type: 'button', class: 'secondary', onclick: () => { form.reset(); for (const el of form.querySelectorAll('input')) el.value = ''; status.value = ''; receipt.value = ''; void run(); } }, 'Clear')));
 
   const results = h('div', { id: 'results' });
   const summary = h('p', { class: 'muted', id: 'result-count' });

@@ -4,6 +4,7 @@
 /* global location, history, URLSearchParams */
 import { api } from '../api.js';
 import { lineChart } from '../charts.js';
+import { healthTable } from '../health.js';
 import { card, fmtAgo, fmtInt, fmtMs, fmtPct, fmtTime, h, replace, table } from '../dom.js';
 
 /**
@@ -12,6 +13,7 @@ import { card, fmtAgo, fmtInt, fmtMs, fmtPct, fmtTime, h, replace, table } from 
  * @typedef {{ days: number, sinceMs: number, untilMs: number, bucketMs: number, total: SummaryRow, byProvider: SummaryRow[],
  *   byChannel: SummaryRow[], countries: SummaryRow[], timeline: { provider: TimelineRow[], channel: TimelineRow[] },
  *   latency: { p50: number, p90: number, p99: number } | null, blocks: { rule: string, count: number, lastAt: number }[], blockedTotal: number, failureAnswer: string,
+ *   providerHealth: import('../health.js').ProviderHealth[],
  *   refusals: { sinceMs: number, total: number, rows: { kind: string, reason: string, count: number }[] } }} Overview
  */
 
@@ -52,7 +54,11 @@ export async function overviewPage(main) {
       stat('Success rate', fmtPct(t.successes, t.executions), 'rate'),
       stat('Average time', fmtMs(t.avgMs), 'avg'),
       stat('p50 · p90 · p99 (ms)', o.latency ? `${fmtInt(o.latency.p50)} · ${fmtInt(o.latency.p90)} · ${fmtInt(o.latency.p99)}` : '—', 'latency')),
-    card('By provider',
+    card('Provider health',
+      h('p', { class: 'muted' }, 'Every attempt made to each provider in this period, failovers included; delivered is what the receipts of the calls it answered said.'),
+      healthTable(o.providerHealth)),
+    card('Answers by provider',
+      h('p', { class: 'muted' }, 'Calls by the provider that gave the final answer; calls no provider accepted are under "no provider".'),
       table(['Provider', 'Executions', 'Successful', 'Failed', 'Success rate', 'Average time'],
         o.byProvider.map((r) => [h('strong', null, providerName(r.key)), fmtInt(r.executions), fmtInt(r.successes), fmtInt(r.failures), rateCell(r), fmtMs(r.avgMs)]),
         { empty: 'No executions in this period.', class: 'grid num', id: 'by-provider' })),
