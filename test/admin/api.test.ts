@@ -171,6 +171,9 @@ describe('admin API over a known delivery log', () => {
     assert.equal((await admin.get('/admin/api/deliveries?receipt=none')).body.rows.length, 5);
     assert.equal((await admin.get('/admin/api/deliveries?receipt=undelivered')).body.rows.length, 0);
     assert.equal((await admin.get('/admin/api/deliveries?receipt=lost')).status, 400);
+    const reversed = await admin.get('/admin/api/deliveries?from=2026-12-05&to=2026-12-01');
+    assert.equal(reversed.status, 400);
+    assert.deepEqual(reversed.body.causes, [{ path: 'from', message: 'expected a From date on or before the To date' }]);
   });
 
   test('paging: limit and before walk the whole log once', async () => {

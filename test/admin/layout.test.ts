@@ -104,6 +104,25 @@ describe('the admin page at phone and desktop widths', { skip }, () => {
     await page.context().close();
   });
 
+  test('Deliveries refuses a From date after the To date without asking the server', async () => {
+    const page = await newPage(390);
+    await page.goto(`${gw.url}/admin/deliveries`);
+    await logIn(page);
+    await ready(page);
+    let asked = 0;
+    page.on('request', (r) => { if (r.url().endsWith('/admin/api/deliveries')) asked++; });
+    await page.fill('#f-from', '2026-12-05');
+    await page.fill('#f-to', '2026-12-01');
+    await page.click('#search');
+    await page.waitForSelector('#date-problem:not([hidden])');
+    assert.match(await page.textContent('#date-problem') ?? '', /From date is after the To date/);
+    assert.equal(asked, 0);
+    await page.fill('#f-to', '2026-12-06');
+    await page.click('#search');
+    await page.waitForSelector('#date-problem', { state: 'hidden' });
+    await page.context().close();
+  });
+
   test('a failed API call shows what failed and a retry; a slow one shows a loading state', async () => {
     const page = await newPage(1440);
     await page.goto(`${gw.url}/admin/login`);

@@ -28,7 +28,7 @@ export const deliveriesQuery = z.object({
   /** Paging: rows received before this (epoch ms). */
   before: z.coerce.number().int().nonnegative().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-});
+}).refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, { path: ['from'], message: 'expected a From date on or before the To date' });
 
 export async function deliveries(ctx: AdminContext, q: z.output<typeof deliveriesQuery>): Promise<{ rows: DeliveryView[]; next?: number }> {
   const filters: SearchFilters = { limit: q.limit };

@@ -41,6 +41,8 @@ export async function deliveriesPage(main) {
       h('button', { type: 'button', class: 'secondary', onclick: () => { form.reset(); for (const el of form.querySelectorAll('input')) el.value = ''; status.value = ''; receipt.value = ''; void run(); } }, 'Clear')));
 
   const results = h('div', { id: 'results' });
+  const dateProblem = h('p', { class: 'error', id: 'date-problem', role: 'alert', hidden: true }, 'The From date is after the To date.');
+  form.append(dateProblem);
   const summary = h('p', { class: 'muted', id: 'result-count' });
   const more = h('button', { type: 'button', class: 'secondary', id: 'more', hidden: true }, 'Load older');
 
@@ -130,7 +132,15 @@ export async function deliveriesPage(main) {
     draw();
   };
 
-  form.addEventListener('submit', (e) => { e.preventDefault(); void run(); });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    // Dates as typed (yyyy-mm-dd) compare as text; a reversed range is refused before asking the server.
+    const data = new FormData(form);
+    const from = String(data.get('from') ?? ''), to = String(data.get('to') ?? '');
+    dateProblem.hidden = !(from && to && from > to);
+    if (!dateProblem.hidden) return;
+    void run();
+  });
   more.addEventListener('click', () => void run(true));
   await run();
 }
