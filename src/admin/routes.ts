@@ -9,10 +9,12 @@ import { adminEnabled } from './schema.js';
 import { loadUiAssets, type UiAssets } from './assets.js';
 import { conversionQuery, conversionView } from './conversion.js';
 import { LoginBrake, SESSION_COOKIE, SessionStore, clearedCookie, readCookie, sessionCookie, type BrakeDecision, type Session } from './session.js';
-import {
-  BadRequest, deliveries, deliveriesQuery, overview, overviewQuery, planFor, previewBody, previewRequest, previewRequestInput,
-  providers, read, redactedConfig, routing, sendPreview, type AdminContext,
-} from './api.js';
+import { BadRequest, read, type AdminContext } from './api/context.js';
+import { overview, overviewQuery } from './api/overview.js';
+import { deliveries, deliveriesQuery } from './api/deliveries.js';
+import { providers } from './api/providers.js';
+import { planFor, previewBody, previewRequest, previewRequestInput, sendPreview } from './api/preview.js';
+import { redactedConfig, routing } from './api/config.js';
 
 /** What the admin page reads and runs: the gateway's own parts. */
 export type AdminDeps = AdminContext;

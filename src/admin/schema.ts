@@ -10,14 +10,15 @@ import type { StoreConfig } from '../store/schema.js';
 import type { HookConfig } from '../delivery/schema.js';
 import type { RoutingConfig } from '../routing/schema.js';
 import type { ServerConfig } from '../http/schema.js';
+import { strictObject } from '../core/unknown-keys.js';
 
-const user = z.strictObject({
+const user = strictObject({
   username: z.string().min(1, 'expected a user name').max(128).regex(/^[^\s:]+$/, 'expected a user name without spaces or colons'),
   /** Compared in constant time; give it as `${ENV_VAR}` rather than in the file. */
   password: z.string().min(12, 'expected a password of at least 12 characters').max(1_024),
 });
 
-export const adminSchema = z.object({
+export const adminSchema = strictObject({
   /** `Authorization: Bearer <token>` on /admin/api/* for scripts; also accepted on the login page. */
   token: z.string().min(24, 'expected a random token of at least 24 characters').max(1_024).optional(),
   /** People who log in on /admin/login with a user name and password. */

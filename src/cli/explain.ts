@@ -7,7 +7,7 @@ import type { ProviderAdapter } from '../providers/types.js';
 import { createRouter } from '../routing/plan.js';
 import { dryRun } from '../pipeline/dry-run.js';
 import type { SpokenVoice } from '../delivery/spoken.js';
-import { normaliseLocale } from '../okta/contract.js';
+import { failureAnswerText, normaliseLocale } from '../okta/contract.js';
 import { createOutput, oneOf, parseCommand, table, UsageError, type Output } from './common.js';
 
 export const EXPLAIN_USAGE = `byot explain — show which providers a request would go to, in which order, and why
@@ -47,7 +47,7 @@ export interface ExplainInput {
 
 export interface Explanation {
   request: ExplainInput;
-  /** Undefined when the text is not a phone number at all (the gateway answers FAILED, invalid_number). */
+  /** Undefined when the text is not a phone number at all (invalid_number: nothing is sent). */
   destination?: Destination;
   /** Undefined when the text is not a phone number (the guard is never reached). */
   guard?: GuardVerdict;
@@ -69,13 +69,14 @@ export function explainRequest(config: Config, input: ExplainInput, opts: { adap
   const adapters = opts.adapters ?? buildAdapters(config, pino({ level: 'silent' }));
   // Breakers are all closed here: explain shows the configured intent, not the live health.
   const d = dryRun(request, config, createRouter(config, adapters, new Map()));
+  const failure = failureAnswerText(config.hook.onFailure);
   const destination = d.destination;
   if (!destination) {
-    return { request, outcome: 'not a phone number: the gateway answers FAILED (invalid_number) without calling a provider' };
+    return { request, outcome: `not a phone number (invalid_number): no provider is called; the gateway ${failure}` };
   }
   if (d.refusedBy) {
     const guard: GuardVerdict = { allow: false, rule: d.refusedBy, reason: 'refused by policy (velocity limits are not evaluated here)' };
-    return { request, destination, guard, outcome: `refused by the guard (${d.refusedBy}): the gateway answers FAILED without calling a provider` };
+    return { request, destination, guard, outcome: `refused by the guard (${d.refusedBy}): no provider is called; the gateway ${failure}` };
   }
   const plan = d.plan!;
   const max = config.hook.maxAttempts;
@@ -88,7 +89,7 @@ export function explainRequest(config: Config, input: ExplainInput, opts: { adap
   }));
   const tried = chain.filter((c) => c.tried).map((c) => c.provider);
   const outcome = tried.length === 0
-    ? 'no provider can take this request: the gateway answers FAILED (no_provider)'
+    ? `no provider can take this request (no_provider): the gateway ${failure}`
     : tried.length === 1
       ? `tries ${tried[0]}, within the ${config.hook.budgetMs} ms budget`
       : `tries ${tried.join(', then ')}, stopping at the first that accepts, within the ${config.hook.budgetMs} ms budget`;
@@ -100,6 +101,9 @@ export function explainRequest(config: Config, input: ExplainInput, opts: { adap
     outcome,
   };
 }
+
+/** What explaining a request reads of the configuration. */
+const EXPLAIN_SECTIONS = ['phone', 'hook', 'routing', 'guard', 'providers', 'messages', 'resilience'] as const;
 
 export async function explainCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const parsed = parseCommand(args, {
@@ -117,7 +121,8 @@ export async function explainCommand(args: string[], env: NodeJS.ProcessEnv = pr
   const channel = oneOf(v.channel, 'channel', CHANNELS, EXPLAIN_USAGE)!;
   const requestType = oneOf(v.type === undefined ? undefined : withoutRequestTypePrefix(v.type), 'type', REQUEST_TYPES, EXPLAIN_USAGE) ?? 'mfa-verification';
   const file = v.config ?? (env.BYOT_CONFIG || undefined);
-  const config = file ? await loadConfigFile(file, env) : configFromEnv(env);
+  // Explain sends nothing: the hook's, the admin page's and the providers' secrets are not needed.
+  const config = file ? await loadConfigFile(file, env, { sections: EXPLAIN_SECTIONS, unsetVariables: 'placeholder' }) : configFromEnv(env);
 
   const explanation = explainRequest(config, { phone: v.phone, channel, requestType, locale: v.locale ?? 'en-US' });
   const o = createOutput();

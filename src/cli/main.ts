@@ -21,6 +21,8 @@ Environment (when no file sets them):
   PORT              port to listen on (8080)
   OKTA_HOOK_SECRET  the hook's authentication secret (generated and shown once when unset)
   OKTA_HOOK_HEADER  the hook's authentication field (Authorization)
+  BYOT_ADMIN_TOKEN  turns the admin page on with this token (without a file, one is generated
+                    and shown once)
   BYOT_CONFIG       configuration file for \`byot serve\`, \`explain\` and \`stats\`
   OKTA_ORG_URL, OKTA_API_TOKEN
                     the Okta org and API token for \`byot okta\`

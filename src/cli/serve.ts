@@ -1,32 +1,30 @@
+import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { configFromEnv, loadConfigFile } from '../config/load.js';
 import { createLogger } from '../telemetry/log.js';
 import { createGateway } from '../gateway/gateway.js';
+import { addresses, startupNotice, type Generated } from './startup.js';
 
 /** `byot serve`: runs until SIGTERM or SIGINT, then lets in-flight hook calls finish. */
 export async function serve(configFile: string | undefined): Promise<number> {
   const config = configFile ? await loadConfigFile(configFile) : configFromEnv();
   const log: Logger = createLogger(config.log.level, undefined,
-    config.auth.type === 'header' ? [config.auth.header] : []);
+    config.auth.type === 'header' ? [config.auth.header] : [], { format: config.log.format });
+  const generated: Generated = {};
   const gateway = await createGateway({
     config,
     log,
-    onSecretCreated(header, secret) {
-      // Shown once, on the console only: it is the value to paste into Okta.
-      process.stderr.write([
-        '',
-        '  No hook secret was configured, so one was generated and kept in the data folder.',
-        '  In Okta, set the telephony inline hook\'s authentication to:',
-        `    Authentication field:  ${header}`,
-        `    Authentication secret: ${secret}`,
-        '  It will not be shown again. Set OKTA_HOOK_SECRET to choose your own.',
-        '',
-        '',
-      ].join('\n'));
-    },
+    // Shown once, on the console only, after the gateway listens: they are the values to paste into Okta and the login page.
+    onSecretCreated: (header, secret) => { generated.hook = { header, secret }; },
+    onAdminTokenCreated: (token) => { generated.adminToken = token; },
   });
   const address = await gateway.app.listen({ host: config.server.host, port: config.server.port });
-  log.info({ address, config: config.source, providers: Object.keys(config.providers) }, 'byot-gateway ready');
+  const urls = addresses(gateway.config, gateway.app.server.address() as AddressInfo);
+  process.stderr.write(startupNotice(urls, generated));
+  if (urls.openPlainHttp) {
+    log.warn({ host: config.server.host }, 'listening on every interface over plain HTTP: put a TLS proxy in front and set server.host: 127.0.0.1, or set server.tls');
+  }
+  log.info({ address, hookUrl: urls.hook, adminUrl: urls.admin ?? null, config: config.source, providers: Object.keys(config.providers) }, 'byot-gateway ready');
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { configFromEnv, loadConfigFile, type Config } from '../config/load.js';
 import { openStore, isPostgresUrl } from '../store/open.js';
-import type { ConversionRow, SummaryBy, SummaryRow } from '../store/types.js';
+import type { ConversionRow, ProviderStats, SummaryBy, SummaryRow } from '../store/types.js';
 import { CommandError, createOutput, intOption, oneOf, parseCommand, table, UsageError, type Output } from './common.js';
 
 export const STATS_USAGE = `byot stats — the hook's numbers from the delivery log, as Okta's Metrics tab shows them
@@ -20,12 +20,16 @@ Options:
   --by KEY        one row per provider, country, channel, prefix (the start of the number, as
                   the log keeps it: +4477) or requestType (the Okta flow)
   --json          print {since, days, window, by, rows, total} as JSON; each row also carries
-                  sent, verified, conversionRate and medianVerifyMs
+                  sent, verified, conversionRate and medianVerifyMs (with --by provider, also
+                  providers: each provider's own attempts and receipts)
 
 Failures are every answer but SUCCESSFUL (FAILED, PENDING and refused calls); the average time
 is over successful calls only, from receipt to answer. Conversion needs Okta's events (the
 oktaEvents section): SENT counts calls that sent a code (not Preview, not FAILED), VERIFIED the
 ones Okta then reported as used, and VERIFY TIME is the median from receipt to that report.
+With --by provider, a second table counts every attempt made to each provider (failovers
+included): accepted, failed by category, the attempt success rate, and the delivered rate from
+receipts (delivered / final receipts).
 
 Examples:
   byot stats --config byot.yaml
@@ -63,7 +67,8 @@ export async function statsCommand(args: string[], env: NodeJS.ProcessEnv = proc
   const days = window ? WINDOWS[window] / DAY_MS : intOption(v.days, 'days', 30, 1, 3650, STATS_USAGE);
   const by = oneOf(v.by, 'by', BY, STATS_USAGE);
   const file = v.config ?? (env.BYOT_CONFIG || undefined);
-  const config = file ? await loadConfigFile(file, env) : configFromEnv(env);
+  // Only the delivery log's location is read: stats needs no secret, so none is demanded.
+  const config = file ? await loadConfigFile(file, env, { sections: ['store'] }) : configFromEnv(env);
   const location = storeLocation(config);
   const o = createOutput({ quiet: v.quiet });
   if (!isPostgresUrl(location) && !existsSync(location)) {
@@ -75,22 +80,26 @@ export async function statsCommand(args: string[], env: NodeJS.ProcessEnv = proc
   const store = await openStore(location);
   let rows: StatsRow[];
   let totalConversion: ConversionRow;
+  let providers: ProviderStats[] | undefined;
   try {
-    const [summary, conversion, all] = await Promise.all([
+    const [summary, conversion, all, perProvider] = await Promise.all([
       store.summary({ sinceMs, by }), store.conversion({ sinceMs, by }), store.conversion({ sinceMs }),
+      by === 'provider' ? store.providerStats(sinceMs) : undefined,
     ]);
     rows = withConversion(summary, conversion);
     totalConversion = all[0]!;
+    providers = perProvider;
   } finally {
     await store.close();
   }
   const total = { ...totalOf(rows), ...conversionOf(totalConversion) };
   if (v.json) {
-    o.out(`${JSON.stringify({ since: new Date(sinceMs).toISOString(), days, window: window ?? null, by: by ?? null, rows, total }, null, 2)}\n`);
+    o.out(`${JSON.stringify({ since: new Date(sinceMs).toISOString(), days, window: window ?? null, by: by ?? null, rows, total, ...(providers ? { providers } : {}) }, null, 2)}\n`);
   } else {
     // Without Okta's events there is no conversion to show (it would read as 0%).
     const conversion = config.oktaEvents.secrets !== undefined || config.oktaEvents.poll !== undefined || total.verified + total.failedAttempts > 0;
     o.out(formatStats(o, rows, total, { days, window, by, sinceMs, conversion, location: isPostgresUrl(location) ? 'PostgreSQL' : location }));
+    if (providers && total.executions > 0) o.out(`\n${formatProviderStats(o, providers)}`);
   }
   return 0;
 }
@@ -147,4 +156,19 @@ export function formatStats(
     : [cells(total)];
   const align: ('l' | 'r')[] = [...(ctx.by ? ['l' as const] : []), ...header.slice(ctx.by ? 1 : 0).map(() => 'r' as const)];
   return head + table([header, ...body], { align });
+}
+
+const percent = (rate: number | null): string => (rate === null ? '—' : `${(100 * rate).toFixed(1)}%`);
+
+/** Each provider's own attempts: the table under `--by provider`, where the rows above count final answers. */
+export function formatProviderStats(o: Output, providers: ProviderStats[]): string {
+  if (providers.length === 0) return 'No provider was tried in that period.\n';
+  const header = ['PROVIDER', 'ATTEMPTS', 'ACCEPTED', 'FAILED', 'ATTEMPT SUCCESS', 'DELIVERED (RECEIPTS)', 'FAILED BY CATEGORY'].map((h) => o.bold(h));
+  const body = providers.map((p) => {
+    const final = p.receipts.delivered + p.receipts.undelivered + p.receipts.failed;
+    const byCategory = Object.entries(p.failedBy).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ');
+    return [p.provider, String(p.attempts), String(p.accepted), p.failed > 0 ? o.red(String(p.failed)) : '0',
+      percent(p.acceptedRate), final ? `${percent(p.deliveredRate)} of ${final}` : '—', byCategory || '—'];
+  });
+  return `Attempts per provider (failovers included)\n\n${table([header, ...body], { align: ['l', 'r', 'r', 'r', 'r', 'r', 'l'] })}`;
 }

@@ -5,6 +5,7 @@ import { ERROR_CODES, GatewayError } from '../core/errors.js';
 import { configSchema, type RawConfig } from './schema.js';
 import { providerKind, providerKindNames } from '../providers/registry.js';
 import type { BaseProviderConfig } from '../providers/base.js';
+import { splitUnknownKeys } from '../core/unknown-keys.js';
 
 export interface ConfigIssue {
   path: string;
@@ -25,6 +26,8 @@ export interface Config extends Omit<RawConfig, 'providers'> {
   providers: Record<string, BaseProviderConfig>;
   /** True when no hook secret was configured anywhere: start-up generates one and keeps it. */
   generateHookSecret: boolean;
+  /** True on the embedded defaults (no file) when BYOT_ADMIN_TOKEN is unset: start-up generates an admin token and keeps it. */
+  generateAdminToken: boolean;
   /** Where the configuration came from, for messages. */
   source: string;
   /** Every value `${VAR}` put into the configuration: treated as secret wherever it shows (src/admin/redact.ts). */
@@ -34,44 +37,75 @@ export interface Config extends Omit<RawConfig, 'providers'> {
 type Env = Record<string, string | undefined>;
 type Json = unknown;
 
-export async function loadConfigFile(file: string, env: Env = process.env): Promise<Config> {
+/**
+ * What a command needs of the configuration. `sections`: only these top-level sections are read
+ * (the others keep their defaults, unread), so `byot stats` does not need the hook secret. With
+ * `unsetVariables: 'placeholder'`, an unset `${VAR}` becomes a placeholder text instead of an error,
+ * for commands that never use the value (a provider's credentials in `byot explain`); it is still
+ * reported where the placeholder is not a valid value.
+ */
+export interface LoadOptions {
+  sections?: readonly (keyof RawConfig)[];
+  unsetVariables?: 'error' | 'placeholder';
+}
+
+export async function loadConfigFile(file: string, env: Env = process.env, opts: LoadOptions = {}): Promise<Config> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     throw new ConfigError([{ path: '(file)', message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }]);
   }
-  return parseConfigText(text, env, file);
+  return parseConfigText(text, env, file, opts);
 }
 
-export function parseConfigText(text: string, env: Env = process.env, source = '(inline)'): Config {
+export function parseConfigText(text: string, env: Env = process.env, source = '(inline)', opts: LoadOptions = {}): Config {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(doc.errors.map((e) => ({ path: '(yaml)', message: e.message.split('\n')[0] ?? e.message })));
   }
-  return buildConfig(doc.toJS() ?? {}, env, source);
+  return buildConfig(doc.toJS() ?? {}, env, source, opts);
 }
 
 /** The configuration of a run with no file: everything from the environment and defaults. */
 export function configFromEnv(env: Env = process.env): Config {
-  return buildConfig({}, env, '(environment)');
+  return buildConfig({}, env, '(environment)', { embedded: true });
 }
 
-function buildConfig(doc: Json, env: Env, source: string): Config {
-  const issues: ConfigIssue[] = [];
+function buildConfig(doc: Json, env: Env, source: string, opts: LoadOptions & { embedded?: boolean }): Config {
   if (!isObject(doc)) throw new ConfigError([{ path: '(root)', message: 'expected a mapping of settings' }]);
+  const unset = new Map<string, string>();
   const environmentValues = new Set<string>();
-  const raw = interpolate(doc, env, [], issues, environmentValues) as Record<string, Json>;
-  const { value: withDefaults, generateHookSecret } = applyEnvironmentDefaults(raw, env);
-  if (issues.length > 0) throw new ConfigError(issues);
+  const raw = interpolate(selectSections(doc, opts.sections), env, [], unset, opts.unsetVariables === 'placeholder', environmentValues) as Record<string, Json>;
+  const { value: withDefaults, generateHookSecret, generateAdminToken } = applyEnvironmentDefaults(raw, env, opts.embedded === true);
 
+  // Every problem in one pass: unset variables, then what the schemas find elsewhere. A problem at a
+  // path whose variable is unset is that variable's, and is reported once, as the unset variable.
+  const issues: ConfigIssue[] = opts.unsetVariables === 'placeholder'
+    ? []
+    : [...unset].map(([path, name]) => ({ path, message: `environment variable ${name} is not set` }));
+  const found: ConfigIssue[] = [];
   const parsed = configSchema.safeParse(withDefaults);
-  if (!parsed.success) issues.push(...zodIssues(parsed.error, []));
+  if (!parsed.success) found.push(...zodIssues(parsed.error, []));
   // Providers are checked by their kinds even when something else is wrong, so one run lists every problem.
-  const providers = checkProviders(withDefaults.providers, issues);
-  if (parsed.success) issues.push(...unknownProviders(parsed.data));
+  const providers = checkProviders(withDefaults.providers, found);
+  if (parsed.success) found.push(...unknownProviders(parsed.data));
+  for (const issue of found) {
+    const variable = [...unset].find(([path]) => issue.path === path || issue.path.startsWith(`${path}.`) || issue.path.startsWith(`${path}[`));
+    if (!variable) issues.push(issue);
+    else if (opts.unsetVariables === 'placeholder' && !issues.some((i) => i.path === variable[0])) {
+      issues.push({ path: variable[0], message: `environment variable ${variable[1]} is not set` });
+    }
+  }
   if (!parsed.success || issues.length > 0) throw new ConfigError(issues);
-  return { ...parsed.data, providers, generateHookSecret, source, environmentValues: [...environmentValues] };
+  return { ...parsed.data, providers, generateHookSecret, generateAdminToken, source, environmentValues: [...environmentValues] };
+}
+
+/** The document with only `sections` kept; unknown top-level keys stay, so a typo there is still refused. */
+function selectSections(doc: Record<string, Json>, sections: readonly string[] | undefined): Record<string, Json> {
+  if (!sections) return doc;
+  const known = Object.keys(configSchema.shape);
+  return Object.fromEntries(Object.entries(doc).filter(([key]) => sections.includes(key) || !known.includes(key)));
 }
 
 /** Every provider name routing refers to must be configured. */
@@ -106,10 +140,16 @@ function checkProviders(raw: Json, issues: ConfigIssue[]): Record<string, BasePr
 
 /**
  * The environment supplies what a file leaves out, so a bare `npm start` runs:
- * PORT, OKTA_HOOK_SECRET, OKTA_HOOK_HEADER, OKTA_EVENTS_SECRET, and the console provider.
+ * PORT, OKTA_HOOK_SECRET, OKTA_HOOK_HEADER, OKTA_EVENTS_SECRET, BYOT_ADMIN_TOKEN, and the console provider.
  */
-function applyEnvironmentDefaults(raw: Record<string, Json>, env: Env): { value: Record<string, Json>; generateHookSecret: boolean } {
+function applyEnvironmentDefaults(raw: Record<string, Json>, env: Env, embedded: boolean): { value: Record<string, Json>; generateHookSecret: boolean; generateAdminToken: boolean } {
   const value = { ...raw };
+  // The admin page is on from the first start: BYOT_ADMIN_TOKEN, else (no file at all) a generated token.
+  const admin = isObject(value.admin) ? { ...value.admin } : {};
+  if (admin.token === undefined && env.BYOT_ADMIN_TOKEN) admin.token = env.BYOT_ADMIN_TOKEN;
+  const generateAdminToken = embedded && admin.token === undefined && admin.users === undefined;
+  if (value.admin !== undefined || admin.token !== undefined) value.admin = admin;
+
   const server = isObject(value.server) ? { ...value.server } : {};
   if (server.port === undefined && env.PORT !== undefined && env.PORT !== '') server.port = Number(env.PORT);
   value.server = server;
@@ -134,13 +174,17 @@ function applyEnvironmentDefaults(raw: Record<string, Json>, env: Env): { value:
     // this keeps Okta's own sample request (phone 9876543210) working on a fresh install.
     if (value.guard === undefined) value.guard = { numbers: { refuseInvalid: false } };
   }
-  return { value, generateHookSecret };
+  return { value, generateHookSecret, generateAdminToken };
 }
 
 const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-/** Replaces `${VAR}` and `${VAR:-default}` in every string; a string that is only a placeholder keeps the value's YAML type. */
-function interpolate(node: Json, env: Env, path: (string | number)[], issues: ConfigIssue[], used: Set<string>): Json {
+/**
+ * Replaces `${VAR}` and `${VAR:-default}` in every string; a string that is only a placeholder keeps
+ * the value's YAML type. Unset variables are noted in `unset` (path → name); with `placeholder`, the
+ * value becomes a text naming the variable, long enough to pass the usual length checks.
+ */
+function interpolate(node: Json, env: Env, path: (string | number)[], unset: Map<string, string>, placeholder: boolean, used: Set<string>): Json {
   if (typeof node === 'string') {
     let whole = false;
     const replaced = node.replace(PLACEHOLDER, (match, name: string, fallback: string | undefined) => {
@@ -151,14 +195,14 @@ function interpolate(node: Json, env: Env, path: (string | number)[], issues: Co
         return v;
       }
       if (fallback !== undefined) return fallback;
-      issues.push({ path: formatPath(path), message: `environment variable ${name} is not set` });
-      return '';
+      unset.set(formatPath(path), name);
+      return placeholder ? `(environment variable ${name} is not set)` : '';
     });
     return whole ? scalar(replaced) : replaced;
   }
-  if (Array.isArray(node)) return node.map((v, i) => interpolate(v, env, [...path, i], issues, used));
+  if (Array.isArray(node)) return node.map((v, i) => interpolate(v, env, [...path, i], unset, placeholder, used));
   if (isObject(node)) {
-    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, interpolate(v, env, [...path, k], issues, used)]));
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, interpolate(v, env, [...path, k], unset, placeholder, used)]));
   }
   return node;
 }
@@ -171,10 +215,13 @@ function scalar(value: string): Json {
 }
 
 function zodIssues(error: z.ZodError, prefix: (string | number)[]): ConfigIssue[] {
-  return error.issues.map((i) => ({
-    path: formatPath([...prefix, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))]),
-    message: i.message,
-  }));
+  return error.issues.flatMap((i) => {
+    const path = [...prefix, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+    // One line per unknown key, named by its own path: `auth.hedaer: unknown key — did you mean header?`
+    const unknown = splitUnknownKeys(i);
+    if (unknown) return unknown.map((u) => ({ path: formatPath([...path, u.key]), message: u.message }));
+    return [{ path: formatPath(path), message: i.message }];
+  });
 }
 
 export function formatPath(path: readonly (string | number)[]): string {

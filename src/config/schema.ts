@@ -1,6 +1,7 @@
 // The whole configuration, assembled from the sections each part defines beside its code
 // (docs/architecture.md: only the composition root sees all of it).
 import { z } from 'zod';
+import { strictObject } from '../core/unknown-keys.js';
 import { phoneSchema } from '../core/phone.js';
 import { logSchema, metricsSchema } from '../telemetry/schema.js';
 import { authSchema } from '../okta/auth-schema.js';
@@ -12,7 +13,7 @@ import { adminSchema } from '../admin/schema.js';
 import { serverSchema } from '../http/schema.js';
 import { oktaEventsSchema } from '../okta/events/schema.js';
 
-export const configSchema = z.object({
+export const configSchema = strictObject({
   server: serverSchema,
   auth: authSchema,
   hook: hookSchema,

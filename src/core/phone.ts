@@ -1,12 +1,13 @@
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max';
 import { z } from 'zod';
+import { strictObject } from './unknown-keys.js';
 import type { Destination, NumberType } from './domain.js';
 
 /** A region libphonenumber knows (ISO 3166-1 alpha-2), as configuration gives it. */
 export const regionSchema = z.string().refine((r) => isSupportedCountry(r), 'expected an ISO 3166-1 alpha-2 region, e.g. US');
 
 /** The `phone:` section of the configuration. */
-export const phoneSchema = z.object({
+export const phoneSchema = strictObject({
   /** Region used for numbers Okta sends without a country code. */
   defaultRegion: regionSchema.default('US'),
 }).prefault({});

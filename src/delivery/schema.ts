@@ -1,9 +1,10 @@
 // The configuration of delivery: the hook's time budget and failover policy (`hook:`), the texts
 // sent (`messages:`) and the providers' circuit breakers (`resilience:`).
 import { z } from 'zod';
+import { strictObject } from '../core/unknown-keys.js';
 import { normaliseLocale } from '../okta/contract.js';
 
-export const hookSchema = z.object({
+export const hookSchema = strictObject({
   /** Time from receipt within which the answer leaves (Okta gives up at 3,000 ms). */
   budgetMs: z.number().int().min(200).max(2_900).default(2_500),
   /** Kept back from the budget for recording and answering. */
@@ -17,21 +18,21 @@ export const hookSchema = z.object({
   onAmbiguous: z.enum(['failover', 'pending']).default('failover'),
 }).prefault({});
 
-export const messagesSchema = z.object({
-  sms: z.object({
+export const messagesSchema = strictObject({
+  sms: strictObject({
     /** Per-locale SMS texts (`fr`, `pt-BR`…) with `{{code}}`; they win over Okta's msgTemplate for that locale. */
     templates: z.record(z.string(), z.string().min(1).max(1_600).refine((t) => /\{\{\s*code\s*\}\}/.test(t), 'expected a template containing {{code}}'))
       .default({})
       .transform((t) => Object.fromEntries(Object.entries(t).map(([k, v]) => [normaliseLocale(k), v]))),
   }).prefault({}),
-  voice: z.object({
+  voice: strictObject({
     /** How many times a call says the code. */
     repeat: z.number().int().min(1).max(5).default(2),
   }).prefault({}),
 }).prefault({});
 
-export const resilienceSchema = z.object({
-  breaker: z.object({
+export const resilienceSchema = strictObject({
+  breaker: strictObject({
     mode: z.enum(['consecutive', 'rate']).default('consecutive'),
     /** `consecutive`: failures in a row that open the breaker. */
     threshold: z.number().int().min(1).max(1_000).default(5),

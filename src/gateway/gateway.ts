@@ -30,6 +30,8 @@ export interface GatewayOptions {
   adapters?: Map<string, ProviderAdapter>;
   /** Called once, on the run that generated the hook secret, so it can be shown to the operator. */
   onSecretCreated?: (header: string, secret: string) => void;
+  /** Called once, on the run that generated the admin token (embedded defaults only), likewise. */
+  onAdminTokenCreated?: (token: string) => void;
 }
 
 export interface Gateway {
@@ -46,11 +48,18 @@ export interface Gateway {
 export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const { log } = opts;
   let config = opts.config;
-  const generated = config.generateHookSecret || config.store.hashKey === undefined ? loadGeneratedSecrets(config.store.path) : undefined;
+  const generated = config.generateHookSecret || config.generateAdminToken || config.store.hashKey === undefined
+    ? loadGeneratedSecrets(config.store.path, { adminToken: config.generateAdminToken })
+    : undefined;
   if (generated && config.generateHookSecret && config.auth.type === 'header') {
     const auth = { ...config.auth, secrets: [generated.secrets.hookSecret] };
     config = { ...config, auth };
-    if (generated.created) opts.onSecretCreated?.(auth.header, generated.secrets.hookSecret);
+    if (generated.made.hookSecret) opts.onSecretCreated?.(auth.header, generated.secrets.hookSecret);
+  }
+  const adminToken = generated?.secrets.adminToken;
+  if (config.generateAdminToken && adminToken !== undefined) {
+    config = { ...config, admin: { ...config.admin, token: adminToken } };
+    if (generated?.made.adminToken) opts.onAdminTokenCreated?.(adminToken);
   }
   const hashKey = config.store.hashKey ?? generated!.secrets.hashKey;
 
@@ -88,7 +97,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     : undefined;
   const oktaEvents = startOktaEvents(config.oktaEvents, { inbox: store.events, metrics, log: log.child({ component: 'okta-events' }) });
   const app = buildApp({ config, log, store, authenticator, handleHook, adapters, metrics, tls, oktaEvents: oktaEvents.route });
-  void app.register(adminRoutes, { config, store, adapters, breakers, router, handleHook, hashKey, secrets });
+  void app.register(adminRoutes, { config, store, adapters, breakers, router, handleHook, hashKey, secrets, metrics });
 
   return {
     app,

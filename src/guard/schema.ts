@@ -2,6 +2,7 @@
 // overrides and how the counters' store behaves when it fails. Everything has a default, so an
 // absent section gives a working guard.
 import { z } from 'zod';
+import { strictObject } from '../core/unknown-keys.js';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { E164, NUMBER_TYPES } from '../core/domain.js';
 
@@ -13,12 +14,12 @@ const country = z.string()
   .refine((c) => /^[A-Z]{2}$/.test(c) && isSupportedCountry(c), 'expected an ISO 3166-1 alpha-2 country code with a telephone numbering plan, e.g. US');
 
 /** Either an allow list (everything else refused; `[]` turns the channel off) or a deny list; `{}` allows every country. */
-const countryPolicy = z.strictObject({
+const countryPolicy = strictObject({
   allow: z.array(country).optional(),
   deny: z.array(country).optional(),
 }).refine((p) => p.allow === undefined || p.deny === undefined, 'expected either allow or deny, not both');
 
-export const windowSchema = z.strictObject({
+export const windowSchema = strictObject({
   max: z.number().int('expected a whole number of sends').min(1, 'expected at least 1 send (use false to turn the limit off)').max(1_000_000_000),
   perSeconds: z.number().int('expected a whole number of seconds').min(1, 'expected at least 1 second').max(MAX_WINDOW_SECONDS, `expected at most ${MAX_WINDOW_SECONDS} seconds (31 days)`),
 });
@@ -37,7 +38,11 @@ function falseOr<T extends z.ZodType>(schema: T, expected: string, wrap?: (v: un
     }
     const parsed = schema.safeParse(input);
     if (parsed.success) return parsed.data;
-    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    for (const issue of parsed.error.issues) {
+      // An unknown key keeps its kind, so the loader can name the key and suggest the right one.
+      if (issue.code === 'unrecognized_keys') ctx.addIssue({ ...issue });
+      else ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    }
     return z.NEVER;
   });
 }
@@ -54,8 +59,8 @@ const w = (max: number, perSeconds: number) => ({ max, perSeconds });
 
 const e164 = z.string().regex(E164, 'expected an E.164 number, e.g. +14155550100');
 
-export const guardSchema = z.object({
-  numbers: z.object({
+export const guardSchema = strictObject({
+  numbers: strictObject({
     /** Refuse numbers libphonenumber-js does not consider valid (right length and range for their country). */
     refuseInvalid: z.boolean().default(true),
     /** Number types never sent to; toll fraud lives on premium-rate and shared-cost ranges. */
@@ -67,7 +72,7 @@ export const guardSchema = z.object({
     .prefault({}),
 
   /** Per channel: `{ allow: [..] }`, `{ deny: [..] }` or `{}` (every country). */
-  countries: z.object({
+  countries: strictObject({
     sms: countryPolicy.prefault({}),
     voice: countryPolicy.prefault({}),
   }).prefault({}),
@@ -77,7 +82,7 @@ export const guardSchema = z.object({
    * and lasts `perSeconds`; a request is counted by every limit or, when one refuses it, by none
    * (distinctPerPrefix included). `false` turns a limit off.
    */
-  limits: z.object({
+  limits: strictObject({
     /** Per destination number (Okta itself allows one challenge per number per 30 s). */
     phone: windows.default([w(1, 30), w(5, 600), w(10, 86_400)]),
     /** Per Okta user (userId, else login). */
@@ -104,7 +109,7 @@ export const guardSchema = z.object({
   }).prefault({}),
 
   /** Trusted numbers and users (test devices, executives, call centres): velocity limits are skipped for them. */
-  allow: z.object({
+  allow: strictObject({
     phones: z.array(e164).default([]),
     /** Okta userIds, or logins (compared case-insensitively). */
     users: z.array(z.string().trim().min(1, 'expected a userId or login')).default([]),
@@ -112,7 +117,7 @@ export const guardSchema = z.object({
     skipPolicy: z.boolean().default(false),
   }).prefault({}),
 
-  store: z.object({
+  store: strictObject({
     /** When the counters cannot be read and no insurance covers it: open sends anyway, closed refuses (`store.unavailable`). */
     failMode: z.enum(['open', 'closed'], { error: 'expected open or closed' }).default('open'),
     /** Prefix of every Redis key the guard writes. */
@@ -122,7 +127,7 @@ export const guardSchema = z.object({
     /** After a Redis failure, how long the guard counts in memory before trying Redis again. */
     retryAfterMs: z.number().int().min(0).max(600_000).default(5_000),
     /** Per-instance in-memory counters used while Redis fails (rate-limiter-flexible's insuranceLimiter). */
-    insurance: z.object({
+    insurance: strictObject({
       enabled: z.boolean().default(true),
       /** How many gateway instances share the limits: each counts max / instances (rounded up) while Redis is down. */
       instances: z.number().int().min(1).max(1_000).default(1),
@@ -136,7 +141,7 @@ export type LimitWindow = z.output<typeof windowSchema>;
 export type CountryPolicy = z.output<typeof countryPolicy>;
 
 /** The top-level `limits:` section: where the counters (and the idempotency keys) are shared. */
-export const limitsSchema = z.object({
+export const limitsSchema = strictObject({
   /** Redis shared by every instance: velocity counters and idempotency keys. In memory when unset. */
   url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL').optional(),
 }).prefault({});

@@ -1,9 +1,10 @@
 // The `auth:` section of the configuration: how Okta proves a hook call is its own — a header
 // secret, or an OAuth 2.0 bearer token signed by the org's authorization server.
 import { z } from 'zod';
+import { strictObject } from '../core/unknown-keys.js';
 import { HEADER_NAME } from '../core/domain.js';
 
-export const headerAuthSchema = z.object({
+export const headerAuthSchema = strictObject({
   type: z.literal('header'),
   /** The "Authentication field" configured on the hook in Okta. */
   header: z.string().regex(HEADER_NAME, 'expected an HTTP header name').default('Authorization'),
@@ -17,7 +18,7 @@ const secureUrl = z.url({ protocol: /^https?$/ }).refine((u) => {
   return url === null || url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) || /^127\./.test(url.hostname);
 }, 'expected an https:// URL (http:// only for a loopback address)');
 
-export const oauthAuthSchema = z.object({
+export const oauthAuthSchema = strictObject({
   type: z.literal('oauth'),
   /** Custom authorization server, e.g. https://acme.okta.com/oauth2/default */
   issuer: secureUrl,

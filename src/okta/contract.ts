@@ -197,6 +197,16 @@ export function normaliseLocale(raw: string | undefined): string {
 /** What an end user may be told when no code went out: nothing about why. */
 export const GENERIC_FAILURE = "We couldn't send your verification code. Please try again later.";
 
+/**
+ * What Okta is answered when nothing was sent, in an operator's words, as `hook.onFailure` makes it
+ * (answerFor below): pages and commands say it this way so they never claim the other.
+ */
+export function failureAnswerText(onFailure: 'error' | 'FAILED'): string {
+  return onFailure === 'error'
+    ? 'answers with an error object, and Okta sends the code through its own provider'
+    : 'answers FAILED';
+}
+
 /** Okta's answer for an outcome. The error form's text reaches end users, so it never names a rule, provider or number. */
 export function answerFor(outcome: Outcome, onFailure: 'error' | 'FAILED'): OktaAnswer {
   if (outcome.status === 'FAILED' && onFailure === 'error') {

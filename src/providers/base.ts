@@ -1,16 +1,17 @@
 import { z } from 'zod';
 import { E164, E164_PATTERN, type Channel } from '../core/domain.js';
+import { strictObject } from '../core/unknown-keys.js';
 import type { ProviderAdapter, ProviderContext } from './types.js';
 
 /** Options every provider kind accepts, whatever it talks to. */
-export const baseProviderSchema = z.object({
+export const baseProviderSchema = strictObject({
   kind: z.string(),
   /** Longest one attempt may take; the hook's remaining budget may cut it shorter. */
   timeoutMs: z.number().int().min(50).max(10_000).default(1_200),
   /** Restrict the provider to some channels (default: every channel the kind supports). */
   channels: z.array(z.enum(['sms', 'voice'])).min(1).optional(),
   /** Countries (ISO 3166-1 alpha-2) the provider may or may not be used for. */
-  countries: z.object({
+  countries: strictObject({
     allow: z.array(z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 code, e.g. US')).min(1).optional(),
     deny: z.array(z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 code, e.g. US')).default([]),
   }).optional(),

@@ -2,6 +2,7 @@
 // (url, method, headers, body with {{placeholders}}) and where to read the id and the errors in the answer.
 import { z } from 'zod';
 import type { ErrorCategory } from '../core/domain.js';
+import { strictObject } from '../core/unknown-keys.js';
 import { baseProviderSchema, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, providerAgent, statusError, type ProviderPool } from './http.js';
 import { callbackTokenSchema, tokenCallbackUrl, verifyPathToken } from './verify.js';
@@ -67,7 +68,7 @@ function unknownPlaceholders(template: string): string[] {
   return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!).filter((name) => !(PLACEHOLDERS as readonly string[]).includes(name));
 }
 
-const channelSchema = z.object({
+const channelSchema = strictObject({
   /** May hold placeholders (always URL-encoded), e.g. `https://gw.example/send?to={{phoneDigits}}`. */
   url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
   method: z.enum(['POST', 'PUT', 'GET'], { error: 'expected POST, PUT or GET' }).default('POST'),
@@ -111,7 +112,7 @@ const channelSchema = z.object({
 });
 type ChannelConfig = z.output<typeof channelSchema>;
 
-const receiptSchema = z.object({
+const receiptSchema = strictObject({
   idPath: z.string().min(1, 'expected the dot path to the message id'),
   statusPath: z.string().min(1, 'expected the dot path to the status'),
   codePath: z.string().min(1).optional(),

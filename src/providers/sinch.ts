@@ -4,6 +4,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { Channel, ErrorCategory } from '../core/domain.js';
+import { strictObject } from '../core/unknown-keys.js';
 import { baseProviderSchema, e164, e164Or, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { header, nonEmptyStringField, receiptTime } from './read.js';
@@ -34,7 +35,7 @@ const VOICE_HOSTS = {
   apse2: 'https://calling-apse2.api.sinch.com',
 } as const;
 
-const smsSchema = z.object({
+const smsSchema = strictObject({
   servicePlanId: z.string().regex(/^[A-Za-z0-9]+$/, 'expected the service plan id from the Sinch dashboard'),
   apiToken: z.string().min(1, 'expected the API token of the service plan'),
   from: z.string().regex(SMS_SENDER, 'expected an E.164 number, a short code or an alphanumeric sender of up to 11 characters'),
@@ -45,7 +46,7 @@ const smsSchema = z.object({
   callbackSecret: z.string().min(1, 'expected the webhook secret Sinch configured for the service plan').optional(),
 });
 
-const voiceSchema = z.object({
+const voiceSchema = strictObject({
   applicationKey: z.string().min(1, 'expected the voice application key'),
   /** As shown in the dashboard: Sinch signs with its base64-decoded bytes. */
   applicationSecret: z.base64('expected the base64 application secret from the Sinch dashboard'),

@@ -1,6 +1,7 @@
 // The `routing:` section of the configuration: ordered rules that pick a chain or weighted split of
 // providers for a request, and the default chain when no rule matches.
 import { z } from 'zod';
+import { strictObject } from '../core/unknown-keys.js';
 import { CHANNELS, NUMBER_TYPES, REQUEST_TYPES } from '../core/domain.js';
 import { regionSchema } from '../core/phone.js';
 import { normaliseLocale } from '../okta/contract.js';
@@ -8,11 +9,11 @@ import { normaliseLocale } from '../okta/contract.js';
 /** `X` or `[X, Y]`, read as a list. */
 const oneOrMany = <T extends z.ZodType>(item: T) => z.union([item, z.array(item).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
 
-const routingRule = z.object({
+const routingRule = strictObject({
   /** A label for explain output and logs. */
   name: z.string().min(1).max(64).optional(),
   /** Every given condition must hold; an absent one matches anything. */
-  match: z.strictObject({
+  match: strictObject({
     country: oneOrMany(regionSchema).optional(),
     channel: oneOrMany(z.enum(CHANNELS)).optional(),
     requestType: oneOrMany(z.enum([...REQUEST_TYPES, 'unknown'])).optional(),
@@ -28,7 +29,7 @@ const routingRule = z.object({
   fallback: z.array(z.string()).default([]),
 }).refine((r) => (r.providers === undefined) !== (r.split === undefined), 'expected either providers or split');
 
-export const routingSchema = z.object({
+export const routingSchema = strictObject({
   /** Ordered rules; the first whose `match` fits the request decides the providers. */
   rules: z.array(routingRule).default([]),
   /** Providers tried in order when no rule matches (default: every provider, in the order configured). */

@@ -1,9 +1,10 @@
 import pg from 'pg';
 import { MIGRATIONS_TABLE, migrationSql, migrations } from './migrations.js';
 import {
-  ANSWER_SQL, LATENCY_WHERE, PERCENTILES, RECEIPT_SQL, answerFromRow, conversionQuery, latencyParams, numbered, receiptParams, searchQuery,
-  summaryQuery, timelineQuery, toCallRow, toConversionRows, toSummaryRow, toTimelineRow, verifyTimesQuery, type CallDbRow, type ConversionDbRow,
-  type Param, type Query, type SummaryDbRow,
+  ANSWER_SQL, LATENCY_WHERE, PERCENTILES, RECEIPT_SQL, answerFromRow, attemptCountsQuery, blockCountsQuery, conversionQuery, latencyParams,
+  numbered, receiptCountsQuery, receiptParams, searchQuery, summaryQuery, timelineQuery, toBlockCount, toCallRow, toConversionRows,
+  toProviderStats, toSummaryRow, toTimelineRow, verifyTimesQuery, type AttemptCountRow, type CallDbRow, type ConversionDbRow, type Param,
+  type Query, type ReceiptCountRow, type SummaryDbRow,
 } from './sql.js';
 import { postgresWrites } from './postgres-writes.js';
 import { createEventInbox } from './okta-events.js';
@@ -146,6 +147,16 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     async conversion(opts) {
       const [counts, times] = await Promise.all([rows<ConversionDbRow>(conversionQuery(opts)), rows<{ group_key: string; ms: number }>(verifyTimesQuery(opts))]);
       return toConversionRows(counts, times, opts.by);
+    },
+    async providerStats(sinceMs) {
+      const [attempts, receipts] = await Promise.all([
+        rows<AttemptCountRow>(attemptCountsQuery(sinceMs, 'postgres')),
+        rows<ReceiptCountRow>(receiptCountsQuery(sinceMs)),
+      ]);
+      return toProviderStats(attempts, receipts);
+    },
+    async blockCounts(sinceMs) {
+      return (await rows<Parameters<typeof toBlockCount>[0]>(blockCountsQuery(sinceMs))).map(toBlockCount);
     },
     async ping() {
       if (closed) throw new Error('the delivery log is closed');

@@ -1,7 +1,8 @@
 // The `store:` section of the configuration: where the delivery log lives.
 import { z } from 'zod';
+import { strictObject } from '../core/unknown-keys.js';
 
-export const storeSchema = z.object({
+export const storeSchema = strictObject({
   /** SQLite file of the delivery log; its folder also keeps generated secrets. */
   path: z.string().min(1).default('data/byot.sqlite'),
   /** A PostgreSQL URL puts the delivery log there instead, shared by every instance. */

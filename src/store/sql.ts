@@ -4,7 +4,7 @@
 import type { Attempt, Channel, FailureReason, RequestType, Status } from '../core/domain.js';
 import type { OktaAnswer } from '../okta/contract.js';
 import type { DeliveryReceipt, ReceiptStatus } from '../providers/types.js';
-import type { CallRecord, CallResult, CallRow, ConversionBy, ConversionRow, SearchFilters, SummaryBy, SummaryRow, TimelineRow } from './types.js';
+import type { BlockCount, ProviderStats, CallRecord, CallResult, CallRow, ConversionBy, ConversionRow, SearchFilters, SummaryBy, SummaryRow, TimelineRow } from './types.js';
 
 export type Param = string | number | null;
 export interface Query {
@@ -144,6 +144,8 @@ export function searchQuery(f: SearchFilters): Query {
   eq('login', f.login);
   eq('transaction_id', f.transactionId);
   eq('status', f.status);
+  if (f.receiptStatus === 'none') where.push('receipt_status IS NULL');
+  else eq('receipt_status', f.receiptStatus);
   if (f.fromMs !== undefined) {
     where.push('received_at >= ?');
     params.push(ms(f.fromMs, 'fromMs'));
@@ -253,6 +255,98 @@ export function timelineQuery(opts: { sinceMs: number; bucketMs: number; by: 'pr
 
 export function toTimelineRow(r: { bucket: number | string; group_key: string; executions: number | string; successes: number | string | null }): TimelineRow {
   return { bucket: Number(r.bucket), key: r.group_key, executions: Number(r.executions), successes: Number(r.successes ?? 0) };
+}
+
+/**
+ * Attempts of completed calls since a time, per provider, outcome and category. The attempts are a
+ * JSON list in each row; the databases read JSON differently, so this one query has two forms.
+ */
+export function attemptCountsQuery(sinceMs: number, dialect: 'sqlite' | 'postgres'): Query {
+  const sql = dialect === 'sqlite'
+    ? `SELECT json_extract(a.value, '$.provider') AS provider, json_extract(a.value, '$.ok') AS ok,
+         json_extract(a.value, '$.category') AS category, COUNT(*) AS n, SUM(json_extract(a.value, '$.ms')) AS total_ms
+       FROM hook_calls, json_each(hook_calls.attempts) AS a
+       WHERE ${DONE_SINCE}
+       GROUP BY 1, 2, 3`
+    : `SELECT a->>'provider' AS provider, (a->>'ok')::boolean AS ok, a->>'category' AS category,
+         COUNT(*) AS n, SUM((a->>'ms')::numeric) AS total_ms
+       FROM hook_calls, jsonb_array_elements(hook_calls.attempts::jsonb) AS a
+       WHERE ${DONE_SINCE}
+       GROUP BY 1, 2, 3`;
+  return { sql, params: [ms(sinceMs, 'sinceMs')] };
+}
+
+/** Receipts of completed calls since a time, per answering provider and receipt status. */
+export function receiptCountsQuery(sinceMs: number): Query {
+  return {
+    sql: `
+      SELECT provider, receipt_status, COUNT(*) AS n
+      FROM hook_calls
+      WHERE ${DONE_SINCE} AND provider IS NOT NULL AND receipt_status IS NOT NULL
+      GROUP BY provider, receipt_status`,
+    params: [ms(sinceMs, 'sinceMs')],
+  };
+}
+
+export interface AttemptCountRow { provider: string | null; ok: number | boolean | null; category: string | null; n: number | string; total_ms: number | string | null }
+export interface ReceiptCountRow { provider: string; receipt_status: string; n: number | string }
+
+/** The two counts above, as one record per provider, most attempts first. */
+export function toProviderStats(attempts: AttemptCountRow[], receipts: ReceiptCountRow[]): ProviderStats[] {
+  type Counting = Omit<ProviderStats, 'acceptedRate' | 'deliveredRate'> & { totalMs: number };
+  const by = new Map<string, Counting>();
+  const of = (provider: string): Counting => {
+    let s = by.get(provider);
+    if (!s) {
+      s = { provider, attempts: 0, accepted: 0, failed: 0, failedBy: {}, avgMs: null, receipts: { sent: 0, delivered: 0, undelivered: 0, failed: 0 }, totalMs: 0 };
+      by.set(provider, s);
+    }
+    return s;
+  };
+  for (const r of attempts) {
+    const s = of(r.provider ?? 'unknown');
+    const n = Number(r.n);
+    s.attempts += n;
+    s.totalMs += Number(r.total_ms ?? 0);
+    if (r.ok === true || Number(r.ok) === 1) s.accepted += n;
+    else {
+      s.failed += n;
+      const category = r.category ?? 'unknown';
+      s.failedBy[category] = (s.failedBy[category] ?? 0) + n;
+    }
+  }
+  for (const r of receipts) {
+    const status = r.receipt_status as ReceiptStatus;
+    if (status in of(r.provider).receipts) of(r.provider).receipts[status] += Number(r.n);
+  }
+  return [...by.values()]
+    .map(({ totalMs, ...s }): ProviderStats => {
+      const final = s.receipts.delivered + s.receipts.undelivered + s.receipts.failed;
+      return {
+        ...s,
+        avgMs: s.attempts ? Math.round(totalMs / s.attempts) : null,
+        acceptedRate: s.attempts ? s.accepted / s.attempts : null,
+        deliveredRate: final ? s.receipts.delivered / final : null,
+      };
+    })
+    .sort((a, b) => b.attempts - a.attempts || a.provider.localeCompare(b.provider));
+}
+
+/** Calls the guard refused (FAILED, reason blocked) since a time, counted per rule, most first. */
+export function blockCountsQuery(sinceMs: number): Query {
+  return {
+    sql: `
+      SELECT COALESCE(blocked_by, 'unknown') AS rule, COUNT(*) AS count, MAX(received_at) AS last_at
+      FROM hook_calls
+      WHERE ${DONE_SINCE} AND status = 'FAILED' AND reason = 'blocked'
+      GROUP BY rule
+      ORDER BY count DESC, rule`,
+    params: [ms(sinceMs, 'sinceMs')],
+  };
+}
+
+export function toBlockCount(r: { rule: string; count: number | string; last_at: number | string }): BlockCount {
+  return { rule: r.rule, count: Number(r.count), lastAt: Number(r.last_at) };
 }
 
 /** The latencies `latencyPercentiles` ranks: successful, completed calls, as `summary` averages them. */

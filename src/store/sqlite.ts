@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3';
 import { MIGRATIONS_TABLE, migrationSql, migrations } from './migrations.js';
 import {
-  ANSWER_SQL, LATENCY_WHERE, PERCENTILES, answerFromRow, claimParams, completeParams, conversionQuery,
-  latencyParams, nearestRank, receiptParams, searchQuery, summaryQuery, timelineQuery, toCallRow, toConversionRows, toSummaryRow, toTimelineRow,
-  verifyTimesQuery, type CallDbRow, type ConversionDbRow, type Param, type SummaryDbRow,
+  ANSWER_SQL, LATENCY_WHERE, PERCENTILES, answerFromRow, attemptCountsQuery, blockCountsQuery, claimParams, completeParams, conversionQuery,
+  latencyParams, nearestRank, receiptCountsQuery, receiptParams, searchQuery, summaryQuery, timelineQuery, toBlockCount, toCallRow,
+  toConversionRows, toProviderStats, toSummaryRow, toTimelineRow, verifyTimesQuery, type AttemptCountRow, type CallDbRow,
+  type ConversionDbRow, type Param, type ReceiptCountRow, type SummaryDbRow,
 } from './sql.js';
 import { createEventInbox } from './okta-events.js';
 import type { CallRecord, CallResult, Claim, DeliveryStore, LatencyPercentiles } from './types.js';
@@ -97,6 +98,12 @@ export async function openSqliteStore(path: string): Promise<DeliveryStore> {
     async conversion(opts) {
       // One read transaction: the counts and the medians from one snapshot.
       return db.transaction(() => toConversionRows(all<ConversionDbRow>(conversionQuery(opts)), all(verifyTimesQuery(opts)), opts.by))();
+    },
+    async providerStats(sinceMs) {
+      return toProviderStats(all<AttemptCountRow>(attemptCountsQuery(sinceMs, 'sqlite')), all<ReceiptCountRow>(receiptCountsQuery(sinceMs)));
+    },
+    async blockCounts(sinceMs) {
+      return all<Parameters<typeof toBlockCount>[0]>(blockCountsQuery(sinceMs)).map(toBlockCount);
     },
     async ping() {
       if (closed) throw new Error('the delivery log is closed');

@@ -59,6 +59,8 @@ export interface SearchFilters {
   login?: string;
   transactionId?: string;
   status?: Status;
+  /** The receipt's status, or `none` for calls without a receipt. */
+  receiptStatus?: ReceiptStatus | 'none';
   /** received_at >= fromMs */
   fromMs?: number;
   /** received_at < toMs */
@@ -121,6 +123,37 @@ export interface TimelineRow {
   successes: number;
 }
 
+/**
+ * One provider's own record over a period: every attempt made to it (not only the answers it gave),
+ * what became of them, and what its delivery receipts said of the calls it answered.
+ */
+export interface ProviderStats {
+  provider: string;
+  attempts: number;
+  /** Attempts the provider accepted (its API took the message or call). */
+  accepted: number;
+  failed: number;
+  /** Failed attempts per error category (`unknown` when none was recorded). */
+  failedBy: Record<string, number>;
+  /** Average time of an attempt, accepted or not; null without attempts. */
+  avgMs: number | null;
+  /** Receipts of the calls it answered, by status; `sent` is not final. */
+  receipts: Record<ReceiptStatus, number>;
+  /** accepted ÷ attempts; null without attempts. */
+  acceptedRate: number | null;
+  /** delivered ÷ final receipts (delivered, undelivered, failed); null without any. */
+  deliveredRate: number | null;
+}
+
+/** Calls the guard refused under one rule. */
+export interface BlockCount {
+  /** The guard's rule (`limits.phone`, `countries.sms`…), `unknown` when none was recorded. */
+  rule: string;
+  count: number;
+  /** receivedAt of the latest one. */
+  lastAt: number;
+}
+
 export interface LatencyPercentiles {
   p50: number;
   p90: number;
@@ -159,6 +192,10 @@ export interface DeliveryStore {
   conversion(opts: { sinceMs: number; by?: ConversionBy }): Promise<ConversionRow[]>;
   /** The Okta event inbox, in the same database. */
   readonly events: EventInbox;
+  /** Every provider attempted in completed calls received since `sinceMs`, most attempts first (then by name). */
+  providerStats(sinceMs: number): Promise<ProviderStats[]>;
+  /** Completed calls received since `sinceMs` that the guard refused, per rule, most first (then by rule). */
+  blockCounts(sinceMs: number): Promise<BlockCount[]>;
   /** Throws when the store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,4 +1,6 @@
+import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import type { PrettyOptions } from 'pino-pretty';
 
 // Keys whose values never reach a log line, at any depth (compared without case): the passcode's
 // fields and credentials. The code logs masked fields only; this is the net under it.
@@ -53,8 +55,41 @@ interface LoggedRequest {
   ip?: string;
 }
 
+/** `json`: one JSON object a line; `pretty`: readable lines; `auto`: pretty on a terminal, JSON otherwise. */
+export type LogFormat = 'json' | 'pretty' | 'auto';
+
+export interface LoggerOptions {
+  format?: LogFormat;
+  /** The terminal `auto` looks at, and colour follows (NO_COLOR turns it off). */
+  stream?: { isTTY?: boolean };
+  env?: Record<string, string | undefined>;
+}
+
+/** Whether `format` writes readable lines to `stream`. */
+export function prettyLogs(format: LogFormat, stream: { isTTY?: boolean } = process.stdout): boolean {
+  return format === 'pretty' || (format === 'auto' && stream.isTTY === true);
+}
+
+/**
+ * pino-pretty, loaded only when used (it is not needed on a server writing JSON). Synchronous, so
+ * no line is lost at exit; local time with milliseconds; the fields every line has are left out.
+ */
+function prettyStream(colour: boolean, destination: DestinationStream | undefined): DestinationStream {
+  const pretty = createRequire(import.meta.url)('pino-pretty') as (opts: PrettyOptions) => DestinationStream;
+  return pretty({
+    sync: true, colorize: colour, singleLine: true, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', ignore: 'pid,hostname,service',
+    destination: (destination ?? 1) as PrettyOptions['destination'],
+  });
+}
+
 /** `extraRedacted`: more keys to censor, such as the name of the hook's secret header. */
-export function createLogger(level: string, destination?: DestinationStream, extraRedacted: string[] = []): Logger {
+export function createLogger(level: string, destination?: DestinationStream, extraRedacted: string[] = [], opts: LoggerOptions = {}): Logger {
+  const stream = opts.stream ?? process.stdout;
+  const env = opts.env ?? process.env;
+  // The redactor runs on the JSON line before it is written, so pretty lines are censored the same way.
+  const out = prettyLogs(opts.format ?? 'json', stream)
+    ? prettyStream(stream.isTTY === true && !env.NO_COLOR, destination)
+    : destination;
   return pino({
     level,
     hooks: { streamWrite: lineRedactor([...REDACTED_KEYS, ...extraRedacted]) },
@@ -62,5 +97,5 @@ export function createLogger(level: string, destination?: DestinationStream, ext
     serializers: {
       req: (req: LoggedRequest) => ({ method: req.method, url: loggableUrl(req.url ?? ''), remoteAddress: req.ip }),
     },
-  }, destination);
+  }, out);
 }

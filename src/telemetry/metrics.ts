@@ -15,6 +15,11 @@ export interface Metrics {
   receipt(provider: string, status: ReceiptStatus): void;
   /** A call refused before the pipeline: `bad_request` or `unauthorized`, with a short reason code. */
   refused(kind: 'bad_request' | 'unauthorized', reason: string): void;
+  /**
+   * The calls refused before the pipeline since this process started, per kind and reason, most
+   * first: they never reach the delivery log, yet Okta counts each as a failure.
+   */
+  refusals(): Promise<{ startedAt: number; rows: { kind: string; reason: string; count: number }[] }>;
   /** Something unusual in a request Okta sent (a new deliveryChannel spelling, a missing requestType…). */
   unusual(note: string): void;
   /**
@@ -29,6 +34,7 @@ export interface Metrics {
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
+  const startedAt = Date.now();
   collectDefaultMetrics({ register: registry, prefix: 'byot_' });
   const hooks = new Counter({ name: 'byot_hook_requests_total', help: 'Hook calls answered, by outcome, channel and request type', labelNames: ['outcome', 'channel', 'request_type'], registers: [registry] });
   const hookSeconds = new Histogram({ name: 'byot_hook_duration_seconds', help: 'Time from receipt to answer', labelNames: ['channel'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 2.5, 3], registers: [registry] });
@@ -56,6 +62,13 @@ export function createMetrics(): Metrics {
     breaker: (provider, state) => breakers.set({ provider }, BREAKER_VALUE[state]),
     receipt: (provider, status) => receipts.inc({ provider, status }),
     refused: (kind, reason) => refused.inc({ kind, reason }),
+    async refusals() {
+      const rows = (await refused.get()).values
+        .map((v) => ({ kind: String(v.labels.kind), reason: String(v.labels.reason), count: v.value }))
+        .filter((r) => r.count > 0)
+        .sort((a, b) => b.count - a.count || a.kind.localeCompare(b.kind) || a.reason.localeCompare(b.reason));
+      return { startedAt, rows };
+    },
     unusual: (note) => unusual.inc({ note }),
     oktaEvents: (result, eventType, count = 1) => oktaEvents.inc({ result, event_type: eventType }, count),
     verification: (channel, requestType, outcome) => verifications.inc({ channel, request_type: requestType, outcome }),

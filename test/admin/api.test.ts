@@ -85,12 +85,33 @@ describe('admin API over a known delivery log', () => {
     assert.ok(o.latency && o.latency.p50 <= o.latency.p90 && o.latency.p90 <= o.latency.p99);
     assert.equal(o.blockedTotal, 1);
     assert.deepEqual(o.blocks.map((b: any) => [b.rule, b.count]), [['velocity.phone', 1]]);
+    // Per provider, every attempt counts: flaky failed twice (once failing over to steady), whatever the final answers say.
+    const health = Object.fromEntries(o.providerHealth.map((p: any) => [p.provider, [p.attempts, p.accepted, p.failed, p.acceptedRate]]));
+    assert.deepEqual(health, { steady: [3, 3, 0, 1], flaky: [2, 0, 2, 0] });
+    // hook.onFailure is the default (error): the page must not say the calls were answered FAILED.
+    assert.equal(o.failureAnswer, 'answers with an error object, and Okta sends the code through its own provider');
 
     const day = await admin.get('/admin/api/overview?days=1');
     assert.equal(day.body.bucketMs, 3_600_000);
     assert.equal(day.body.total.executions, 6);
     assert.equal((await admin.get('/admin/api/overview?days=0')).status, 400);
     assert.equal((await admin.get('/admin/api/overview?days=abc')).status, 400);
+  });
+
+  test('refusals before the pipeline (401, 400) reach the Overview, though the delivery log has none', async () => {
+    const post = (headers: Record<string, string>, body: string) =>
+      fetch(`${gw.url}/okta/telephony`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const before = (await admin.get('/admin/api/overview')).body.refusals.total;
+    assert.equal((await post({ authorization: 'wrong-secret-value' }, JSON.stringify(request(NUMBERS[0]!)))).status, 401);
+    assert.equal((await post({ authorization: 'wrong-secret-value' }, JSON.stringify(request(NUMBERS[0]!)))).status, 401);
+    assert.equal((await post({ authorization: SECRET }, '{"not": "closed"')).status, 400);
+    const o = (await admin.get('/admin/api/overview')).body;
+    assert.equal(o.refusals.total, before + 3);
+    const unauthorized = o.refusals.rows.find((r: any) => r.kind === 'unauthorized');
+    assert.equal(unauthorized.count, 2);
+    assert.ok(o.refusals.rows.some((r: any) => r.kind === 'bad_request' && r.count >= 1));
+    assert.ok(o.refusals.sinceMs <= Date.now());
+    assert.equal(o.total.executions, 6, 'refusals are not executions in the delivery log');
   });
 
   test('search by phone finds the row however the number is typed, and never returns a full number', async () => {
@@ -144,6 +165,17 @@ describe('admin API over a known delivery log', () => {
     assert.equal((await admin.get('/admin/api/deliveries?status=MAYBE')).status, 400);
   });
 
+  test('search by receipt: delivered, none, and a refusal of an unknown status', async () => {
+    const delivered = await admin.get('/admin/api/deliveries?receipt=delivered');
+    assert.deepEqual(delivered.body.rows.map((r: any) => r.transactionId), [janeTransaction]);
+    assert.equal((await admin.get('/admin/api/deliveries?receipt=none')).body.rows.length, 5);
+    assert.equal((await admin.get('/admin/api/deliveries?receipt=undelivered')).body.rows.length, 0);
+    assert.equal((await admin.get('/admin/api/deliveries?receipt=lost')).status, 400);
+    const reversed = await admin.get('/admin/api/deliveries?from=2026-12-05&to=2026-12-01');
+    assert.equal(reversed.status, 400);
+    assert.deepEqual(reversed.body.causes, [{ path: 'from', message: 'expected a From date on or before the To date' }]);
+  });
+
   test('paging: limit and before walk the whole log once', async () => {
     const seen: string[] = [];
     let before: number | undefined;
@@ -168,7 +200,11 @@ describe('admin API over a known delivery log', () => {
     assert.equal(byName.steady.breaker, 'closed');
     assert.deepEqual(byName.steady.usedBy, ['default', 'rules[0] (uk)']);
     assert.deepEqual([byName.steady.summary.executions, byName.steady.summary.successes], [3, 3]);
-    assert.deepEqual(byName.flaky.attempts, { total: 2, failed: 2, avgMs: byName.flaky.attempts.avgMs });
+    // Its own attempts, failovers included: not 100% because its failures were answered by another provider.
+    const flaky = byName.flaky.health;
+    assert.deepEqual([flaky.attempts, flaky.accepted, flaky.failed, flaky.failedBy, flaky.acceptedRate], [2, 0, 2, { unavailable: 2 }, 0]);
+    const steady = byName.steady.health;
+    assert.deepEqual([steady.attempts, steady.accepted, steady.receipts.delivered, steady.deliveredRate], [3, 3, 1, 1]);
     assert.equal(byName.flaky.lastErrors.length, 2);
     for (const e of byName.flaky.lastErrors) {
       assert.equal(e.category, 'unavailable');

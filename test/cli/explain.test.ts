@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { splitPick } from '../../src/routing/plan.js';
 import { runCli } from '../support/cli.js';
+import { explainRequest } from '../../src/cli/explain.js';
+import { parseConfigText } from '../../src/config/load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'byot-explain-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -82,12 +84,12 @@ const cases: Case[] = [
     rule: 'rules[3] (resets)', matched: ['requestType account-unlock', 'numberType MOBILE'], outcome: /tries sinch, then backup/ },
   { name: 'voice where only SMS providers are routed: nobody can take it', args: ['--phone', '+4915123456789', '--channel', 'voice'],
     rule: 'rules[4] (germany)', matched: ['country DE'], chain: [], skipped: ['tx: does not send voice', 'sinch: does not send voice'],
-    outcome: /no provider can take this request: the gateway answers FAILED \(no_provider\)/ },
+    outcome: /no provider can take this request \(no_provider\): the gateway answers with an error object, and Okta sends the code through its own provider$/ },
   { name: 'SMS in Germany: the SMS-only Telnyx provider first', args: ['--phone', '+4915123456789', '--channel', 'sms'],
     rule: 'rules[4] (germany)', chain: ['tx', 'sinch'], skipped: [], outcome: /tries tx, then sinch/ },
-  { name: 'not a phone number at all', args: ['--phone', 'hello', '--channel', 'sms'], outcome: /not a phone number: the gateway answers FAILED \(invalid_number\)/ },
+  { name: 'not a phone number at all', args: ['--phone', 'hello', '--channel', 'sms'], outcome: /not a phone number \(invalid_number\): no provider is called; the gateway answers with an error object/ },
   { name: 'a voice call to a country the guard denies for voice', args: ['--phone', '+5352345678', '--channel', 'voice'],
-    guard: 'countries.voice', outcome: /refused by the guard \(countries\.voice\): the gateway answers FAILED without calling a provider/ },
+    guard: 'countries.voice', outcome: /refused by the guard \(countries\.voice\): no provider is called; the gateway answers with an error object/ },
   { name: 'a premium-rate number', args: ['--phone', '+19005550123', '--channel', 'sms'],
     guard: 'numbers.type.PREMIUM_RATE', outcome: /refused by the guard \(numbers\.type\.PREMIUM_RATE\)/ },
 ];
@@ -158,13 +160,28 @@ test('misuse exits 2; a broken or missing configuration exits 1 naming the probl
   assert.match(help.stdout, /Usage:\n {2}byot explain/);
   assert.match(help.stdout, /Examples:/);
 
-  const [missingEnv, missingFile] = await Promise.all([
+  const typo = join(dir, 'typo.yaml');
+  writeFileSync(typo, 'auth: { type: header, secrets: ["a-long-enough-secret"] }\nprovidres: {}\n');
+  const [missingEnv, missingFile, typoed] = await Promise.all([
     runCli(['explain', '--config', CONFIG, '--phone', '+14155550100', '--channel', 'sms'], { env: { HOOK_SECRET: '', TELNYX_KEY: '' } }),
     runCli(['explain', '--config', join(dir, 'absent.yaml'), '--phone', '+14155550100', '--channel', 'sms']),
+    runCli(['explain', '--config', typo, '--phone', '+14155550100', '--channel', 'sms']),
   ]);
-  assert.equal(missingEnv.code, 1);
-  assert.match(missingEnv.stderr, /auth\.secrets\[0\]: environment variable HOOK_SECRET is not set/);
-  assert.match(missingEnv.stderr, /providers\.tx\.apiKey: environment variable TELNYX_KEY is not set/);
+  // Explaining sends nothing, so the hook secret and the providers' keys it does not use are not demanded.
+  assert.equal(missingEnv.code, 0, missingEnv.stderr);
+  assert.match(missingEnv.stdout, /^Outcome +tries /m);
+  assert.equal(typoed.code, 1);
+  assert.match(typoed.stderr, /providres: unknown key — did you mean providers\?/);
   assert.equal(missingFile.code, 1);
   assert.match(missingFile.stderr, /cannot read .*absent\.yaml: ENOENT/);
+});
+
+test('the outcome says what Okta is answered as hook.onFailure makes it: FAILED, or an error object', async () => {
+  const base = 'auth: { type: header, secrets: ["a-long-enough-secret"] }\n';
+  const request = { phone: '+19005550123', channel: 'sms', requestType: 'mfa-verification', locale: 'en-US' } as const;
+  const asFailed = await explainRequest(parseConfigText(`${base}hook: { onFailure: FAILED }\n`, {}), request);
+  assert.match(asFailed.outcome, /: no provider is called; the gateway answers FAILED$/);
+  const asError = await explainRequest(parseConfigText(base, {}), request);
+  assert.match(asError.outcome, /the gateway answers with an error object, and Okta sends the code through its own provider$/);
+  assert.doesNotMatch(asError.outcome, /FAILED/);
 });

@@ -30,6 +30,14 @@ test('a bare `byot serve` generates a hook secret, shows it once, and answers Ok
   assert.ok(secret, first.stderr());
   assert.match(first.stderr(), /Authentication field: {2}Authorization/);
   assert.equal(statSync(join(dir, 'data/secrets.json')).mode & 0o777, 0o600);
+  // The hook and admin URLs in full, and the admin token generated for the page, once.
+  assert.match(first.stderr(), new RegExp(`Okta telephony hook URL: +http://localhost:${port}/okta/telephony`));
+  assert.match(first.stderr(), new RegExp(`Admin page: +http://localhost:${port}/admin\n`));
+  const adminToken = new RegExp(`Open http://localhost:${port}/admin and log in with the token:\n +(\\S+)`).exec(first.stderr())?.[1];
+  assert.ok(adminToken, first.stderr());
+  const session = await fetch(`http://127.0.0.1:${port}/admin/api/session`, { headers: { authorization: `Bearer ${adminToken}` } });
+  assert.equal(session.status, 200, 'the generated admin token opens the admin API');
+  assert.match(first.stdout(), /listening on every interface over plain HTTP/);
 
   const ok = await post(port, oktaRequest({ eventId: 'uS5871kJThSsU8qlA1LTcg', otpCode: code }), secret);
   assert.equal(ok.status, 200);
@@ -41,12 +49,16 @@ test('a bare `byot serve` generates a hook secret, shows it once, and answers Ok
   const second = startServe([], { cwd: dir, env });
   await second.waitFor(/byot-gateway ready/);
   assert.ok(!second.stderr().includes(secret), 'the secret is shown only once');
+  assert.ok(!second.stderr().includes(adminToken), 'the admin token is shown only once');
+  assert.match(second.stderr(), new RegExp(`Admin page: +http://localhost:${port}/admin\n`), 'the URLs are shown at every start');
+  assert.equal((await fetch(`http://127.0.0.1:${port}/admin/api/session`, { headers: { authorization: `Bearer ${adminToken}` } })).status, 200, 'the kept token still works');
   const again = await post(port, oktaRequest(), secret);
   assert.equal(again.body.commands[0].value[0].status, 'SUCCESSFUL', 'the kept secret still works');
   assert.equal(await second.stop(), 0);
 
   for (const out of [first.stdout(), second.stdout()]) {
     assert.ok(!out.includes(secret), 'the secret is not in the log');
+    assert.ok(!out.includes(adminToken), 'the admin token is not in the log');
     assert.ok(!out.includes(code), 'the code is not in the log');
   }
 });

@@ -94,6 +94,18 @@ test('--by provider, country and channel split the same numbers', async () => {
   assert.equal(day.total.executions, 6, 'all of it happened today');
 });
 
+test('--by provider also counts every attempt to each provider: beta failed both its calls, whatever the answers say', async () => {
+  const out = JSON.parse((await stats('--by', 'provider', '--json')).stdout);
+  const byName = Object.fromEntries(out.providers.map((p: any) => [p.provider, p]));
+  assert.deepEqual([byName.alpha.attempts, byName.alpha.accepted, byName.alpha.acceptedRate], [4, 4, 1]);
+  assert.deepEqual([byName.beta.attempts, byName.beta.failed, byName.beta.failedBy, byName.beta.acceptedRate], [2, 2, { unavailable: 2 }, 0]);
+  const text = (await stats('--by', 'provider')).stdout;
+  assert.match(text, /^Attempts per provider \(failovers included\)$/m);
+  assert.match(text, /^PROVIDER +ATTEMPTS +ACCEPTED +FAILED +ATTEMPT SUCCESS +DELIVERED \(RECEIPTS\) +FAILED BY CATEGORY$/m);
+  assert.match(text, /^beta +2 +0 +2 +0\.0% +— +unavailable 2$/m);
+  assert.match(text, /^alpha +4 +4 +0 +100\.0% +— +—$/m);
+});
+
 test('no log, and misuse, are told apart: exit 1 and exit 2', async () => {
   const missing = join(dir, 'missing.yaml');
   writeFileSync(missing, `auth: { type: header, secrets: ["a-long-enough-secret"] }\nstore: { path: ${join(dir, 'nowhere', 'byot.sqlite')} }\n`);
@@ -113,4 +125,18 @@ test('no log, and misuse, are told apart: exit 1 and exit 2', async () => {
   assert.equal(help.code, 0);
   assert.match(help.stdout, /Usage:\n {2}byot stats/);
   assert.match(help.stdout, /Examples:/);
+});
+
+test('stats reads only the delivery log\'s location: secrets it does not use may be unset', async () => {
+  const production = join(dir, 'production.yaml');
+  writeFileSync(production, [
+    'auth: { type: header, secrets: ["${BYOT_TEST_UNSET_SECRET}"] }',
+    'providers: { tw: { kind: twilio, accountSid: "${BYOT_TEST_UNSET_SID}", authToken: "${BYOT_TEST_UNSET_TOKEN}", from: "+14155550100" } }',
+    'admin: { token: "${BYOT_TEST_UNSET_ADMIN}" }',
+    `store: { path: ${gw.config.store.path} }`,
+    '',
+  ].join('\n'));
+  const r = await runCli(['stats', '--config', production, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).total.executions, 6);
 });

@@ -72,7 +72,7 @@ test('countries: allow or deny per channel, upper-cased, known codes only', () =
     'countries.voice.deny.0: expected an ISO 3166-1 alpha-2 country code with a telephone numbering plan, e.g. US',
     'countries.voice.deny.1: expected an ISO 3166-1 alpha-2 country code with a telephone numbering plan, e.g. US',
   ]);
-  assert.deepEqual(issues({ countries: { sms: { block: ['US'] } } }), ['countries.sms: Unrecognized key: "block"']);
+  assert.deepEqual(issues({ countries: { sms: { block: ['US'] } } }), ['countries.sms: block: unknown key (expected one of: allow, deny)']);
 });
 
 test('country overrides are keyed by country code', () => {

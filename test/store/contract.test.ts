@@ -422,6 +422,69 @@ function contract(backend: Backend): void {
       assert.deepEqual(await store.latencyPercentiles(T0 + MINUTE), { p50: nearest(sorted, 0.5), p90: nearest(sorted, 0.9), p99: nearest(sorted, 0.99) });
     });
 
+    test('provider stats: every attempt to each provider, by outcome and category, and the receipts of its answers', async () => {
+      const { store } = await fresh();
+      let ids = new Map<string, string>();
+      const failover: Attempt[] = [
+        { provider: 'vonage', ok: false, category: 'unavailable', providerCode: '503', ms: 300 },
+        { provider: 'twilio', ok: true, transactionId: 'tw-a', ms: 100 },
+      ];
+      ids = await seed(store, [
+        { name: 'f1', rec: { receivedAt: T0 }, res: result('SUCCESSFUL', { provider: 'twilio', transactionId: 'tw-a', attempts: failover }) },
+        { name: 'f2', rec: { receivedAt: T0 + 1_000 }, res: result('SUCCESSFUL', { provider: 'twilio', transactionId: 'tw-b', latencyMs: 200 }) },
+        { name: 'f3', rec: { receivedAt: T0 + 2_000 }, res: result('FAILED', { reason: 'all_failed', attempts: [
+          { provider: 'vonage', ok: false, category: 'timeout', ms: 1_000 },
+          { provider: 'twilio', ok: false, category: 'unavailable', ms: 500 },
+        ] }) },
+        { name: 'f4', rec: { receivedAt: T0 + 3_000 }, res: result('SUCCESSFUL', { provider: 'vonage', transactionId: 'vo-a', latencyMs: 50 }) },
+        { name: 'early', rec: { receivedAt: T0 - 1_000 }, res: result('FAILED', { reason: 'all_failed', attempts: [{ provider: 'sinch', ok: false, category: 'auth', ms: 5 }] }) },
+      ]);
+      const at = new Date(T0 + 10_000);
+      await store.recordReceipt('twilio', { transactionId: 'tw-a', status: 'delivered', providerStatus: 'delivered', at });
+      await store.recordReceipt('twilio', { transactionId: 'tw-b', status: 'undelivered', providerStatus: 'undelivered', providerCode: '30003', at });
+      await store.recordReceipt('vonage', { transactionId: 'vo-a', status: 'sent', providerStatus: 'accepted', at });
+      assert.deepEqual(await store.providerStats(T0), [
+        { provider: 'twilio', attempts: 3, accepted: 2, failed: 1, failedBy: { unavailable: 1 }, avgMs: Math.round((100 + 200 + 500) / 3),
+          receipts: { sent: 0, delivered: 1, undelivered: 1, failed: 0 }, acceptedRate: 2 / 3, deliveredRate: 0.5 },
+        { provider: 'vonage', attempts: 3, accepted: 1, failed: 2, failedBy: { unavailable: 1, timeout: 1 }, avgMs: Math.round((300 + 1_000 + 50) / 3),
+          receipts: { sent: 1, delivered: 0, undelivered: 0, failed: 0 }, acceptedRate: 1 / 3, deliveredRate: null },
+      ]);
+      assert.deepEqual(await store.providerStats(T0 + MINUTE), []);
+
+      // A call answered SUCCESSFUL whose message never arrived is found by its receipt.
+      const named = (rows: { eventId: string }[]) => rows.map((r) => [...ids].find(([, id]) => id === r.eventId)?.[0]);
+      const undelivered = await store.search({ receiptStatus: 'undelivered' });
+      assert.deepEqual(named(undelivered), ['f2']);
+      assert.equal(undelivered[0]!.status, 'SUCCESSFUL');
+      assert.deepEqual(named(await store.search({ receiptStatus: 'delivered' })), ['f1']);
+      assert.deepEqual(named(await store.search({ receiptStatus: 'none' })), ['f3', 'early']);
+    });
+
+    test('guard blocks counted per rule since a time, most first, with the latest time', async () => {
+      const { store } = await fresh();
+      const blocked = (name: string, at: number, rule: string | undefined): Seed =>
+        ({ name, rec: { receivedAt: at }, res: result('FAILED', { reason: 'blocked', ...(rule ? { blockedBy: rule } : {}) }) });
+      await seed(store, [
+        blocked('b1', T0, 'limits.phone'),
+        blocked('b2', T0 + 5_000, 'limits.phone'),
+        blocked('b3', T0 + 9_000, 'countries.sms'),
+        blocked('b4', T0 + 7_000, undefined),
+        blocked('early', T0 - 1_000, 'limits.phone'),
+        { name: 'other', rec: { receivedAt: T0 + 1_000 }, res: result('FAILED', { reason: 'invalid_number' }) },
+        { name: 'ok', rec: { receivedAt: T0 + 2_000 }, res: result('SUCCESSFUL', { provider: 'twilio' }) },
+      ]);
+      assert.deepEqual(await store.blockCounts(T0), [
+        { rule: 'limits.phone', count: 2, lastAt: T0 + 5_000 },
+        { rule: 'countries.sms', count: 1, lastAt: T0 + 9_000 },
+        { rule: 'unknown', count: 1, lastAt: T0 + 7_000 },
+      ]);
+      assert.deepEqual(await store.blockCounts(T0 + 6_000), [
+        { rule: 'countries.sms', count: 1, lastAt: T0 + 9_000 },
+        { rule: 'unknown', count: 1, lastAt: T0 + 7_000 },
+      ]);
+      assert.deepEqual(await store.blockCounts(T0 + MINUTE), []);
+    });
+
     test('migrations: applied once when several instances open one new database at once', async () => {
       const db = await backend.fresh();
       const stores = await Promise.all(Array.from({ length: 4 }, () => db.open()));

@@ -50,3 +50,28 @@ test('a line that names a redacted key but is not JSON is withheld whole', () =>
   assert.ok(!out.includes('123456'));
   assert.match(out, /withheld/);
 });
+
+test('log.format: readable lines (local time, level, message, fields) on a terminal or when asked; JSON otherwise', async () => {
+  const pretty = (format: 'json' | 'pretty' | 'auto', isTTY: boolean) => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done(); } });
+    const log = createLogger('info', sink, [], { format, stream: { isTTY }, env: { NO_COLOR: '1' } });
+    log.warn({ provider: 'twilio', otpCode: '48213957' }, 'circuit breaker changed state');
+    return lines.join('');
+  };
+  const text = pretty('pretty', false);
+  // e.g. "[2026-12-01 09:55:01.123] WARN: circuit breaker changed state {"provider":"twilio","otpCode":"[redacted]"}"
+  assert.match(text, /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] WARN: circuit breaker changed state \{.*"provider":"twilio"/);
+  assert.ok(!text.includes('48213957'), 'redaction applies to pretty lines too');
+  assert.ok(!text.includes('\u001b['), 'NO_COLOR: no colour');
+  assert.ok(!text.includes('"service"'), 'the fields every line has are left out');
+  const hour = String(new Date().getHours()).padStart(2, '0');
+  assert.match(text, new RegExp(` ${hour}:`), 'local time, not UTC');
+
+  assert.match(pretty('auto', true), /WARN: circuit breaker changed state/);
+  for (const [format, tty] of [['auto', false], ['json', true]] as const) {
+    const line = JSON.parse(pretty(format, tty)) as Record<string, unknown>;
+    assert.equal(line.level, 40);
+    assert.equal(line.otpCode, '[redacted]');
+  }
+});

@@ -9,6 +9,18 @@ export function setCsrf(token) {
   csrfToken = token;
 }
 
+/** @type {(() => void) | undefined} */
+let onExpired;
+
+/**
+ * What to do when the API answers 401 to a page that had a session (it expired, or was logged out
+ * elsewhere): app.js sends the browser to the login page, which brings it back here.
+ * @param {(() => void) | undefined} handler
+ */
+export function onSessionExpired(handler) {
+  onExpired = handler;
+}
+
 /** An API answer other than 2xx. */
 export class ApiError extends Error {
   /**
@@ -50,6 +62,7 @@ export async function api(path, body) {
   } catch {
     json = undefined;
   }
+  if (res.status === 401 && onExpired) onExpired();
   if (!res.ok) {
     const message = typeof json?.error === 'string' ? json.error : typeof json?.error?.errorSummary === 'string' ? json.error.errorSummary : `HTTP ${res.status}`;
     throw new ApiError(res.status, message, Array.isArray(json?.causes) ? json.causes : []);

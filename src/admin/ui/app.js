@@ -2,7 +2,7 @@
 // <body data-page>, or the login form. Each page is its own URL; links are plain links.
 import 'uplot/dist/uPlot.min.css';
 import './app.css';
-import { api, ApiError, setCsrf } from './api.js';
+import { api, ApiError, onSessionExpired, setCsrf } from './api.js';
 import { h, replace } from './dom.js';
 import { loginPage } from './pages/login.js';
 import { overviewPage } from './pages/overview.js';
@@ -39,8 +39,8 @@ async function start() {
   if (!session) {
     document.title = 'Log in · byot-gateway';
     replace(root, loginPage((user) => {
-      // Back to the page that was asked for, now with the session cookie.
-      if (location.pathname.replace(/\/+$/, '') === '/admin/login') location.assign('/admin/');
+      // Back to the page that was asked for (or that the expired session was on), now with the session cookie.
+      if (location.pathname.replace(/\/+$/, '') === '/admin/login') location.assign(returnPath());
       else location.reload();
       return user;
     }));
@@ -48,24 +48,63 @@ async function start() {
   }
   setCsrf(session.csrfToken);
   if (pageId === 'login') {
-    location.replace('/admin/');
+    location.replace(returnPath());
     return;
   }
+  // A session that ends while the page is open: to the login page, and back here after it.
+  onSessionExpired(() => {
+    onSessionExpired(undefined);
+    location.assign(`/admin/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+  });
   const page = PAGES.find((p) => p.id === pageId) ?? PAGES[0];
   if (!page) return;
   document.title = `${page.title} · byot-gateway admin`;
-  const main = h('main', { class: 'page', id: `page-${page.id}` });
+  const main = h('main', { class: 'page', id: `page-${page.id}`, 'aria-busy': 'true' });
   replace(root, header(page.id, session.user, session.via), main);
+  await draw(page, main);
+  // A failure in something the page started later (a search, a send) is shown the same way.
+  window.addEventListener('unhandledrejection', (e) => {
+    if (e.reason instanceof ApiError && e.reason.status === 401) return;
+    e.preventDefault();
+    main.prepend(failure(e.reason, () => { void draw(page, main); }));
+  });
+  document.body.dataset.ready = '1';
+}
+
+/**
+ * Draws a page: a loading state until its data is there, or what failed and a retry.
+ * @param {{ title: string, draw: Page }} page
+ * @param {HTMLElement} main
+ */
+async function draw(page, main) {
+  main.setAttribute('aria-busy', 'true');
+  replace(main, h('p', { class: 'loading', role: 'status', id: 'loading' }, `Loading ${page.title.toLowerCase()}…`));
   try {
     await page.draw(main);
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) {
-      location.reload();
-      return;
-    }
-    main.append(h('p', { class: 'error' }, `Could not load this page: ${err instanceof Error ? err.message : String(err)}`));
+    // An expired session has already sent the browser to the login page.
+    if (err instanceof ApiError && err.status === 401) return;
+    replace(main, failure(err, () => { void draw(page, main); }));
+  } finally {
+    main.removeAttribute('aria-busy');
   }
-  document.body.dataset.ready = '1';
+}
+
+/**
+ * @param {unknown} err
+ * @param {() => void} retry
+ */
+function failure(err, retry) {
+  const box = h('div', { class: 'failure', role: 'alert', id: 'failure' },
+    h('p', null, h('strong', null, 'Could not load this page: '), err instanceof Error ? err.message : String(err)),
+    h('button', { type: 'button', class: 'secondary', id: 'retry', onclick: () => { box.remove(); retry(); } }, 'Retry'));
+  return box;
+}
+
+/** Where to go after logging in: the `next` page (an admin path only), else the Overview. */
+function returnPath() {
+  const next = new URLSearchParams(location.search).get('next') ?? '';
+  return /^\/admin\/(?!\/)[^\\]*$/.test(next) && !next.startsWith('/admin/login') ? next : '/admin/';
 }
 
 /**

@@ -1,11 +1,12 @@
 // The `oktaEvents:` section of the configuration: Okta's event hook endpoint, the processing of
 // the events it delivers, and the optional System Log poller (reference: okta-event-hooks.md).
 import { z } from 'zod';
+import { strictObject } from '../../core/unknown-keys.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-const poll = z.strictObject({
+const poll = strictObject({
   /** The Okta org, e.g. https://acme.okta.com. */
   org: z.url({ protocol: /^https?$/ }),
   /** An API token (SSWS)… */
@@ -23,7 +24,7 @@ const poll = z.strictObject({
 }).refine((p) => (p.token !== undefined) !== (p.clientId !== undefined), 'expected either token or clientId with privateKeyFile')
   .refine((p) => (p.clientId === undefined) === (p.privateKeyFile === undefined), 'expected clientId and privateKeyFile together');
 
-export const oktaEventsSchema = z.object({
+export const oktaEventsSchema = strictObject({
   /** Where Okta's event hook delivers. */
   path: z.string().regex(/^\/[A-Za-z0-9/_.-]{0,199}$/, 'expected a path such as /okta/events').default('/okta/events'),
   /** The header Okta sends the secret in (the event hook's authScheme key). */

@@ -13,7 +13,7 @@ import { channelLabel, requestTypeLabel } from '../labels.js';
  *   completedAt?: number, receiptStatus?: string, receiptProviderStatus?: string, receiptCode?: string, receiptAt?: number }} Row
  */
 
-const FIELDS = ['phone', 'user', 'transactionId', 'status', 'from', 'to'];
+const FIELDS = ['phone', 'user', 'transactionId', 'status', 'receipt', 'from', 'to'];
 
 /** @param {HTMLElement} main */
 export async function deliveriesPage(main) {
@@ -24,18 +24,24 @@ export async function deliveriesPage(main) {
   const status = h('select', { name: 'status', id: 'f-status' },
     [['', 'Any'], ['SUCCESSFUL', 'Successful'], ['PENDING', 'Pending'], ['FAILED', 'Failed']].map(([v, t]) =>
       h('option', { value: v, selected: (params.get('status') ?? '') === v }, t)));
+  const receipt = h('select', { name: 'receipt', id: 'f-receipt' },
+    [['', 'Any'], ['delivered', 'Delivered'], ['undelivered', 'Undelivered'], ['failed', 'Failed'], ['sent', 'Sent (not final)'], ['none', 'No receipt']].map(([v, t]) =>
+      h('option', { value: v, selected: (params.get('receipt') ?? '') === v }, t)));
   const form = h('form', { class: 'filters', id: 'search-form' },
     input('phone', 'Phone number', { placeholder: '+1 202 555 0123', inputmode: 'tel', autocomplete: 'off' }),
     input('user', 'User (id or login)', { placeholder: 'jane@example.com or 00u…', autocomplete: 'off' }),
     input('transactionId', 'Transaction id', { autocomplete: 'off' }),
     h('label', { class: 'field' }, h('span', null, 'Outcome'), status),
+    h('label', { class: 'field' }, h('span', null, 'Receipt'), receipt),
     input('from', 'From', { type: 'date' }),
     input('to', 'To', { type: 'date' }),
     h('div', { class: 'actions' },
       h('button', { type: 'submit', class: 'primary', id: 'search' }, 'Search'),
-      h('button', { type: 'button', class: 'secondary', onclick: () => { form.reset(); for (const el of form.querySelectorAll('input')) el.value = ''; status.value = ''; void run(); } }, 'Clear')));
+      h('button', { type: 'button', class: 'secondary', onclick: () => { form.reset(); for (const el of form.querySelectorAll('input')) el.value = ''; status.value = ''; receipt.value = ''; void run(); } }, 'Clear')));
 
   const results = h('div', { id: 'results' });
+  const dateProblem = h('p', { class: 'error', id: 'date-problem', role: 'alert', hidden: true }, 'The From date is after the To date.');
+  form.append(dateProblem);
   const summary = h('p', { class: 'muted', id: 'result-count' });
   const more = h('button', { type: 'button', class: 'secondary', id: 'more', hidden: true }, 'Load older');
 
@@ -125,7 +131,15 @@ export async function deliveriesPage(main) {
     draw();
   };
 
-  form.addEventListener('submit', (e) => { e.preventDefault(); void run(); });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    // Dates as typed (yyyy-mm-dd) compare as text; a reversed range is refused before asking the server.
+    const data = new FormData(form);
+    const from = String(data.get('from') ?? ''), to = String(data.get('to') ?? '');
+    dateProblem.hidden = !(from && to && from > to);
+    if (!dateProblem.hidden) return;
+    void run();
+  });
   more.addEventListener('click', () => void run(true));
   await run();
 }

@@ -3,15 +3,19 @@
 // and by channel, latency percentiles, the top countries and what the guard refused.
 import { api } from '../api.js';
 import { lineChart } from '../charts.js';
-import { card, fmtAgo, fmtInt, fmtMs, fmtPct, h, replace, table } from '../dom.js';
+
 import { conversionCard } from '../conversion.js';
+import { healthTable } from '../health.js';
+import { card, fmtAgo, fmtInt, fmtMs, fmtPct, fmtTime, h, replace, table } from '../dom.js';
 
 /**
  * @typedef {{ key: string, executions: number, successes: number, failures: number, avgMs: number | null }} SummaryRow
  * @typedef {{ bucket: number, key: string, executions: number, successes: number }} TimelineRow
  * @typedef {{ days: number, sinceMs: number, untilMs: number, bucketMs: number, total: SummaryRow, byProvider: SummaryRow[],
  *   byChannel: SummaryRow[], countries: SummaryRow[], timeline: { provider: TimelineRow[], channel: TimelineRow[] },
- *   latency: { p50: number, p90: number, p99: number } | null, blocks: { rule: string, count: number, lastAt: number }[], blockedTotal: number }} Overview
+ *   latency: { p50: number, p90: number, p99: number } | null, blocks: { rule: string, count: number, lastAt: number }[], blockedTotal: number, failureAnswer: string,
+ *   providerHealth: import('../health.js').ProviderHealth[],
+ *   refusals: { sinceMs: number, total: number, rows: { kind: string, reason: string, count: number }[] } }} Overview
  */
 
 const RANGES = [1, 7, 30, 90];
@@ -51,7 +55,11 @@ export async function overviewPage(main) {
       stat('Success rate', fmtPct(t.successes, t.executions), 'rate'),
       stat('Average time', fmtMs(t.avgMs), 'avg'),
       stat('p50 · p90 · p99 (ms)', o.latency ? `${fmtInt(o.latency.p50)} · ${fmtInt(o.latency.p90)} · ${fmtInt(o.latency.p99)}` : '—', 'latency')),
-    card('By provider',
+    card('Provider health',
+      h('p', { class: 'muted' }, 'Every attempt made to each provider in this period, failovers included; delivered is what the receipts of the calls it answered said.'),
+      healthTable(o.providerHealth)),
+    card('Answers by provider',
+      h('p', { class: 'muted' }, 'Calls by the provider that gave the final answer; calls no provider accepted are under "no provider".'),
       table(['Provider', 'Executions', 'Successful', 'Failed', 'Success rate', 'Average time'],
         o.byProvider.map((r) => [h('strong', null, providerName(r.key)), fmtInt(r.executions), fmtInt(r.successes), fmtInt(r.failures), rateCell(r), fmtMs(r.avgMs)]),
         { empty: 'No executions in this period.', class: 'grid num', id: 'by-provider' })),
@@ -71,10 +79,11 @@ export async function overviewPage(main) {
           { empty: 'No executions in this period.', class: 'grid num', id: 'by-channel' }))),
     card('Guard blocks',
       h('p', { class: 'muted' }, o.blockedTotal
-        ? `${fmtInt(o.blockedTotal)} request${o.blockedTotal === 1 ? ' was' : 's were'} refused by the toll-fraud guard (answered FAILED, nothing sent), by rule:`
+        ? `${fmtInt(o.blockedTotal)} request${o.blockedTotal === 1 ? ' was' : 's were'} refused by the toll-fraud guard (nothing sent; the gateway ${o.failureAnswer}), by rule:`
         : 'No request was refused by the toll-fraud guard in this period.'),
       o.blocks.length ? table(['Rule', 'Blocked', 'Last'], o.blocks.map((b) => [h('code', null, b.rule), fmtInt(b.count), fmtAgo(b.lastAt)]), { class: 'grid num', id: 'blocks' }) : null),
-    conversionCard());
+    conversionCard(),
+    refusalsCard(o.refusals));
 
   const xs = buckets(o);
   lineChart(charts.volumeProvider, { xs: xs.map((b) => b / 1000), lines: series(o.timeline.provider, xs, 'volume', providerName) });
@@ -82,6 +91,21 @@ export async function overviewPage(main) {
   lineChart(charts.rateProvider, { xs: xs.map((b) => b / 1000), lines: series(o.timeline.provider.filter((r) => r.key !== 'unknown'), xs, 'rate'), percent: true });
   lineChart(charts.volumeChannel, { xs: xs.map((b) => b / 1000), lines: series(o.timeline.channel, xs, 'volume', channelName) });
   lineChart(charts.rateChannel, { xs: xs.map((b) => b / 1000), lines: series(o.timeline.channel, xs, 'rate', channelName), percent: true });
+}
+
+/**
+ * Calls refused before the pipeline: Okta counts each as a failed execution, the delivery log has none.
+ * @param {Overview['refusals']} r
+ */
+function refusalsCard(r) {
+  const reasons = { unauthorized: 'HTTP 401: wrong or missing hook credentials', bad_request: 'HTTP 400: not a telephony hook request' };
+  return card('Refused before delivery',
+    h('p', { class: 'muted', id: 'refusals-summary' }, r.total
+      ? `${fmtInt(r.total)} hook call${r.total === 1 ? ' was' : 's were'} refused since this instance started (${fmtTime(r.sinceMs)}); Okta counts each as a failure, and none is in the delivery log:`
+      : `No hook call was refused since this instance started (${fmtTime(r.sinceMs)}).`),
+    r.rows.length ? table(['Refusal', 'Reason', 'Calls'], r.rows.map((x) => [
+      /** @type {Record<string, string>} */ (reasons)[x.kind] ?? x.kind, h('code', null, x.reason), fmtInt(x.count),
+    ]), { class: 'grid num', id: 'refusals' }) : null);
 }
 
 /**

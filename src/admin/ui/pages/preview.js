@@ -10,7 +10,7 @@ import { REQUEST_TYPE_LABELS, channelLabel, requestTypeLabel } from '../labels.j
  * @typedef {{ rule: string, matched: string[], steps: { provider: string, reason: string, breaker: string, voice?: { language: string, voice: string } }[], skipped: { provider: string, reason: string }[] }} Plan
  * @typedef {{ errorSummary: string, reason: string, location?: string }} Cause
  * @typedef {{ ok: false, causes: Cause[] } | { ok: true, requestType: string, channel: string, locale: string, preview: boolean, notes: string[],
- *   destination: { e164: string, country?: string, type: string, valid: boolean } | null, plan: Plan | null }} PlanResult
+ *   destination: { e164: string, country?: string, type: string, valid: boolean } | null, plan: Plan | null, failureAnswer: string }} PlanResult
  * @typedef {{ dryRun: boolean, httpStatus: number, answer: any, ms: number, replayed?: boolean, plan?: Plan,
  *   outcome?: { status: string, provider?: string, transactionId?: string, reason?: string, blockedBy?: string,
  *   attempts: { provider: string, ok: boolean, category?: string, providerCode?: string, transactionId?: string, ms: number }[] } }} SendResult
@@ -153,7 +153,7 @@ function planView(r) {
     ]),
   ];
   if (!r.plan) {
-    parts.push(h('p', { class: 'error' }, 'No route: the gateway would answer FAILED (invalid_number) without trying a provider.'));
+    parts.push(h('p', { class: 'error' }, `No route (invalid_number): no provider would be tried; the gateway ${r.failureAnswer}.`));
     return h('div', null, parts);
   }
   parts.push(h('h3', null, 'Attempt order'));
@@ -161,7 +161,7 @@ function planView(r) {
     ? h('ol', { class: 'chain', id: 'plan-chain' }, r.plan.steps.map((s) => h('li', null, h('strong', null, s.provider),
       s.voice ? ` · speaks ${s.voice.language}, voice ${s.voice.voice}` : null,
       h('span', { class: 'muted' }, ` — ${s.reason}`), ' ', badge(s.breaker, `breaker ${s.breaker}`))))
-    : h('p', { class: 'error' }, 'No provider can take this request: the gateway would answer FAILED (no_provider).'));
+    : h('p', { class: 'error' }, `No provider can take this request (no_provider): the gateway ${r.failureAnswer}.`));
   if (r.plan.skipped.length) {
     parts.push(h('h3', null, 'Left out'));
     parts.push(h('ul', { class: 'chain skipped' }, r.plan.skipped.map((s) => h('li', null, h('strong', null, s.provider), h('span', { class: 'muted' }, ` — ${s.reason}`)))));

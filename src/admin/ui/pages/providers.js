@@ -1,15 +1,16 @@
 // Providers: each one's kind, channels, breaker, where routing uses it, its 30-day numbers and
 // its latest failed attempts with the provider's own error code.
 import { api } from '../api.js';
-import { badge, facts, fmtAgo, fmtInt, fmtMs, fmtPct, h, replace, table } from '../dom.js';
+import { badge, facts, fmtAgo, fmtInt, fmtMs, h, replace, table } from '../dom.js';
 import { channelLabel } from '../labels.js';
 import { providerConversionCard } from '../conversion.js';
+import { failedByText, fmtRate, receiptText } from '../health.js';
 
 /**
  * @typedef {{ name: string, kind: string, channels: string[], timeoutMs: number, breaker: string,
  *   countries?: { allow?: string[], deny: string[] }, usedBy: string[],
  *   summary: { executions: number, successes: number, failures: number, avgMs: number | null },
- *   attempts: { total: number, failed: number, avgMs: number | null },
+ *   health: import('../health.js').ProviderHealth,
  *   lastErrors: { at: number, eventId: string, category?: string, providerCode?: string, ms: number }[] }} Provider
  */
 
@@ -23,7 +24,7 @@ export async function providersPage(main) {
   const r = await api('/admin/api/providers');
   replace(main,
     h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'Providers'),
-      h('p', { class: 'muted' }, `Success rate and average time over the last 30 days, counted on the calls each provider answered; attempts and errors from the latest ${fmtInt(r.recentCalls)} calls.`))),
+      h('p', { class: 'muted' }, `Every attempt made to each provider over the last 30 days, failovers included, and what the receipts said; the last errors from the latest ${fmtInt(r.recentCalls)} calls.`))),
     h('div', { class: 'providers' }, r.providers.map(providerCard)),
     providerConversionCard());
 }
@@ -40,11 +41,13 @@ function providerCard(p) {
       h('span', { class: 'tag' }, p.kind),
       badge(p.breaker, BREAKER_TEXT[p.breaker] ?? p.breaker)),
     h('div', { class: 'stats small' },
-      mini('Executions', fmtInt(s.executions)),
-      mini('Success rate', fmtPct(s.successes, s.executions)),
-      mini('Average time', fmtMs(s.avgMs)),
-      mini('Failed attempts', `${fmtInt(p.attempts.failed)} / ${fmtInt(p.attempts.total)}`),
-      mini('Attempt time', fmtMs(p.attempts.avgMs))),
+      mini('Attempts', fmtInt(p.health.attempts)),
+      mini('Attempt success', fmtRate(p.health.acceptedRate)),
+      mini('Failed attempts', fmtInt(p.health.failed)),
+      mini('Delivered (receipts)', receiptText(p.health)),
+      mini('Attempt time', fmtMs(p.health.avgMs)),
+      mini('Calls answered', `${fmtInt(s.successes)} of ${fmtInt(s.executions)}`)),
+    h('p', { class: 'small muted' }, `Failed by category: ${failedByText(p.health.failedBy)}`),
     facts([
       ['Channels', p.channels.map(channelLabel).join(', ')],
       ['Timeout', fmtMs(p.timeoutMs)],

@@ -1,0 +1,128 @@
+// The Routing & Preview page: the request Okta would send, the route it would take, and a dry or
+// real run of it through the hook pipeline.
+import type { CountryCode } from 'libphonenumber-js/max';
+import { z } from 'zod';
+import type { Breaker } from '../../delivery/breaker.js';
+import type { BreakerState } from '../../core/domain.js';
+import type { RoutePlan } from '../../routing/plan.js';
+import type { Attempt, Channel, Destination, Status } from '../../core/domain.js';
+import { errorBody, failureAnswerText, parseHookRequest, type ErrorCause, type OktaAnswer } from '../../okta/contract.js';
+import { buildTelephonyRequest, type TelephonyHookRequest } from '../../okta/hook-request.js';
+import { toDestination } from '../../core/phone.js';
+import { Deadline } from '../../core/deadline.js';
+import type { AdminContext } from './context.js';
+
+export const previewRequestInput = z.object({
+  requestType: z.enum(['pre-enrollment', 'mfa-verification', 'account-unlock', 'password-reset']).default('mfa-verification'),
+  channel: z.enum(['sms', 'voice']).default('sms'),
+  login: z.string().trim().max(256).optional(),
+  phone: z.string().trim().min(1, 'expected a phone number').max(64),
+  locale: z.string().trim().max(64).optional(),
+});
+
+/** The request Okta's Preview would send for these choices. */
+export function previewRequest(input: z.output<typeof previewRequestInput>): TelephonyHookRequest {
+  return buildTelephonyRequest({
+    phone: input.phone,
+    channel: input.channel,
+    requestType: input.requestType,
+    login: input.login || undefined,
+    locale: input.locale || undefined,
+  });
+}
+
+export interface PlanView {
+  rule: string;
+  matched: string[];
+  steps: { provider: string; reason: string; breaker: BreakerState | 'none' }[];
+  skipped: { provider: string; reason: string }[];
+}
+
+export function planView(plan: RoutePlan, breakers: ReadonlyMap<string, Breaker>): PlanView {
+  return {
+    rule: plan.rule,
+    matched: plan.matched,
+    steps: plan.steps.map((s) => ({ ...s, breaker: breakers.get(s.provider)?.state() ?? 'none' })),
+    skipped: plan.skipped,
+  };
+}
+
+export const previewBody = z.object({
+  /** The Okta request, as edited in the page. */
+  request: z.unknown(),
+  dryRun: z.boolean().default(true),
+});
+
+export interface DestinationView {
+  e164: string;
+  country?: string;
+  type: Destination['type'];
+  valid: boolean;
+}
+
+export type PlanResult =
+  | { ok: false; causes: ErrorCause[] }
+  | {
+    ok: true; requestType: string; channel: Channel; locale: string; preview: boolean; notes: string[]; destination: DestinationView | null; plan: PlanView | null;
+    /** What Okta is answered when nothing is sent, as hook.onFailure says, in words. */
+    failureAnswer: string;
+  };
+
+/** What the gateway would make of the request: how it reads, where the number is, the route and why. */
+export function planFor(ctx: AdminContext, request: unknown): PlanResult {
+  const parsed = parseHookRequest(request);
+  if (!parsed.ok) return { ok: false, causes: parsed.causes };
+  const r = parsed.request;
+  const dest = toDestination(r.phone, ctx.config.phone.defaultRegion as CountryCode);
+  const plan = dest ? ctx.router.plan({ channel: r.channel, requestType: r.requestType, locale: r.locale, dest }) : undefined;
+  return {
+    ok: true,
+    requestType: r.requestType,
+    channel: r.channel,
+    locale: r.locale,
+    preview: r.preview,
+    notes: parsed.notes,
+    destination: dest ? { e164: dest.e164, country: dest.country, type: dest.type, valid: dest.valid } : null,
+    plan: plan ? planView(plan, ctx.breakers) : null,
+    failureAnswer: failureAnswerText(ctx.config.hook.onFailure),
+  };
+}
+
+export interface SendResult {
+  dryRun: boolean;
+  /** The HTTP status Okta would get. */
+  httpStatus: number;
+  /** Exactly the body Okta would get. */
+  answer: OktaAnswer;
+  outcome?: { status: Status; provider?: string; transactionId?: string; reason?: string; blockedBy?: string; attempts: Attempt[] };
+  plan?: PlanView;
+  /** Set when the eventId was seen before and the stored answer was replayed. */
+  replayed?: boolean;
+  ms: number;
+}
+
+/** Runs the request through the hook pipeline, as the hook route would, under a fresh deadline. */
+export async function sendPreview(ctx: AdminContext, request: unknown, dryRun: boolean): Promise<SendResult> {
+  const started = performance.now();
+  const parsed = parseHookRequest(request);
+  if (!parsed.ok) {
+    return { dryRun, httpStatus: 400, answer: errorBody('Invalid telephony hook request', parsed.causes), ms: 0 };
+  }
+  const { hook } = ctx.config;
+  const deadline = new Deadline(performance.now(), hook.budgetMs, hook.reserveMs);
+  const result = await ctx.handleHook(parsed.request, deadline, { dryRun }).finally(() => deadline.dispose());
+  const o = result.outcome;
+  return {
+    dryRun,
+    httpStatus: 200,
+    answer: result.answer,
+    ...(o ? {
+      outcome: {
+        status: o.status, provider: o.provider, transactionId: o.transactionId, reason: o.reason, blockedBy: o.blockedBy, attempts: o.attempts,
+      },
+    } : { replayed: !dryRun }),
+    ...(result.plan ? { plan: planView(result.plan, ctx.breakers) } : {}),
+    ms: Math.round(performance.now() - started),
+  };
+}
+
