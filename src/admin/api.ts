@@ -11,6 +11,7 @@ import type { Breaker } from '../delivery/breaker.js';
 import type { BreakerState } from '../core/domain.js';
 import type { RoutePlan, Router } from '../routing/plan.js';
 import type { HandleHook } from '../pipeline/hook.js';
+import type { Guard } from '../guard/index.js';
 import type { Attempt, Channel, Destination, ErrorCategory, Status } from '../core/domain.js';
 import { CHANNELS } from '../core/domain.js';
 import { errorBody, parseHookRequest, type ErrorCause, type OktaAnswer } from '../okta/contract.js';
@@ -30,6 +31,8 @@ export interface AdminContext {
   /** Key of the phone hash in the delivery log, to search by number. */
   hashKey: string;
   now?: () => number;
+  /** Conversion blocks: listed and lifted on the admin page (blocks.ts). */
+  guard?: Pick<Guard, 'blocks' | 'lift'>;
 }
 
 export const DAY_MS = 86_400_000;

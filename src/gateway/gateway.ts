@@ -15,7 +15,7 @@ import { Breaker } from '../delivery/breaker.js';
 import { createMetrics, type Metrics } from '../telemetry/metrics.js';
 import type { Router } from '../routing/plan.js';
 import type { Redis } from 'ioredis';
-import { createGuard } from '../guard/index.js';
+import { createAlerter, createGuard, type Guard } from '../guard/index.js';
 import { redisClaims } from '../store/redis-claims.js';
 import { buildApp } from '../http/app.js';
 import { adminRoutes } from '../admin/routes.js';
@@ -37,6 +37,11 @@ export interface Gateway {
   router: Router;
   breakers: ReadonlyMap<string, Breaker>;
   adapters: ReadonlyMap<string, ProviderAdapter>;
+  /**
+   * The toll-fraud guard. Whoever learns that a code was used (the Okta verification feed) calls
+   * `guard.recordVerified({ eventId })` with the hook call's eventId.
+   */
+  guard: Guard;
   close(): Promise<void>;
 }
 
@@ -73,14 +78,16 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   }));
   const router = createRouter(config, adapters, breakers);
   const redis = config.limits.url ? await connectRedis(config.limits.url, log) : undefined;
-  const guard = createGuard(config.guard, { redis, hashKey, log: log.child({ component: 'guard' }) });
+  const guardLog = log.child({ component: 'guard' });
+  const alerter = createAlerter(config.alerts, guardLog);
+  const guard = createGuard(config.guard, { redis, hashKey, log: guardLog, alert: alerter.alert });
   const claims = redis ? redisClaims(redis, undefined, config.guard.store.timeoutMs) : undefined;
   const handleHook = createHook({ config, store, router, breakers, metrics, guard, claims, hashKey, log });
   const tls = config.server.tls
     ? { cert: readFileSync(config.server.tls.cert), key: readFileSync(config.server.tls.key) }
     : undefined;
   const app = buildApp({ config, log, store, authenticator, handleHook, adapters, metrics, tls });
-  void app.register(adminRoutes, { config, store, adapters, breakers, router, handleHook, hashKey });
+  void app.register(adminRoutes, { config, store, adapters, breakers, router, handleHook, hashKey, guard });
 
   return {
     app,
@@ -90,10 +97,12 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     router,
     breakers,
     adapters,
+    guard,
     async close() {
       // Fastify lets in-flight hook calls finish before it resolves.
       await app.close();
       await guard.close();
+      await alerter.close();
       await Promise.all([...adapters.values()].map((a) => a.close?.()));
       await store.close();
       redis?.disconnect();

@@ -108,9 +108,12 @@ export interface RedisStore {
  * counter is about to vanish anyway, and in Redis a refund landing after expiry would start the
  * next window below zero. The in-memory windows follow the same rule, so both give the same verdicts.
  */
-function tooLateToRefund(windowEnd: number, perSeconds: number): boolean {
-  return windowEnd - Date.now() <= Math.min(1_000, perSeconds * 100);
+function tooLateToRefund(windowEnd: number, perSeconds: number, now: number): boolean {
+  return windowEnd - now <= Math.min(1_000, perSeconds * 100);
 }
+
+/** The clock of the in-memory counters: Date.now, or a simulated one (bench/fraud.ts). */
+export type Clock = () => number;
 
 /**
  * Window starts in order, so that ended windows are found at the front without walking a Map
@@ -171,13 +174,13 @@ export class MemoryWindows {
     this.free.push(slot);
   });
 
-  constructor(private readonly window: LimitWindow) {
+  constructor(private readonly window: LimitWindow, private readonly now: Clock = Date.now) {
     this.ms = window.perSeconds * 1_000;
   }
 
   /** Counts one send under `key` if the window has room; the window's end identifies it for `giveBack`. */
   take(key: string): { ok: boolean; until: number } {
-    const now = Date.now();
+    const now = this.now();
     if (now >= this.queue.nextEnd) this.queue.expire(now);
     let slot = this.slots.get(key);
     if (slot === undefined) {
@@ -203,7 +206,7 @@ export class MemoryWindows {
 
   /** Gives back one send counted in the window ending at `until`; nothing once that window is about to end. */
   giveBack(key: string, until: number): void {
-    if (tooLateToRefund(until, this.window.perSeconds)) return;
+    if (tooLateToRefund(until, this.window.perSeconds, this.now())) return;
     const slot = this.slots.get(key);
     if (slot !== undefined && this.ends[slot] === until && this.counts[slot]! > 0) this.counts[slot]!--;
   }
@@ -234,11 +237,11 @@ export class WindowGate implements Gate {
   private readonly refunder?: RateLimiterRedis;
   private readonly insurance?: RateLimiterMemory;
 
-  constructor(dimension: string, private readonly window: LimitWindow, keyPrefix: string, private readonly redis?: RedisStore) {
+  constructor(dimension: string, private readonly window: LimitWindow, keyPrefix: string, private readonly redis?: RedisStore, now?: Clock) {
     this.rule = `limits.${dimension}.${window.perSeconds}s`;
     const base = { keyPrefix: `${keyPrefix}:${dimension}:${window.perSeconds}s`, points: window.max, duration: window.perSeconds };
     if (!redis) {
-      this.memory = new MemoryWindows(window);
+      this.memory = new MemoryWindows(window, now);
       return;
     }
     if (redis.insuranceInstances !== undefined) {
@@ -302,7 +305,7 @@ export class WindowGate implements Gate {
 
   private refund(limiter: RateLimiterAbstract, key: string, res: RateLimiterRes, at: number): () => Promise<void> {
     return async () => {
-      if (tooLateToRefund(at + res.msBeforeNext, this.window.perSeconds)) return;
+      if (tooLateToRefund(at + res.msBeforeNext, this.window.perSeconds, Date.now())) return;
       try {
         const reward = limiter.reward(key, 1);
         await (this.redis && limiter === this.refunder ? withTimeout(reward, this.redis.timeoutMs) : reward);
@@ -321,11 +324,11 @@ export class DistinctMemory {
     if (this.sets.get(key)?.expiresAt === end) this.sets.delete(key);
   });
 
-  constructor(private readonly window: LimitWindow) {}
+  constructor(private readonly window: LimitWindow, private readonly now: Clock = Date.now) {}
 
   /** True when `member` is already counted or fits; a member that does not fit is not added. */
   take(key: string, member: string): boolean {
-    const now = Date.now();
+    const now = this.now();
     if (now >= this.queue.nextEnd) this.queue.expire(now);
     let entry = this.sets.get(key);
     if (entry && entry.expiresAt <= now) entry = undefined;
@@ -364,9 +367,9 @@ export class DistinctGate implements Gate {
   private readonly memory?: DistinctMemory;
   private readonly keyPrefix: string;
 
-  constructor(private readonly window: LimitWindow, keyPrefix: string, private readonly redis?: RedisStore) {
+  constructor(private readonly window: LimitWindow, keyPrefix: string, private readonly redis?: RedisStore, now?: Clock) {
     this.keyPrefix = `${keyPrefix}:distinct:${window.perSeconds}s`;
-    if (!redis) this.memory = new DistinctMemory(window);
+    if (!redis) this.memory = new DistinctMemory(window, now);
     else if (redis.insuranceInstances !== undefined) {
       this.memory = new DistinctMemory({ ...window, max: Math.ceil(window.max / redis.insuranceInstances) });
     }

@@ -17,8 +17,11 @@ import type { Channel, Destination, RequestType } from '../core/domain.js';
 import { maskPhone } from '../core/mask.js';
 import type { GuardConfig, LimitWindow } from './schema.js';
 import { policyRule } from './policy.js';
-import { DistinctGate, StoreHealth, WindowGate, type Gate, type GuardLog, type RedisStore, type Taken } from './counters.js';
+import { DistinctGate, StoreHealth, WindowGate, type Clock, type Gate, type GuardLog, type RedisStore, type Taken } from './counters.js';
 import { ipIdentity, keyHasher, numberPrefix, type KeyHash } from './keys.js';
+import { ConversionTracker, type SendRecord, type VerifiedRecord } from './conversion/tracker.js';
+import type { BlockView } from './conversion/blocks.js';
+import type { Alert } from './conversion/alerts.js';
 
 export type { GuardLog } from './counters.js';
 
@@ -39,6 +42,8 @@ export type Verdict =
     degraded?: boolean;
     /** The request skipped the limits because of an `allow` override. */
     allowedBy?: 'allow.phones' | 'allow.users';
+    /** Conversion rules in monitor mode that would have refused it. */
+    monitored?: string[];
   }
   | {
     allow: false;
@@ -57,21 +62,36 @@ export interface GuardDeps {
    */
   hashKey?: string | Buffer;
   log: GuardLog;
+  /** The clock of the in-memory counters and the conversion rules (a simulated one in bench/fraud.ts). */
+  now?: Clock;
+  /** Told when a conversion block starts, is lifted or ends (the `alerts:` webhook). */
+  alert?: Alert;
 }
 
 export interface Guard {
   /** Never throws for a request: a failure inside becomes a verdict by `store.failMode`. */
   check(input: GuardInput): Promise<Verdict>;
+  /** A code went out to a provider: counted for the conversion rules, pending until its otpExpires. */
+  recordSend(send: SendRecord): void;
+  /**
+   * A code was used (the Okta verification feed matched the hook call's eventId). False when this
+   * instance has no pending send with that eventId (unknown, already verified, or expired).
+   */
+  recordVerified(verified: VerifiedRecord): boolean;
+  /** Active conversion blocks with their evidence, lifted ones included. */
+  blocks(): Promise<BlockView[]>;
+  /** Lifts a conversion block by id; undefined when no such block is active. */
+  lift(id: string, by: string): Promise<BlockView | undefined>;
   /** Waits for checks in progress. The Redis client belongs to the caller and stays open. */
   close(): Promise<void>;
 }
 
 /** One dimension's windows, tightest (smallest max, then shortest) first. */
-function gates(dimension: string, windows: false | LimitWindow[], keyPrefix: string, redis?: RedisStore): WindowGate[] {
+function gates(dimension: string, windows: false | LimitWindow[], keyPrefix: string, redis?: RedisStore, now?: Clock): WindowGate[] {
   if (windows === false) return [];
   return [...windows]
     .sort((a, b) => a.max - b.max || a.perSeconds - b.perSeconds)
-    .map((w) => new WindowGate(dimension, w, keyPrefix, redis));
+    .map((w) => new WindowGate(dimension, w, keyPrefix, redis, now));
 }
 
 export function createGuard(config: GuardConfig, deps: GuardDeps): Guard {
@@ -90,15 +110,22 @@ export function createGuard(config: GuardConfig, deps: GuardDeps): Guard {
     log,
   };
   const kp = store.keyPrefix;
+  const now = deps.now;
 
-  const phone = gates('phone', limits.phone, kp, redis);
-  const user = gates('user', limits.user, kp, redis);
-  const ip = gates('ip', limits.ip, kp, redis);
-  const prefix = gates('prefix', limits.prefix, kp, redis);
-  const country = gates('country', limits.country, kp, redis);
-  const countryOverride = new Map(Object.entries(limits.countryOverrides).map(([cc, w]) => [cc, gates('country', w, kp, redis)]));
-  const global = gates('global', limits.global, kp, redis);
-  const distinct = limits.distinctPerPrefix === false ? undefined : new DistinctGate(limits.distinctPerPrefix, kp, redis);
+  const phone = gates('phone', limits.phone, kp, redis, now);
+  const user = gates('user', limits.user, kp, redis, now);
+  const ip = gates('ip', limits.ip, kp, redis, now);
+  const prefix = gates('prefix', limits.prefix, kp, redis, now);
+  const country = gates('country', limits.country, kp, redis, now);
+  const countryOverride = new Map(Object.entries(limits.countryOverrides).map(([cc, w]) => [cc, gates('country', w, kp, redis, now)]));
+  const global = gates('global', limits.global, kp, redis, now);
+  const distinct = limits.distinctPerPrefix === false ? undefined : new DistinctGate(limits.distinctPerPrefix, kp, redis, now);
+  const conversion = new ConversionTracker(config.conversion, {
+    now: now ?? Date.now,
+    log,
+    ...(deps.redis ? { store: { client: deps.redis, timeoutMs: store.timeoutMs, keyPrefix: kp }, hash } : {}),
+    ...(deps.alert ? { alert: deps.alert } : {}),
+  });
 
   const allowPhones = new Set(allow.phones);
   const allowUserIds = new Set(allow.users);
@@ -185,7 +212,15 @@ export function createGuard(config: GuardConfig, deps: GuardDeps): Guard {
       return { allow: true, allowedBy: by };
     }
     try {
-      return await limited(input);
+      let monitored: string[] | undefined;
+      if (conversion.active) {
+        // Before the counters: a blocked scope takes no slot anywhere.
+        const decision = await conversion.check(input);
+        if (decision.refuse) return refused(decision.refuse, false, input);
+        if (decision.monitored.length > 0) monitored = decision.monitored;
+      }
+      const verdict = await limited(input);
+      return monitored && verdict.allow ? { ...verdict, monitored } : verdict;
     } catch (err) {
       log.error({ err }, 'guard: unexpected failure while counting');
       return store.failMode === 'open' ? { allow: true, degraded: true } : { allow: false, rule: 'guard.error', degraded: true };
@@ -199,6 +234,12 @@ export function createGuard(config: GuardConfig, deps: GuardDeps): Guard {
       inflight.add(p);
       return p;
     },
+    recordSend: (send) => {
+      if (conversion.active) conversion.recordSend(send);
+    },
+    recordVerified: (verified) => conversion.recordVerified(verified),
+    blocks: () => conversion.blocks(),
+    lift: (id, by) => conversion.lift(id, by),
     async close() {
       closed = true;
       await Promise.allSettled([...inflight]);

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { E164, NUMBER_TYPES } from '../core/domain.js';
+import { conversionSchema } from './conversion/schema.js';
 
 /** Longest window a limit may have: 31 days. */
 const MAX_WINDOW_SECONDS = 31 * 86_400;
@@ -111,6 +112,16 @@ export const guardSchema = z.object({
     /** Also skip the number-type and country policy for them (off: a trusted user still cannot reach a premium-rate number). */
     skipPolicy: z.boolean().default(false),
   }).prefault({}),
+
+  /** Conversion-aware blocking (sends against verified codes); off unless turned on. */
+  conversion: conversionSchema,
+
+  /**
+   * Okta's answer when the guard refuses a send, apart from `hook.onFailure` (delivery failures):
+   * `error` (Okta's error object: Okta may send through its own rate-limited fallback provider,
+   * the end user sees a generic message) or `FAILED`. Unset: the same as `hook.onFailure`.
+   */
+  onBlock: z.enum(['error', 'FAILED'], { error: 'expected error or FAILED' }).optional(),
 
   store: z.object({
     /** When the counters cannot be read and no insurance covers it: open sends anyway, closed refuses (`store.unavailable`). */

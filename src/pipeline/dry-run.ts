@@ -35,7 +35,7 @@ export interface DryRun {
 
 export function dryRun(req: DryRunRequest, config: DryRunConfig, router: Router): DryRun {
   const finish = (outcome: Outcome, rest: Omit<DryRun, 'outcome' | 'answer'> = {}): DryRun =>
-    ({ ...rest, outcome, answer: answerFor(outcome, config.hook.onFailure) });
+    ({ ...rest, outcome, answer: answerFor(outcome, onFailureOf(outcome, config)) });
   const destination = toDestination(req.phone, config.phone.defaultRegion as CountryCode);
   if (!destination) return finish({ status: 'FAILED', reason: 'invalid_number', attempts: [] });
   const refusedBy = policyRule(config.guard, req.channel, destination);
@@ -45,4 +45,9 @@ export function dryRun(req: DryRunRequest, config: DryRunConfig, router: Router)
   return finish(first
     ? { status: 'SUCCESSFUL', provider: first.name, transactionId: 'dry-run', attempts: [] }
     : { status: 'FAILED', reason: 'no_provider', attempts: [] }, { destination, plan });
+}
+
+/** Okta's answer to a refusal by the guard may differ from its answer to a failed delivery (`guard.onBlock`). */
+export function onFailureOf(outcome: Outcome, config: { hook: HookConfig; guard: GuardConfig }): 'error' | 'FAILED' {
+  return outcome.reason === 'blocked' ? (config.guard.onBlock ?? config.hook.onFailure) : config.hook.onFailure;
 }
