@@ -16,7 +16,7 @@ import type { Redis } from 'ioredis';
 import type { Channel, Destination, RequestType } from '../core/domain.js';
 import { maskPhone } from '../core/mask.js';
 import type { GuardConfig, LimitWindow } from './schema.js';
-import { policyRule } from './policy.js';
+import { enrollmentRule, policyRule } from './policy.js';
 import { DistinctGate, StoreHealth, WindowGate, type Clock, type Gate, type GuardLog, type RedisStore, type Taken } from './counters.js';
 import { ipIdentity, keyHasher, numberPrefix, type KeyHash } from './keys.js';
 import { ConversionTracker, type SendRecord, type VerifiedRecord } from './conversion/tracker.js';
@@ -203,7 +203,7 @@ export function createGuard(config: GuardConfig, deps: GuardDeps): Guard {
   async function check(input: GuardInput): Promise<Verdict> {
     const by = allowedBy(input);
     if (!(by && allow.skipPolicy)) {
-      const rule = policyRule(config, input.channel, input.dest);
+      const rule = policyRule(config, input.channel, input.dest) ?? enrollmentRule(config, input.requestType, input.channel, input.dest);
       if (rule) return refused(rule, false, input);
     }
     if (by) {
@@ -212,6 +212,9 @@ export function createGuard(config: GuardConfig, deps: GuardDeps): Guard {
       return { allow: true, allowedBy: by };
     }
     try {
+      if (config.enrollment.requireVerifiedCountry && input.requestType === 'pre-enrollment' && !conversion.everVerified(input.channel, input.dest)) {
+        return refused('enrollment.unproven', false, input);
+      }
       let monitored: string[] | undefined;
       if (conversion.active) {
         // Before the counters: a blocked scope takes no slot anywhere.
@@ -235,7 +238,7 @@ export function createGuard(config: GuardConfig, deps: GuardDeps): Guard {
       return p;
     },
     recordSend: (send) => {
-      if (conversion.active) conversion.recordSend(send);
+      if (conversion.active || config.enrollment.requireVerifiedCountry) conversion.recordSend(send);
     },
     recordVerified: (verified) => conversion.recordVerified(verified),
     blocks: () => conversion.blocks(),

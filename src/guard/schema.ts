@@ -113,6 +113,20 @@ export const guardSchema = z.object({
     skipPolicy: z.boolean().default(false),
   }).prefault({}),
 
+  /**
+   * Stricter at enrollment, where pumping enters: Okta's pre-enrollment sends a code to a number
+   * no one has proved yet. Applies to `pre-enrollment` requests only, after `countries`.
+   */
+  enrollment: z.object({
+    /** Per channel: the countries an enrollment may send to (a smaller list than `countries`). */
+    countries: z.object({
+      sms: countryPolicy.prefault({}),
+      voice: countryPolicy.prefault({}),
+    }).prefault({}),
+    /** Refuse an enrollment to a country × channel with no verified code in `conversion.baseline.windowSeconds` (needs the verification feed). */
+    requireVerifiedCountry: z.boolean().default(false),
+  }).prefault({}),
+
   /** Conversion-aware blocking (sends against verified codes); off unless turned on. */
   conversion: conversionSchema,
 

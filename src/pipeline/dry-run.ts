@@ -7,7 +7,7 @@ import type { Destination, Outcome } from '../core/domain.js';
 import { toDestination } from '../core/phone.js';
 import type { PhoneConfig } from '../core/phone.js';
 import { answerFor, type OktaAnswer } from '../okta/contract.js';
-import { policyRule, type GuardConfig } from '../guard/index.js';
+import { enrollmentRule, policyRule, type GuardConfig } from '../guard/index.js';
 import type { HookConfig } from '../delivery/schema.js';
 import type { RouteInput, RoutePlan, Router } from '../routing/plan.js';
 
@@ -38,7 +38,7 @@ export function dryRun(req: DryRunRequest, config: DryRunConfig, router: Router)
     ({ ...rest, outcome, answer: answerFor(outcome, onFailureOf(outcome, config)) });
   const destination = toDestination(req.phone, config.phone.defaultRegion as CountryCode);
   if (!destination) return finish({ status: 'FAILED', reason: 'invalid_number', attempts: [] });
-  const refusedBy = policyRule(config.guard, req.channel, destination);
+  const refusedBy = policyRule(config.guard, req.channel, destination) ?? enrollmentRule(config.guard, req.requestType, req.channel, destination);
   if (refusedBy) return finish({ status: 'FAILED', reason: 'blocked', blockedBy: refusedBy, attempts: [] }, { destination, refusedBy });
   const plan = router.plan({ channel: req.channel, requestType: req.requestType, locale: req.locale, dest: destination });
   const first = plan.chain[0];

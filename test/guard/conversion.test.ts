@@ -222,3 +222,25 @@ describe('blocks shared through Redis', { skip: process.env.REDIS_URL ? false : 
     assert.deepEqual(await a.guard.check(req(gb(9, 97))), { allow: true });
   });
 });
+
+describe('stricter at enrollment', () => {
+  const fr: Destination = { e164: '+33612345678', country: 'FR', type: 'MOBILE', valid: true };
+
+  test('pre-enrollment may have a smaller country list; other flows keep the general one', async () => {
+    const g = conversionGuard({}, { enrollment: { countries: { sms: { allow: ['GB'] } } } });
+    assert.deepEqual(await g.guard.check(req(fr, { requestType: 'pre-enrollment' })), { allow: false, rule: 'enrollment.countries.sms' });
+    assert.deepEqual(await g.guard.check(req(fr)), { allow: true });
+    assert.deepEqual(await g.guard.check(req(gb(1, 1), { requestType: 'pre-enrollment' })), { allow: true });
+  });
+
+  test('requireVerifiedCountry: no enrollment to a country × channel until a code there was used', async () => {
+    const g = conversionGuard({}, { enrollment: { requireVerifiedCountry: true } });
+    const enroll = (dest: Destination, channel: 'sms' | 'voice' = 'sms') => g.guard.check(req(dest, { requestType: 'pre-enrollment', channel }));
+    assert.deepEqual(await enroll(gb(1, 1)), { allow: false, rule: 'enrollment.unproven' });
+    assert.deepEqual(await g.guard.check(req(gb(1, 1))), { allow: true }, 'a sign-in is not an enrollment');
+    await traffic(g, 2, 1, 1);
+    assert.deepEqual(await enroll(gb(3, 1)), { allow: true });
+    assert.deepEqual(await enroll(gb(3, 1), 'voice'), { allow: false, rule: 'enrollment.unproven' }, 'voice is its own scope');
+    assert.deepEqual(await enroll(fr), { allow: false, rule: 'enrollment.unproven' });
+  });
+});

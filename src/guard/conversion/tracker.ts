@@ -235,9 +235,9 @@ export class ConversionTracker {
     return true;
   }
 
-  /** Whether a send is awaiting its verification here (the resend and the join may ask). */
-  isPending(eventId: string): boolean {
-    return this.pending.has(eventId);
+  /** Whether a code sent to this country × channel was verified within the baseline window. */
+  everVerified(channel: Channel, dest: Destination): boolean {
+    return this.longRun.sum(`${channel}:${dest.country ?? 'unknown'}`, this.deps.now()).verified > 0;
   }
 
   private settle(now: number): void {
