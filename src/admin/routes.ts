@@ -15,6 +15,7 @@ import { deliveries, deliveriesQuery } from './api/deliveries.js';
 import { providers } from './api/providers.js';
 import { planFor, previewBody, previewRequest, previewRequestInput, sendPreview } from './api/preview.js';
 import { redactedConfig, routing } from './api/config.js';
+import { liftBlock, liftBody, listBlocks } from './blocks.js';
 
 /** What the admin page reads and runs: the gateway's own parts. */
 export type AdminDeps = AdminContext;
@@ -246,6 +247,8 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
     admin.get('/api/conversion', api, async (req) => conversionView(ctx, read(conversionQuery, req.query, 'query').window));
     admin.get('/api/routing', api, async () => routing(ctx));
     admin.get('/api/config', api, async () => redactedConfig(ctx));
+    admin.get('/api/blocks', api, async () => listBlocks(ctx));
+    admin.post('/api/blocks/lift', api, async (req) => liftBlock(ctx, read(liftBody, req.body, 'lift').id, auths.get(req)!.user, req.log));
     admin.post('/api/preview/request', api, async (req) => ({ request: previewRequest(read(previewRequestInput, req.body, 'preview choices')) }));
     admin.post('/api/preview/plan', api, async (req) => planFor(ctx, read(previewBody, req.body, 'preview').request));
     admin.post('/api/preview/send', api, async (req) => {

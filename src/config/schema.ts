@@ -5,7 +5,7 @@ import { strictObject } from '../core/unknown-keys.js';
 import { phoneSchema } from '../core/phone.js';
 import { logSchema, metricsSchema } from '../telemetry/schema.js';
 import { authSchema } from '../okta/auth-schema.js';
-import { guardSchema, limitsSchema } from '../guard/index.js';
+import { alertsSchema, guardSchema, limitsSchema } from '../guard/index.js';
 import { storeSchema } from '../store/schema.js';
 import { hookSchema, messagesSchema, resilienceSchema } from '../delivery/schema.js';
 import { routingSchema } from '../routing/schema.js';
@@ -30,6 +30,8 @@ export const configSchema = strictObject({
   /** Toll-fraud guard: number and country policy, velocity limits. */
   guard: guardSchema,
   limits: limitsSchema,
+  /** Where conversion blocks are announced (a webhook). */
+  alerts: alertsSchema,
   resilience: resilienceSchema,
   store: storeSchema,
   metrics: metricsSchema,

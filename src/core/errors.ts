@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   STORE_TIMEOUT: 'BYOT_ERR_STORE_TIMEOUT',
   /** The admin API refused a request; `causes` names each problem. */
   BAD_REQUEST: 'BYOT_ERR_BAD_REQUEST',
+  /** The admin API was asked for something that is not there (404), e.g. a block already ended. */
+  NOT_FOUND: 'BYOT_ERR_NOT_FOUND',
   /** A command was called wrongly (exit 2, with its usage). */
   USAGE: 'BYOT_ERR_USAGE',
   /** A command ran and failed (exit 1). */

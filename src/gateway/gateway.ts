@@ -17,7 +17,7 @@ import { Breaker } from '../delivery/breaker.js';
 import { createMetrics, type Metrics } from '../telemetry/metrics.js';
 import type { Router } from '../routing/plan.js';
 import type { Redis } from 'ioredis';
-import { createGuard } from '../guard/index.js';
+import { createAlerter, createGuard, type Guard } from '../guard/index.js';
 import { redisClaims } from '../store/redis-claims.js';
 import { buildApp } from '../http/app.js';
 import { adminRoutes } from '../admin/routes.js';
@@ -42,6 +42,11 @@ export interface Gateway {
   router: Router;
   breakers: ReadonlyMap<string, Breaker>;
   adapters: ReadonlyMap<string, ProviderAdapter>;
+  /**
+   * The toll-fraud guard. Whoever learns that a code was used (the Okta verification feed) calls
+   * `guard.recordVerified({ eventId })` with the hook call's eventId.
+   */
+  guard: Guard;
   close(): Promise<void>;
 }
 
@@ -87,7 +92,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   }));
   const router = createRouter(config, adapters, breakers);
   const redis = config.limits.url ? await connectRedis(config.limits.url, log) : undefined;
-  const guard = createGuard(config.guard, { redis, hashKey, log: log.child({ component: 'guard' }) });
+  const guardLog = log.child({ component: 'guard' });
+  const alerter = createAlerter(config.alerts, guardLog);
+  const guard = createGuard(config.guard, { redis, hashKey, log: guardLog, alert: alerter.alert });
   // A shared PostgreSQL log is itself the claim every instance sees (one row per eventId, made
   // durable before any send): idempotency keys in Redis are for instances with a log each.
   const claims = redis && config.store.url === undefined ? redisClaims(redis, undefined, config.guard.store.timeoutMs) : undefined;
@@ -95,9 +102,13 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const tls = config.server.tls
     ? { cert: readFileSync(config.server.tls.cert), key: readFileSync(config.server.tls.key) }
     : undefined;
-  const oktaEvents = startOktaEvents(config.oktaEvents, { inbox: store.events, metrics, log: log.child({ component: 'okta-events' }) });
+  // Each code Okta reports as used feeds the guard's conversion rules (counted once per send).
+  const oktaEvents = startOktaEvents(config.oktaEvents, {
+    inbox: store.events, metrics, log: log.child({ component: 'okta-events' }),
+    onVerified: (send) => { guard.recordVerified({ eventId: send.eventId }); },
+  });
   const app = buildApp({ config, log, store, authenticator, handleHook, adapters, metrics, tls, oktaEvents: oktaEvents.route });
-  void app.register(adminRoutes, { config, store, adapters, breakers, router, handleHook, hashKey, secrets, metrics });
+  void app.register(adminRoutes, { config, store, adapters, breakers, router, handleHook, hashKey, secrets, metrics, guard });
 
   return {
     app,
@@ -107,11 +118,13 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     router,
     breakers,
     adapters,
+    guard,
     async close() {
       // Fastify lets in-flight hook calls finish before it resolves.
       await app.close();
       await oktaEvents.close();
       await guard.close();
+      await alerter.close();
       await Promise.all([...adapters.values()].map((a) => a.close?.()));
       await store.close();
       redis?.disconnect();

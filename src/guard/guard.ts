@@ -12,11 +12,14 @@ import type { Redis } from 'ioredis';
 import type { Channel, Destination, RequestType } from '../core/domain.js';
 import { maskPhone } from '../core/mask.js';
 import type { GuardConfig, LimitWindow } from './schema.js';
-import { policyRule } from './policy.js';
+import { enrollmentRule, policyRule } from './policy.js';
 import type { ClaimKey, Counter, Gate, Step } from './gate.js';
 import { MemoryGate } from './memory-gate.js';
 import { RedisGate } from './redis-gate.js';
 import { StoreHealth, type GuardLog } from './store-health.js';
+import { ConversionTracker, type SendRecord, type VerifiedRecord } from './conversion/tracker.js';
+import type { BlockView } from './conversion/blocks.js';
+import type { Alert } from './conversion/alerts.js';
 import { ipIdentity, keyHasher, numberPrefix, type KeyHash } from './keys.js';
 
 export type { GuardLog } from './store-health.js';
@@ -44,6 +47,8 @@ export type Verdict =
     degraded?: boolean;
     /** The request skipped the limits because of an `allow` override. */
     allowedBy?: 'allow.phones' | 'allow.users';
+    /** Conversion rules in monitor mode that would have refused it. */
+    monitored?: string[];
   }
   | {
     allow: false;
@@ -64,11 +69,26 @@ export interface GuardDeps {
    */
   hashKey?: string | Buffer;
   log: GuardLog;
+  /** The clock of the in-memory counters and the conversion rules (a simulated one in bench/fraud.ts). */
+  now?: () => number;
+  /** Told when a conversion block starts, is lifted or ends (the `alerts:` webhook). */
+  alert?: Alert;
 }
 
 export interface Guard {
   /** Never throws for a request: a failure inside becomes a verdict by `store.failMode`. */
   check(input: GuardInput): Promise<Verdict>;
+  /** A code went out to a provider: counted for the conversion rules, pending until its otpExpires. */
+  recordSend(send: SendRecord): void;
+  /**
+   * A code was used (the Okta verification feed matched the hook call's eventId). False when this
+   * instance has no pending send with that eventId (unknown, already verified, or expired).
+   */
+  recordVerified(verified: VerifiedRecord): boolean;
+  /** Active conversion blocks with their evidence, lifted ones included. */
+  blocks(): Promise<BlockView[]>;
+  /** Lifts a conversion block by id; undefined when no such block is active. */
+  lift(id: string, by: string): Promise<BlockView | undefined>;
   /** Waits for checks in progress. The Redis client belongs to the caller and stays open. */
   close(): Promise<void>;
 }
@@ -89,17 +109,18 @@ export function createGuard(config: GuardConfig, deps: GuardDeps): Guard {
   }
   // Keys are hashed where they leave the process (Redis); in memory the value itself is the key.
   const hash: KeyHash = deps.redis ? keyHasher(deps.hashKey!) : (_kind, value) => value;
+  const now = deps.now;
   const gate: Gate = deps.redis
     ? new RedisGate({
       client: deps.redis,
       health: new StoreHealth(store.retryAfterMs, log, deps.redis),
       timeoutMs: store.timeoutMs,
       keyPrefix: store.keyPrefix,
-      ...(store.insurance.enabled ? { insurance: new MemoryGate(store.insurance.instances, true) } : {}),
+      ...(store.insurance.enabled ? { insurance: new MemoryGate(store.insurance.instances, true, now) } : {}),
       failMode: store.failMode,
       log,
     })
-    : new MemoryGate();
+    : new MemoryGate(1, false, now);
 
   const phone = windowCounters('phone', limits.phone);
   const user = windowCounters('user', limits.user);
@@ -111,6 +132,12 @@ export function createGuard(config: GuardConfig, deps: GuardDeps): Guard {
   const dpp = limits.distinctPerPrefix;
   const distinct: Counter | undefined = dpp === false ? undefined
     : { rule: 'limits.distinctPerPrefix', kind: 'distinct', window: dpp, name: `distinct:${dpp.perSeconds}s` };
+  const conversion = new ConversionTracker(config.conversion, {
+    now: now ?? Date.now,
+    log,
+    ...(deps.redis ? { store: { client: deps.redis, timeoutMs: store.timeoutMs, keyPrefix: store.keyPrefix }, hash } : {}),
+    ...(deps.alert ? { alert: deps.alert } : {}),
+  });
 
   const allowPhones = new Set(allow.phones);
   const allowUserIds = new Set(allow.users);
@@ -179,7 +206,7 @@ export function createGuard(config: GuardConfig, deps: GuardDeps): Guard {
   async function check(input: GuardInput): Promise<Verdict> {
     const by = allowedBy(input);
     if (!(by && allow.skipPolicy)) {
-      const rule = policyRule(config, input.channel, input.dest);
+      const rule = policyRule(config, input.channel, input.dest) ?? enrollmentRule(config, input.requestType, input.channel, input.dest);
       if (rule) return (await heldElsewhere(input)) ? duplicate : refused(rule, false, input);
     }
     if (by) {
@@ -189,7 +216,18 @@ export function createGuard(config: GuardConfig, deps: GuardDeps): Guard {
       return { allow: true, allowedBy: by };
     }
     try {
-      return await limited(input);
+      if (config.enrollment.requireVerifiedCountry && input.requestType === 'pre-enrollment' && !conversion.everVerified(input.channel, input.dest)) {
+        return refused('enrollment.unproven', false, input);
+      }
+      let monitored: string[] | undefined;
+      if (conversion.active) {
+        // Before the counters: a blocked scope takes no slot anywhere.
+        const decision = await conversion.check(input);
+        if (decision.refuse) return refused(decision.refuse, false, input);
+        if (decision.monitored.length > 0) monitored = decision.monitored;
+      }
+      const verdict = await limited(input);
+      return monitored && verdict.allow ? { ...verdict, monitored } : verdict;
     } catch (err) {
       log.error({ err }, 'guard: unexpected failure while counting');
       return store.failMode === 'open' ? { allow: true, degraded: true } : { allow: false, rule: 'guard.error', degraded: true };
@@ -203,6 +241,12 @@ export function createGuard(config: GuardConfig, deps: GuardDeps): Guard {
       inflight.add(p);
       return p;
     },
+    recordSend: (send) => {
+      if (conversion.active || config.enrollment.requireVerifiedCountry) conversion.recordSend(send);
+    },
+    recordVerified: (verified) => conversion.recordVerified(verified),
+    blocks: () => conversion.blocks(),
+    lift: (id, by) => conversion.lift(id, by),
     async close() {
       closed = true;
       await Promise.allSettled([...inflight]);

@@ -11,15 +11,16 @@ export class MemoryGate implements Gate {
    * @param share each max is divided by it (rounded up): the insurance's share of a limit that
    *   `share` instances hold together while Redis is away.
    * @param degraded what the verdicts say: true for the insurance.
+   * @param now the clock: Date.now, or a simulated one (bench/fraud.ts).
    */
-  constructor(private readonly share = 1, private readonly degraded = false) {}
+  constructor(private readonly share = 1, private readonly degraded = false, private readonly now: () => number = Date.now) {}
 
   /**
    * `admission.claim` is not looked at: claims live in Redis only, and while Redis is away the
    * delivery log's own claim is what stops a repeat on this instance.
    */
   admitNow({ steps }: Admission): Admitted {
-    const now = Date.now();
+    const now = this.now();
     for (const { counter, key, member = '' } of steps) {
       const room = counter.kind === 'window' ? this.windowsOf(counter).room(key, now) : this.distinctOf(counter).room(key, member, now);
       if (!room) return { state: 'refused', rule: counter.rule, degraded: this.degraded };

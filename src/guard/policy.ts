@@ -1,6 +1,6 @@
 // Policy: what may never be sent, whatever the counters say. Pure functions over the config; no
 // counting, no I/O, so they cannot fail at runtime (fraud-and-resilience.md §3.8: closed).
-import type { Channel, Destination, NumberType } from '../core/domain.js';
+import type { Channel, Destination, NumberType, RequestType } from '../core/domain.js';
 import type { GuardConfig } from './schema.js';
 
 /** The policy rule a destination breaks on a channel, or undefined when it may be sent to. */
@@ -11,6 +11,15 @@ export function policyRule(config: GuardConfig, channel: Channel, dest: Destinat
   const policy = countries[channel];
   if (policy.allow && (dest.country === undefined || !policy.allow.includes(dest.country))) return `countries.${channel}`;
   if (policy.deny && dest.country !== undefined && policy.deny.includes(dest.country)) return `countries.${channel}`;
+  return undefined;
+}
+
+/** The enrollment rule a pre-enrollment request breaks (a smaller country list), or undefined. */
+export function enrollmentRule(config: GuardConfig, requestType: RequestType, channel: Channel, dest: Destination): string | undefined {
+  if (requestType !== 'pre-enrollment') return undefined;
+  const policy = config.enrollment.countries[channel];
+  if (policy.allow && (dest.country === undefined || !policy.allow.includes(dest.country))) return `enrollment.countries.${channel}`;
+  if (policy.deny && dest.country !== undefined && policy.deny.includes(dest.country)) return `enrollment.countries.${channel}`;
   return undefined;
 }
 

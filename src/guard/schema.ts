@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { strictObject } from '../core/unknown-keys.js';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { E164, NUMBER_TYPES } from '../core/domain.js';
+import { conversionSchema } from './conversion/schema.js';
 
 /** Longest window a limit may have: 31 days. */
 const MAX_WINDOW_SECONDS = 31 * 86_400;
@@ -116,6 +117,30 @@ export const guardSchema = strictObject({
     /** Also skip the number-type and country policy for them (off: a trusted user still cannot reach a premium-rate number). */
     skipPolicy: z.boolean().default(false),
   }).prefault({}),
+
+  /**
+   * Stricter at enrollment, where pumping enters: Okta's pre-enrollment sends a code to a number
+   * no one has proved yet. Applies to `pre-enrollment` requests only, after `countries`.
+   */
+  enrollment: strictObject({
+    /** Per channel: the countries an enrollment may send to (a smaller list than `countries`). */
+    countries: strictObject({
+      sms: countryPolicy.prefault({}),
+      voice: countryPolicy.prefault({}),
+    }).prefault({}),
+    /** Refuse an enrollment to a country × channel with no verified code in `conversion.baseline.windowSeconds` (needs the verification feed). */
+    requireVerifiedCountry: z.boolean().default(false),
+  }).prefault({}),
+
+  /** Conversion-aware blocking (sends against verified codes); off unless turned on. */
+  conversion: conversionSchema,
+
+  /**
+   * Okta's answer when the guard refuses a send, apart from `hook.onFailure` (delivery failures):
+   * `error` (Okta's error object: Okta may send through its own rate-limited fallback provider,
+   * the end user sees a generic message) or `FAILED`. Unset: the same as `hook.onFailure`.
+   */
+  onBlock: z.enum(['error', 'FAILED'], { error: 'expected error or FAILED' }).optional(),
 
   store: strictObject({
     /** When the counters cannot be read and no insurance covers it: open sends anyway, closed refuses (`store.unavailable`). */

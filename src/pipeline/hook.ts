@@ -18,7 +18,7 @@ import type { RoutePlan, Router } from '../routing/plan.js';
 import type { Breaker } from '../delivery/breaker.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Guard, GuardConfig, Verdict } from '../guard/index.js';
-import { dryRun } from './dry-run.js';
+import { dryRun, onFailureOf } from './dry-run.js';
 import type { RedisClaims } from '../store/redis-claims.js';
 
 /** What the pipeline reads of the configuration. */
@@ -41,6 +41,8 @@ export interface HookDeps {
   /** Key of the phone hash kept in the delivery log. */
   hashKey: string;
   log: Logger;
+  /** The clock rows are stamped with (a simulated one in bench/fraud.ts). */
+  now?: () => number;
 }
 
 export interface HookResult {
@@ -65,6 +67,7 @@ const DUPLICATE_POLL_MS = 25;
 
 export function createHook(deps: HookDeps): HandleHook {
   const { config, store, router, breakers, metrics, guard, claims, log } = deps;
+  const now = deps.now ?? Date.now;
   const region = config.phone.defaultRegion as CountryCode;
   /** A repeat whose first call has not finished by the deadline: nothing was sent for the repeat. */
   const stillInFlight = answerFor({ status: 'PENDING', attempts: [], reason: 'duplicate_in_flight' }, config.hook.onFailure);
@@ -97,7 +100,7 @@ export function createHook(deps: HookDeps): HandleHook {
     const masked = maskPhone(dest?.e164 ?? req.phone);
     const claim = await store.claim({
       eventId: req.eventId,
-      receivedAt: Date.now(),
+      receivedAt: now(),
       requestType: req.requestType,
       channel: req.channel,
       phoneMasked: masked,
@@ -113,6 +116,7 @@ export function createHook(deps: HookDeps): HandleHook {
 
     let outcome: Outcome = { status: 'FAILED', reason: 'invalid_number', attempts: [] };
     let plan: RoutePlan | undefined;
+    let monitored: string[] | undefined;
     if (dest && guardInput) {
       // After the claim, so a repeated eventId is never counted twice.
       verdict ??= await guard.check(guardInput);
@@ -120,11 +124,17 @@ export function createHook(deps: HookDeps): HandleHook {
         metrics.blocked(verdict.rule);
         outcome = { status: 'FAILED', reason: 'blocked', blockedBy: verdict.rule, attempts: [] };
       } else {
+        monitored = verdict.monitored;
+        for (const rule of monitored ?? []) metrics.monitored(rule);
         plan = router.plan({ channel: req.channel, requestType: req.requestType, locale: req.locale, dest });
         outcome = await deliver(plan.chain, message(req, dest, config.messages), deadline, { opts: config.hook, log, breakers, metrics });
+        // A code that reached a provider awaits its verification (the conversion rules).
+        if (outcome.status !== 'FAILED') {
+          guard.recordSend({ eventId: req.eventId, channel: req.channel, requestType: req.requestType, dest, otpExpires: req.otpExpires });
+        }
       }
     }
-    const answer = answerFor(outcome, config.hook.onFailure);
+    const answer = answerFor(outcome, onFailureOf(outcome, config));
     const latencyMs = Math.round(performance.now() - started);
     try {
       await store.complete(req.eventId, { ...outcome, latencyMs, answer });
@@ -137,7 +147,7 @@ export function createHook(deps: HookDeps): HandleHook {
     log.info({
       eventId: req.eventId, requestType: req.requestType, channel: req.channel, to: masked, country: dest?.country,
       user: req.user.login ? maskLogin(req.user.login) : req.user.userId, route: plan?.rule, status: outcome.status, reason: outcome.reason,
-      blockedBy: outcome.blockedBy, provider: outcome.provider, transactionId: outcome.transactionId, attempts: outcome.attempts.length, ms: latencyMs,
+      blockedBy: outcome.blockedBy, monitored, provider: outcome.provider, transactionId: outcome.transactionId, attempts: outcome.attempts.length, ms: latencyMs,
       remoteAddress,
     }, 'hook call');
     return { answer, outcome, plan };

@@ -11,6 +11,8 @@ export interface Metrics {
   hook(outcome: string, channel: Channel, requestType: RequestType, seconds: number): void;
   attempt(provider: string, ok: boolean, category: ErrorCategory | undefined, seconds: number): void;
   blocked(rule: string): void;
+  /** A request a conversion rule in monitor mode would have refused (sent anyway). */
+  monitored(rule: string): void;
   breaker(provider: string, state: BreakerState): void;
   receipt(provider: string, status: ReceiptStatus): void;
   /** A call refused before the pipeline: `bad_request` or `unauthorized`, with a short reason code. */
@@ -41,6 +43,7 @@ export function createMetrics(): Metrics {
   const attempts = new Counter({ name: 'byot_provider_attempts_total', help: 'Provider attempts by provider, outcome and error category', labelNames: ['provider', 'outcome', 'category'], registers: [registry] });
   const attemptSeconds = new Histogram({ name: 'byot_provider_duration_seconds', help: 'Provider attempt latency', labelNames: ['provider'], buckets: [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5], registers: [registry] });
   const blocks = new Counter({ name: 'byot_guard_blocks_total', help: 'Requests refused by the toll-fraud guard, by rule', labelNames: ['rule'], registers: [registry] });
+  const monitored = new Counter({ name: 'byot_guard_monitored_total', help: 'Requests a guard rule in monitor mode would have refused, sent anyway, by rule', labelNames: ['rule'], registers: [registry] });
   const breakers = new Gauge({ name: 'byot_breaker_state', help: 'Circuit breaker per provider: 0 closed, 1 half-open, 2 open', labelNames: ['provider'], registers: [registry] });
   const receipts = new Counter({ name: 'byot_delivery_receipts_total', help: 'Delivery receipts by provider and status', labelNames: ['provider', 'status'], registers: [registry] });
   const refused = new Counter({ name: 'byot_hook_refused_total', help: 'Hook calls refused before the pipeline (400 or 401), by reason', labelNames: ['kind', 'reason'], registers: [registry] });
@@ -59,6 +62,7 @@ export function createMetrics(): Metrics {
       attemptSeconds.observe({ provider }, seconds);
     },
     blocked: (rule) => blocks.inc({ rule }),
+    monitored: (rule) => monitored.inc({ rule }),
     breaker: (provider, state) => breakers.set({ provider }, BREAKER_VALUE[state]),
     receipt: (provider, status) => receipts.inc({ provider, status }),
     refused: (kind, reason) => refused.inc({ kind, reason }),

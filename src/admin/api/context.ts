@@ -9,6 +9,7 @@ import type { Breaker } from '../../delivery/breaker.js';
 import type { Router } from '../../routing/plan.js';
 import type { HandleHook } from '../../pipeline/hook.js';
 import type { Metrics } from '../../telemetry/metrics.js';
+import type { Guard } from '../../guard/index.js';
 
 export interface AdminContext {
   config: AdminSettings;
@@ -21,6 +22,8 @@ export interface AdminContext {
   metrics?: Pick<Metrics, 'refusals'>;
   /** Key of the phone hash in the delivery log, to search by number. */
   hashKey: string;
+  /** Conversion blocks: listed and lifted on the admin page (blocks.ts). */
+  guard?: Pick<Guard, 'blocks' | 'lift'>;
   /** Every secret value of the configuration (config/secrets.ts): the Configuration page redacts them. */
   secrets: readonly string[];
   now?: () => number;
