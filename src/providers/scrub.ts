@@ -2,7 +2,7 @@
 // the number, the callback token or the template's credentials into its error codes, messages
 // and ids. Every string an adapter hands back passes through here before it is logged, stored,
 // shown or given to Okta: scrubbed of those values, stripped of control characters, bounded.
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { getCountryCallingCode, isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { ProviderError, type DeliveryReceipt, type OutboundMessage, type ProviderAdapter, type SendResult } from './types.js';
 
 /** Longest provider code, status word or id kept. */
@@ -46,42 +46,73 @@ export interface ProviderText {
  * and, when the text answers a message, of that message's passcode and number.
  */
 export function providerText(secrets: readonly string[], msg?: OutboundMessage): ProviderText {
+  const known = secretPattern(secrets);
   // Built on first use: most sends succeed, and then only the id is looked at.
-  let patterns: { strict: RegExp; lenient: RegExp } | undefined;
-  const compiled = (): { strict: RegExp; lenient: RegExp } => (patterns ??= compile(secrets, msg));
+  let patterns: MessagePatterns | undefined;
+  const forMessage = (): MessagePatterns => (patterns ??= messagePatterns(msg));
   const bound = (value: string, max: number): string => [...value.replace(UNPRINTABLE, '')].slice(0, max).join('');
   return {
-    text: (value, max = MAX_PROVIDER_TEXT) => bound(value.replace(AUTH_VALUE, `$1 ${SCRUBBED}`).replace(compiled().lenient, SCRUBBED), max),
-    id: (value) => bound(value.replace(compiled().strict, SCRUBBED), MAX_PROVIDER_TEXT),
+    text: (value, max = MAX_PROVIDER_TEXT) =>
+      bound(value.replace(AUTH_VALUE, `$1 ${SCRUBBED}`).replace(known, SCRUBBED).replace(forMessage().lenient, SCRUBBED), max),
+    id: (value) => bound(value.replace(known, SCRUBBED).replace(forMessage().strict, SCRUBBED), MAX_PROVIDER_TEXT),
   };
 }
 
-function compile(secrets: readonly string[], msg: OutboundMessage | undefined): { strict: RegExp; lenient: RegExp } {
-  const literal = new Set<string>();
-  for (const s of secrets) for (const f of forms(s)) if (f.length > 0) literal.add(f);
+/** One pattern per list of secrets, compiled once (an adapter scrubs every answer with the same list). */
+const secretPatterns = new WeakMap<readonly string[], RegExp>();
+
+function secretPattern(secrets: readonly string[]): RegExp {
+  let re = secretPatterns.get(secrets);
+  if (!re) {
+    const literal = new Set<string>();
+    for (const s of secrets) for (const f of forms(s)) if (f.length > 0) literal.add(f);
+    // Longest first, so a secret containing another is replaced whole.
+    const alternatives = [...literal].sort((a, b) => b.length - a.length).map(escape);
+    re = new RegExp(alternatives.join('|') || '(?!)', 'g');
+    secretPatterns.set(secrets, re);
+  }
+  return re;
+}
+
+interface MessagePatterns {
+  /** The number and the code as written (for ids). */
+  strict: RegExp;
+  /** …and written out with separators (for codes and messages). */
+  lenient: RegExp;
+}
+
+function messagePatterns(msg: OutboundMessage | undefined): MessagePatterns {
+  if (!msg) return { strict: /(?!)/g, lenient: /(?!)/g };
+  const e164 = msg.to.e164;
+  const digits = e164.replace(/\D/g, '');
+  const national = nationalNumber(msg);
+  const literals = forms(e164).map(escape);
   const exact: string[] = [];
   const loose: string[] = [];
-  if (msg) {
-    const e164 = msg.to.e164;
-    const digits = e164.replace(/\D/g, '');
-    const national = parsePhoneNumberFromString(e164)?.nationalNumber;
-    for (const f of forms(e164)) literal.add(f);
-    // Written out too: `+1 (415) 555-0100`, a voice script's `1, 2, 3, 4`.
-    for (const number of [digits, national]) {
-      if (number === undefined || number.length < 6) continue;
-      exact.push(spaced(number, '', false));
-      loose.push(spaced(number, '[\\s().-]{0,3}', false));
-    }
-    if (msg.code.length >= 3) {
-      exact.push(spaced(msg.code, '', true));
-      loose.push(spaced(msg.code, '\\D{0,3}', true));
-    }
+  // Written out too: `+1 (415) 555-0100`, a voice script's `1, 2, 3, 4`.
+  for (const number of [digits, national]) {
+    if (number === undefined || number.length < 6) continue;
+    exact.push(spaced(number, '', false));
+    loose.push(spaced(number, '[\\s().-]{0,3}', false));
   }
-  const literals = [...literal].sort((a, b) => b.length - a.length).map(escape);
+  if (msg.code.length >= 3) {
+    exact.push(spaced(msg.code, '', true));
+    loose.push(spaced(msg.code, '\\D{0,3}', true));
+  }
   return {
-    strict: new RegExp([...literals, ...exact].join('|') || '(?!)', 'g'),
-    lenient: new RegExp([...literals, ...loose, ...exact].join('|') || '(?!)', 'g'),
+    strict: new RegExp([...literals, ...exact].join('|'), 'g'),
+    lenient: new RegExp([...literals, ...loose, ...exact].join('|'), 'g'),
   };
+}
+
+/** The number without its country calling code (`4155550100` for `+14155550100`), as it is written at home. */
+function nationalNumber(msg: OutboundMessage): string | undefined {
+  const digits = msg.to.e164.slice(1);
+  if (msg.to.country !== undefined && isSupportedCountry(msg.to.country)) {
+    const cc = getCountryCallingCode(msg.to.country as CountryCode);
+    if (digits.startsWith(cc)) return digits.slice(cc.length);
+  }
+  return parsePhoneNumberFromString(msg.to.e164)?.nationalNumber;
 }
 
 /**
