@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const children = new Set<Child>();
@@ -177,4 +177,28 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** `--name N` read as a number of at least `min`, or an error naming the option. */
+export function numberOption(name: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new Error(`--${name} expects a number ≥ ${min}, got ${value}`);
+  return n;
+}
+
+/**
+ * However the run ends: on exit every child is killed and `dir` removed; on SIGINT, SIGTERM or
+ * SIGHUP `cleanup` runs first, then the process exits 130.
+ */
+export function stopOnExit(dir: string, cleanup: () => Promise<void>, progress: (line: string) => void): void {
+  process.on('exit', () => {
+    killAllNow();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      progress(`${signal}: stopping`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
 }

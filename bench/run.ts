@@ -29,7 +29,7 @@ import { randomBytes } from 'node:crypto';
 import { closedLoop, openLoop, type RunFigures, type Target } from './load.js';
 import { oktaTraffic } from './okta-traffic.js';
 import { GUARD_YAML, HOOK_HEADER, gatewayConfig } from './gateway-config.js';
-import { cpuSecondsOf, freePort, killAllNow, machineBusySeconds, memoryOf, portOf, sampleMemory, startChild, stopAll, stopChild, waitHealthy, type Child } from './processes.js';
+import { cpuSecondsOf, freePort, machineBusySeconds, memoryOf, numberOption, portOf, sampleMemory, startChild, stopAll, stopChild, stopOnExit, waitHealthy, type Child } from './processes.js';
 
 const TARGETS = {
   throughputRatio: 0.6,
@@ -62,18 +62,13 @@ function options(): Options {
       check: { type: 'boolean', default: false },
     },
   });
-  const num = (name: string, v: string, min: number): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < min) throw new Error(`--${name} expects a number ≥ ${min}, got ${v}`);
-    return n;
-  };
   return {
-    seconds: num('seconds', values.seconds, 1),
-    warmup: num('warmup', values.warmup, 0),
-    connections: num('connections', values.connections, 1),
-    rate: num('rate', values.rate, 1),
-    phases: num('phases', values.phases, 1),
-    slowMs: num('slow-ms', values['slow-ms'], 0),
+    seconds: numberOption('seconds', values.seconds, 1),
+    warmup: numberOption('warmup', values.warmup, 0),
+    connections: numberOption('connections', values.connections, 1),
+    rate: numberOption('rate', values.rate, 1),
+    phases: numberOption('phases', values.phases, 1),
+    slowMs: numberOption('slow-ms', values['slow-ms'], 0),
     ...(values['cpu-prof'] === undefined ? {} : { cpuProf: resolve(values['cpu-prof']) }),
     check: values.check,
   };
@@ -332,16 +327,7 @@ if (process.argv.includes('--backend')) {
   const dir = mkdtempSync(join(tmpdir(), 'byot-bench-'));
   let cleaning: Promise<void> | undefined;
   const cleanup = (): Promise<void> => (cleaning ??= stopAll().finally(() => rmSync(dir, { recursive: true, force: true })));
-  process.on('exit', () => {
-    killAllNow();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      progress(`${signal}: stopping`);
-      void cleanup().finally(() => process.exit(130));
-    });
-  }
+  stopOnExit(dir, cleanup, progress);
 
   try {
     const o = options();

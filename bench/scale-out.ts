@@ -27,7 +27,7 @@ import { bunchedRate, closedLoop, type Target } from './load.js';
 import { oktaTraffic, type Traffic } from './okta-traffic.js';
 import { GUARD_YAML, HOOK_HEADER, gatewayConfig } from './gateway-config.js';
 import { countProxy } from './count-proxy.js';
-import { cpuSecondsOf, freePort, killAllNow, portOf, startChild, stopAll, stopChild, waitHealthy, type Child } from './processes.js';
+import { cpuSecondsOf, freePort, numberOption, portOf, startChild, stopAll, stopChild, stopOnExit, waitHealthy, type Child } from './processes.js';
 
 /** Issue 18's targets, PostgreSQL + Redis against the embedded path measured in the same run. */
 const TARGETS = {
@@ -70,21 +70,16 @@ export function scaleOutOptions(args: string[]): Options {
     },
   });
   if (values.backend !== 'postgres+redis') throw new Error(`--backend expects postgres+redis, got ${values.backend}`);
-  const num = (name: string, v: string, min: number): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < min) throw new Error(`--${name} expects a number ≥ ${min}, got ${v}`);
-    return n;
-  };
   return {
-    sequential: num('sequential', values.sequential, 10),
-    rate: num('rate', values.rate, 1),
-    rateConnections: num('rate-connections', values['rate-connections'], 1),
-    bursts: num('bursts', values.bursts, 1),
-    burstSize: num('burst-size', values['burst-size'], 1),
-    connections: num('connections', values.connections, 1),
-    seconds: num('seconds', values.seconds, 1),
-    warmup: num('warmup', values.warmup, 0),
-    counted: num('counted', values.counted, 10),
+    sequential: numberOption('sequential', values.sequential, 10),
+    rate: numberOption('rate', values.rate, 1),
+    rateConnections: numberOption('rate-connections', values['rate-connections'], 1),
+    bursts: numberOption('bursts', values.bursts, 1),
+    burstSize: numberOption('burst-size', values['burst-size'], 1),
+    connections: numberOption('connections', values.connections, 1),
+    seconds: numberOption('seconds', values.seconds, 1),
+    warmup: numberOption('warmup', values.warmup, 0),
+    counted: numberOption('counted', values.counted, 10),
     check: values.check,
   };
 }
@@ -401,16 +396,7 @@ export async function scaleOut(args: string[]): Promise<number> {
     for (const c of cleanups) await c().catch((err: unknown) => progress(`clean-up: ${String(err)}`));
     rmSync(dir, { recursive: true, force: true });
   })());
-  process.on('exit', () => {
-    killAllNow();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      progress(`${signal}: stopping`);
-      void cleanup().finally(() => process.exit(130));
-    });
-  }
+  stopOnExit(dir, cleanup, progress);
   try {
     const report = await run(o, dir, cleanups);
     await cleanup();
