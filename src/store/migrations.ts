@@ -1,6 +1,6 @@
 // Schema of the delivery log, written once for SQLite and PostgreSQL alike: numbered steps,
 // each applied once and recorded in schema_migrations. A step whose SQL cannot be shared carries
-// its PostgreSQL form in `postgres`; none needs one so far.
+// its PostgreSQL form in `postgres`.
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -105,6 +105,34 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX okta_events_type_published ON okta_events (event_type, published);
       CREATE TABLE okta_cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at BIGINT NOT NULL);
       CREATE TABLE okta_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at BIGINT NOT NULL);
+    `,
+  },
+  {
+    version: 7,
+    name: 'admin audit log',
+    // Who did what on the admin page (src/store/audit.ts). The id orders the entries and pages them;
+    // SQLite and PostgreSQL spell an increasing key differently.
+    sql: `
+      CREATE TABLE admin_audit (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        at      BIGINT NOT NULL,
+        actor   TEXT NOT NULL,
+        action  TEXT NOT NULL,
+        address TEXT NOT NULL,
+        detail  TEXT NOT NULL
+      );
+      CREATE INDEX admin_audit_at ON admin_audit (at);
+    `,
+    postgres: `
+      CREATE TABLE admin_audit (
+        id      BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at      BIGINT NOT NULL,
+        actor   TEXT NOT NULL,
+        action  TEXT NOT NULL,
+        address TEXT NOT NULL,
+        detail  TEXT NOT NULL
+      );
+      CREATE INDEX admin_audit_at ON admin_audit (at);
     `,
   },
 ];

@@ -160,6 +160,33 @@ export interface LatencyPercentiles {
   p99: number;
 }
 
+/** What the admin audit log records: logins (and failed ones), logouts, real sends from the Preview, lifted blocks. */
+export type AuditAction = 'login' | 'login.failed' | 'logout' | 'preview.sent' | 'block.lifted';
+
+/** One audited admin action. `detail` is short and never holds a secret, a code or a full number. */
+export interface AuditEntry {
+  at: number;
+  /** The admin user, `token`, or `(unknown)` for a failed login with an unknown user name. */
+  actor: string;
+  action: AuditAction;
+  /** The client address, as the server's trustProxy setting decides it. */
+  address: string;
+  detail: string;
+}
+
+export interface AuditRow extends AuditEntry {
+  /** Increasing with each entry: the paging cursor. */
+  id: number;
+}
+
+export interface AuditLog {
+  record(entry: AuditEntry): Promise<void>;
+  /** Newest first; `beforeId` pages on (the id of the last row of the previous page). Default 50, at most 200. */
+  list(opts?: { beforeId?: number; limit?: number }): Promise<AuditRow[]>;
+  /** Deletes the entries before `beforeMs`; resolves to how many. */
+  prune(beforeMs: number): Promise<number>;
+}
+
 /** The delivery log, which is also the idempotency record (one row per eventId). */
 export interface DeliveryStore {
   claim(record: CallRecord): Promise<Claim>;
@@ -192,6 +219,8 @@ export interface DeliveryStore {
   conversion(opts: { sinceMs: number; by?: ConversionBy }): Promise<ConversionRow[]>;
   /** The Okta event inbox, in the same database. */
   readonly events: EventInbox;
+  /** The admin audit log, in the same database. */
+  readonly audit: AuditLog;
   /** Every provider attempted in completed calls received since `sinceMs`, most attempts first (then by name). */
   providerStats(sinceMs: number): Promise<ProviderStats[]>;
   /** Completed calls received since `sinceMs` that the guard refused, per rule, most first (then by rule). */
