@@ -112,7 +112,7 @@ test('cookies: read one from a header, write a strict one', () => {
 test('the admin: section: passwords from the environment, checked like the rest', () => {
   const base = 'providers:\n  console: { kind: console }\n';
   const c = parseConfigText(`${base}admin:\n  users:\n    - username: ops\n      password: \${ADMIN_PW}\n`, { ADMIN_PW: 'from-the-environment-1' });
-  assert.deepEqual(c.admin, { users: [{ username: 'ops', password: 'from-the-environment-1' }], sessionTtlMinutes: 60 });
+  assert.deepEqual(c.admin, { users: [{ username: 'ops', password: 'from-the-environment-1', role: 'admin' }], tokenRole: 'admin', sessionTtlMinutes: 60, auditRetentionDays: 365 });
   assert.ok(adminEnabled(c.admin));
   assert.ok(!adminEnabled(parseConfigText(base, {}).admin), 'off by default');
 

@@ -90,6 +90,9 @@ test('a prefix whose codes are never used is blocked, answered FAILED, listed wi
   assert.equal(lifted.status, 200);
   assert.equal(lifted.body.block.lifted.by, 'token');
   assert.ok(gw.logs.some((l) => l.includes('"audit":"block.lifted"') && l.includes('"user":"token"')), 'the lift is audited');
+  const audit = await admin.get('/admin/api/audit', bearer);
+  assert.deepEqual(audit.body.entries.map((e: any) => [e.action, e.actor, e.detail]), [['block.lifted', 'token', 'conversion.prefix.4 +1415555xxxx (US sms)']],
+    'the lift is in the audit log, with its scope');
 
   assert.equal(status(await gw.hook(oktaRequest({ phoneNumber: '+14155550105' }))), 'SUCCESSFUL', 'lifted: the prefix sends again');
 

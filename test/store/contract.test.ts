@@ -287,6 +287,36 @@ function contract(backend: Backend): void {
         { receiptStatus: 'failed', receiptProviderStatus: 'failed', receiptCode: '30008', receiptAt: at(4).getTime() });
     });
 
+    test('audit log: newest first, paged by id, every field bounded, pruned by time', async () => {
+      const db = await fresh();
+      const { store } = db;
+      assert.deepEqual(await store.audit.list(), []);
+      const actions = ['login', 'login.failed', 'preview.sent', 'block.lifted', 'logout'] as const;
+      for (const [i, action] of actions.entries()) {
+        await store.audit.record({ at: T0 + i * MINUTE, actor: `user${i}`, action, address: '127.0.0.1', detail: `step ${i}` });
+      }
+      const all = await store.audit.list();
+      assert.deepEqual(all.map((e) => e.action), [...actions].reverse());
+      assert.deepEqual(all[0], { id: all[0]!.id, at: T0 + 4 * MINUTE, actor: 'user4', action: 'logout', address: '127.0.0.1', detail: 'step 4' });
+      const page1 = await store.audit.list({ limit: 2 });
+      const page2 = await store.audit.list({ limit: 2, beforeId: page1.at(-1)!.id });
+      const page3 = await store.audit.list({ limit: 2, beforeId: page2.at(-1)!.id });
+      assert.deepEqual([...page1, ...page2, ...page3].map((e) => e.detail), ['step 4', 'step 3', 'step 2', 'step 1', 'step 0']);
+      assert.equal((await store.audit.list({ limit: 10_000 })).length, 5, 'a huge limit is capped, not refused');
+
+      // A second instance on the same database writes to the same log.
+      const second = await db.open();
+      open.push(second);
+      await second.audit.record({ at: T0 + 9 * MINUTE, actor: 'x'.repeat(1_000), action: 'login', address: 'a'.repeat(500), detail: 'd'.repeat(5_000) });
+      const [long] = await store.audit.list({ limit: 1 });
+      assert.equal(long?.actor.length, 128);
+      assert.equal(long?.address.length, 64);
+      assert.equal(long?.detail.length, 200);
+
+      assert.equal(await store.audit.prune(T0 + 2 * MINUTE), 2);
+      assert.deepEqual((await store.audit.list()).map((e) => e.action), ['login', 'logout', 'block.lifted', 'preview.sent']);
+    });
+
     describe('queries over known rows', () => {
       let store: DeliveryStore;
       let ids: Map<string, string>;
