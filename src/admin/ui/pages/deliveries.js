@@ -77,8 +77,9 @@ export async function deliveriesPage(main) {
     const body = h('tbody');
     if (rows.length === 0) body.append(h('tr', null, h('td', { class: 'empty', colspan: 11 }, 'No calls match.')));
     for (const r of rows) {
-      const detail = h('tr', { class: 'detail', hidden: true }, h('td', { colspan: 11 }, details(r)));
-      const line = h('tr', { class: 'row', tabindex: 0, 'data-event': r.eventId, title: 'Show attempts and receipt' },
+      const detailId = `detail-${body.children.length}`;
+      const detail = h('tr', { class: 'detail', id: detailId, hidden: true }, h('td', { colspan: 11 }, details(r)));
+      const line = h('tr', { class: 'row', tabindex: 0, 'data-event': r.eventId, title: 'Show attempts and receipt', 'aria-expanded': 'false', 'aria-controls': detailId },
         h('td', { class: 'nowrap' }, fmtTime(r.receivedAt)),
         h('td', null, requestTypeLabel(r.requestType), r.preview ? h('span', { class: 'tag' }, 'preview') : null),
         h('td', null, channelLabel(r.channel)),
@@ -93,13 +94,14 @@ export async function deliveriesPage(main) {
       const toggle = () => {
         detail.hidden = !detail.hidden;
         line.classList.toggle('open', !detail.hidden);
+        line.setAttribute('aria-expanded', String(!detail.hidden));
       };
       line.addEventListener('click', toggle);
       line.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); toggle(); } });
       body.append(line, detail);
     }
     replace(results, h('table', { class: 'grid deliveries' },
-      h('thead', null, h('tr', null, ['Received', 'Request', 'Channel', 'Number', 'Country', 'User', 'Outcome', 'Provider', 'Transaction id', 'Time', 'Receipt'].map((c) => h('th', null, c)))),
+      h('thead', null, h('tr', null, ['Received', 'Request', 'Channel', 'Number', 'Country', 'User', 'Outcome', 'Provider', 'Transaction id', 'Time', 'Receipt'].map((c) => h('th', { scope: 'col' }, c)))),
       body));
     more.hidden = next === undefined;
   };
