@@ -21,6 +21,18 @@ export function migrationSql(m: Migration, dialect: Dialect): string {
   return dialect === 'postgres' ? (m.postgres ?? m.sql) : m.sql;
 }
 
+const AUDIT_TABLE = `
+  CREATE TABLE admin_audit (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      BIGINT NOT NULL,
+    actor   TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    address TEXT NOT NULL,
+    detail  TEXT NOT NULL
+  );
+  CREATE INDEX admin_audit_at ON admin_audit (at);
+`;
+
 export const migrations: readonly Migration[] = [
   {
     version: 1,
@@ -112,27 +124,7 @@ export const migrations: readonly Migration[] = [
     name: 'admin audit log',
     // Who did what on the admin page (src/store/audit.ts). The id orders the entries and pages them;
     // SQLite and PostgreSQL spell an increasing key differently.
-    sql: `
-      CREATE TABLE admin_audit (
-        id      INTEGER PRIMARY KEY AUTOINCREMENT,
-        at      BIGINT NOT NULL,
-        actor   TEXT NOT NULL,
-        action  TEXT NOT NULL,
-        address TEXT NOT NULL,
-        detail  TEXT NOT NULL
-      );
-      CREATE INDEX admin_audit_at ON admin_audit (at);
-    `,
-    postgres: `
-      CREATE TABLE admin_audit (
-        id      BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        at      BIGINT NOT NULL,
-        actor   TEXT NOT NULL,
-        action  TEXT NOT NULL,
-        address TEXT NOT NULL,
-        detail  TEXT NOT NULL
-      );
-      CREATE INDEX admin_audit_at ON admin_audit (at);
-    `,
+    sql: AUDIT_TABLE,
+    postgres: AUDIT_TABLE.replace('INTEGER PRIMARY KEY AUTOINCREMENT', 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY'),
   },
 ];

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startGateway, type TestGateway } from '../support/gateway.js';
-import { oktaRequest } from '../support/okta.js';
+import { CONVERSION_GUARD_YAML, blockPrefix, hookStatus } from '../support/conversion.js';
 import { ADMIN_PASSWORD, ADMIN_USER } from './support.js';
 
 const CHROMIUM = process.env.BYOT_CHROMIUM ?? '/usr/bin/chromium';
@@ -19,7 +19,6 @@ const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}: install
 const SHOTS = process.env.BYOT_SCREENSHOTS ?? join(tmpdir(), 'byot-admin-screenshots');
 const VIEWER = 'bob';
 const VIEWER_PASSWORD = 'bobs-own-long-password';
-const OFF = ['phone', 'user', 'prefix', 'country', 'ip', 'global', 'distinctPerPrefix'].map((l) => `${l}: false`).join(', ');
 
 /** Relative luminance (0 black … 1 white) of a CSS `rgb(…)` colour. */
 function luminance(css: string): number {
@@ -44,26 +43,12 @@ describe('roles, blocks, audit and accessibility in a browser', { skip }, () => 
         '  users:',
         `    - { username: ${ADMIN_USER}, password: "\${ADMIN_PW}" }`,
         `    - { username: ${VIEWER}, password: "\${VIEWER_PW}", role: viewer }`,
-        'guard:',
-        '  numbers: { refuseInvalid: false }',
-        `  limits: { ${OFF} }`,
-        '  onBlock: FAILED',
-        '  conversion:',
-        '    mode: enforce',
-        '    prefixes: { dropDigits: [4], minSends: 10 }',
-        '    countries: { mode: off }',
-        '    graceSeconds: 1',
+        CONVERSION_GUARD_YAML,
       ].join('\n'),
       env: { ADMIN_PW: ADMIN_PASSWORD, VIEWER_PW: VIEWER_PASSWORD },
     });
-    // One prefix whose ten codes are never used, as test/guard/conversion-http.test.ts makes it: blocked.
-    const feed = oktaRequest({ phoneNumber: '+12125550100' });
-    await gw.hook(feed);
-    assert.equal(gw.gateway.guard.recordVerified({ eventId: feed.eventId }), true);
-    for (let n = 110; n < 120; n++) await gw.hook(oktaRequest({ phoneNumber: `+14155550${n}` }));
-    await new Promise((r) => setTimeout(r, 1_200));
-    const blocked = await gw.hook(oktaRequest({ phoneNumber: '+14155550104' }));
-    assert.equal(blocked.body.commands[0].value[0].status, 'FAILED', 'the prefix is blocked');
+    // One prefix whose ten codes are never used: blocked.
+    assert.equal(hookStatus(await blockPrefix(gw)), 'FAILED', 'the prefix is blocked');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   });
   after(async () => {
