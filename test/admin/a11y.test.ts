@@ -218,6 +218,15 @@ describe('roles, blocks, audit and accessibility in a browser', { skip }, () => 
 
   for (const width of [360, 1440]) {
     test(`${width} px: dark mode follows the system setting; light stays light`, async (t) => {
+      const login = await browser.newContext({ viewport: { width, height: 800 }, colorScheme: 'dark' });
+      const loginPage = await login.newPage();
+      await loginPage.goto(`${gw.url}/admin/login`);
+      await loginPage.waitForSelector('#login-form');
+      const loginCard = await loginPage.evaluate(`getComputedStyle(document.querySelector('.login-card')).backgroundColor`) as string;
+      assert.ok(luminance(loginCard) < 0.05, `the login form is dark too: ${loginCard}`);
+      t.diagnostic(`screenshot: ${await shot(loginPage, `${width}-dark-login`)}`);
+      await login.close();
+
       const dark = await session(width, ADMIN_USER, ADMIN_PASSWORD, 'dark');
       const colours = (page: Page) => page.evaluate(`(() => { const c = (s) => getComputedStyle(document.querySelector(s));
         return { body: c('html').backgroundColor, card: c('.card').backgroundColor, text: c('main').color }; })()`) as Promise<Record<string, string>>;
