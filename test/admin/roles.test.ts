@@ -4,8 +4,12 @@
 // newest first and paged, without a password, a code or a full number.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { adminSchema } from '../../src/admin/schema.js';
+import { auditor } from '../../src/admin/audit.js';
+import { createLogger } from '../../src/telemetry/log.js';
+import type { AuditLog } from '../../src/store/types.js';
 import { ADMIN_PASSWORD, ADMIN_TOKEN, ADMIN_USER, API_GETS, AdminClient, PAGES } from './support.js';
 
 const VIEWER = 'bob';
@@ -24,6 +28,14 @@ describe('admin roles', () => {
     assert.equal(adminSchema.parse({ token: ADMIN_TOKEN }).tokenRole, 'admin');
     assert.equal(adminSchema.parse({}).auditRetentionDays, 365);
     assert.equal(adminSchema.safeParse({ users: [{ username: 'a', password: ADMIN_PASSWORD, role: 'root' }] }).success, false);
+  });
+
+  test('an audit entry the database refuses is logged as an error; the action it records stands', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', new Writable({ write(chunk: Buffer, _e, cb) { lines.push(chunk.toString('utf8')); cb(); } }));
+    const broken: AuditLog = { record: () => Promise.reject(new Error('disk full')), list: async () => [], prune: async () => 0 };
+    await auditor(broken, logger, () => 0)({ actor: ADMIN_USER, action: 'logout', address: '127.0.0.1', detail: '' });
+    assert.ok(lines.some((l) => l.includes('"audit":"logout"') && l.includes('could not write the entry') && l.includes('disk full')), lines.join(''));
   });
 
   describe('over HTTP', () => {
@@ -147,6 +159,26 @@ describe('admin roles', () => {
       assert.deepEqual(paged.map((e) => e.id), entries.map((e) => e.id));
       assert.equal((await alice.get('/admin/api/audit?limit=0')).status, 400);
       assert.equal((await alice.get('/admin/api/audit?before=abc')).status, 400);
+    });
+
+    test('entries older than admin.auditRetentionDays are pruned when the admin page starts', async () => {
+      const old = { actor: ADMIN_USER, action: 'login' as const, address: '127.0.0.1', detail: 'long ago' };
+      await gw.gateway.store.audit.record({ ...old, at: Date.now() - 400 * 86_400_000 });
+      await gw.gateway.store.audit.record({ ...old, at: Date.now() - 300 * 86_400_000, detail: 'within the year' });
+      // A second instance on the same delivery log (as behind a load balancer) starts, and prunes.
+      const second = await startGateway({
+        yaml: `store:\n  path: ${gw.config.store.path}\n  hashKey: test-hash-key-0123456789\nproviders:\n  console: { kind: console }\nadmin:\n  token: ${ADMIN_TOKEN}`,
+      });
+      try {
+        const details = async () => (await gw.gateway.store.audit.list({ limit: 200 })).map((e) => e.detail);
+        for (const end = Date.now() + 10_000; (await details()).includes('long ago');) {
+          if (Date.now() > end) throw new Error('the old entry was not pruned');
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        assert.ok((await details()).includes('within the year'));
+      } finally {
+        await second.close();
+      }
     });
 
     test('the audit log is in the delivery log\'s database, and holds no code', async () => {
