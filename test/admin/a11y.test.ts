@@ -192,7 +192,7 @@ describe('roles, blocks, audit and accessibility in a browser', { skip }, () => 
       assert.equal(volume.reduce((n, v) => n + Number(v), 0), gw.rows().length);
       t.diagnostic(`screenshot: ${await shot(page, `${width}-overview-chart-tables`)}`);
 
-      for (const path of ['/admin/', '/admin/deliveries', '/admin/providers', '/admin/blocks', '/admin/audit']) {
+      for (const path of ['/admin/', '/admin/deliveries', '/admin/providers', '/admin/preview', '/admin/blocks', '/admin/audit']) {
         await open(page, path);
         // uPlot's legend is hidden from screen readers with its chart (the table under it stands in).
         const unscoped = await page.locator('main th:not([scope]):not([aria-hidden="true"] th)').count();
