@@ -229,6 +229,7 @@ function memoryStore(): DeliveryStore {
     blockCounts: none,
     // The simulation feeds verifications to the guard itself; no Okta events arrive here.
     events: new Proxy({} as DeliveryStore['events'], { get: () => () => Promise.reject(new Error('no Okta events in the simulation')) }),
+    resends: new Proxy({} as DeliveryStore['resends'], { get: () => () => Promise.reject(new Error('no resends in the simulation')) }),
     ping: async () => undefined,
     close: async () => undefined,
   };

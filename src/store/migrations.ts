@@ -107,4 +107,22 @@ export const migrations: readonly Migration[] = [
       CREATE TABLE okta_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at BIGINT NOT NULL);
     `,
   },
+  {
+    version: 5,
+    name: 'resend on undelivered',
+    // The one resend a call may get when its receipt says undelivered (src/pipeline/resend.ts):
+    // resend_state moves from NULL once (claimed under a guard in src/store/resends.ts), then the
+    // resend's provider, message id and its own receipt, kept apart from the first answer's.
+    sql: `
+      ALTER TABLE hook_calls ADD COLUMN resend_state TEXT;
+      ALTER TABLE hook_calls ADD COLUMN resend_at BIGINT;
+      ALTER TABLE hook_calls ADD COLUMN resend_provider TEXT;
+      ALTER TABLE hook_calls ADD COLUMN resend_transaction_id TEXT;
+      ALTER TABLE hook_calls ADD COLUMN resend_receipt_status TEXT;
+      ALTER TABLE hook_calls ADD COLUMN resend_receipt_provider_status TEXT;
+      ALTER TABLE hook_calls ADD COLUMN resend_receipt_code TEXT;
+      ALTER TABLE hook_calls ADD COLUMN resend_receipt_at BIGINT;
+      CREATE INDEX hook_calls_resend_transaction_id ON hook_calls (resend_transaction_id);
+    `,
+  },
 ];

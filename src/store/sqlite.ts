@@ -6,7 +6,8 @@ import {
   toConversionRows, toProviderStats, toSummaryRow, toTimelineRow, verifyTimesQuery, type AttemptCountRow, type CallDbRow,
   type ConversionDbRow, type Param, type ReceiptCountRow, type SummaryDbRow,
 } from './sql.js';
-import { createEventInbox } from './okta-events.js';
+import { createEventInbox, type SqlDb } from './okta-events.js';
+import { createResendLog } from './resends.js';
 import type { CallRecord, CallResult, Claim, DeliveryStore, LatencyPercentiles } from './types.js';
 import { openSqlite } from './sqlite-file.js';
 import type { ClaimedRow } from './sqlite-writer.js';
@@ -63,13 +64,14 @@ export async function openSqliteStore(path: string): Promise<DeliveryStore> {
     return { p50: at(PERCENTILES.p50), p90: at(PERCENTILES.p90), p99: at(PERCENTILES.p99) };
   });
 
-  const events = createEventInbox({
+  const sqlDb: SqlDb = {
     all: async (q) => all(q),
     steps: (list, guarded) => writer.write<number[]>({ kind: 'steps', steps: list, guarded }),
-  });
+  };
 
   return {
-    events,
+    events: createEventInbox(sqlDb),
+    resends: createResendLog(sqlDb),
     async claim(r: CallRecord): Promise<Claim> {
       const held = await writer.write<ClaimedRow | null>({ kind: 'claim', params: claimParams(r), eventId: r.eventId });
       return held === null ? { claimed: true } : { claimed: false, answer: answerFromRow(held) };
