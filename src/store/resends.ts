@@ -3,7 +3,7 @@
 // `claim` moves resend_state from NULL to 'sending' in one guarded UPDATE, so two receipts, or two
 // instances sharing a PostgreSQL log, can never both win. The columns are migration 5's.
 import type { SqlDb } from './okta-events.js';
-import type { ResendClaim, ResendLog, ResendState } from './types.js';
+import type { ResendClaim, ResendLog } from './types.js';
 
 const CLAIM = `UPDATE hook_calls SET resend_state = 'sending', resend_at = ?
   WHERE event_id = ? AND state = 'done' AND resend_state IS NULL AND verified_at IS NULL AND verify_until > ?`;
