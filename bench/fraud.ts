@@ -230,6 +230,7 @@ function memoryStore(): DeliveryStore {
     // The simulation feeds verifications to the guard itself; no Okta events arrive here.
     events: new Proxy({} as DeliveryStore['events'], { get: () => () => Promise.reject(new Error('no Okta events in the simulation')) }),
     audit: new Proxy({} as DeliveryStore['audit'], { get: () => () => Promise.reject(new Error('no admin page in the simulation')) }),
+    resends: new Proxy({} as DeliveryStore['resends'], { get: () => () => Promise.reject(new Error('no resends in the simulation')) }),
     ping: async () => undefined,
     close: async () => undefined,
   };

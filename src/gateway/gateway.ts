@@ -12,6 +12,7 @@ import { scrubbedAdapter } from '../providers/scrub.js';
 import { configSecrets } from '../config/secrets.js';
 import { createAuthenticator } from '../okta/auth.js';
 import { createHook } from '../pipeline/hook.js';
+import { createResender } from '../pipeline/resend.js';
 import { createRouter } from '../routing/plan.js';
 import { Breaker } from '../delivery/breaker.js';
 import { createMetrics, type Metrics } from '../telemetry/metrics.js';
@@ -98,16 +99,23 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   // A shared PostgreSQL log is itself the claim every instance sees (one row per eventId, made
   // durable before any send): idempotency keys in Redis are for instances with a log each.
   const claims = redis && config.store.url === undefined ? redisClaims(redis, undefined, config.guard.store.timeoutMs) : undefined;
-  const handleHook = createHook({ config, store, router, breakers, metrics, guard, claims, hashKey, log });
+  const resender = createResender({ store, hook: config.hook, log: log.child({ component: 'resend' }), metrics, breakers });
+  const handleHook = createHook({ config, store, router, breakers, metrics, guard, claims, hashKey, log, resender });
   const tls = config.server.tls
     ? { cert: readFileSync(config.server.tls.cert), key: readFileSync(config.server.tls.key) }
     : undefined;
   // Each code Okta reports as used feeds the guard's conversion rules (counted once per send).
   const oktaEvents = startOktaEvents(config.oktaEvents, {
     inbox: store.events, metrics, log: log.child({ component: 'okta-events' }),
-    onVerified: (send) => { guard.recordVerified({ eventId: send.eventId }); },
+    onVerified: (send) => {
+      guard.recordVerified({ eventId: send.eventId });
+      resender.forget(send.eventId);
+    },
   });
-  const app = buildApp({ config, log, store, authenticator, handleHook, adapters, metrics, tls, oktaEvents: oktaEvents.route });
+  const app = buildApp({
+    config, log, store, authenticator, handleHook, adapters, metrics, tls, oktaEvents: oktaEvents.route,
+    onReceipt: (provider, receipt) => resender.receive(provider, receipt),
+  });
   void app.register(adminRoutes, { config, store, adapters, breakers, router, handleHook, hashKey, secrets, metrics, guard });
 
   return {
@@ -123,6 +131,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       // Fastify lets in-flight hook calls finish before it resolves.
       await app.close();
       await oktaEvents.close();
+      // Resends under way finish before their providers and the log close.
+      await resender.close();
       await guard.close();
       await alerter.close();
       await Promise.all([...adapters.values()].map((a) => a.close?.()));

@@ -120,6 +120,24 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 5,
+    name: 'resend on undelivered',
+    // The one resend a call may get when its receipt says undelivered (src/pipeline/resend.ts):
+    // resend_state moves from NULL once (claimed under a guard in src/store/resends.ts), then the
+    // resend's provider, message id and its own receipt, kept apart from the first answer's.
+    sql: `
+      ALTER TABLE hook_calls ADD COLUMN resend_state TEXT;
+      ALTER TABLE hook_calls ADD COLUMN resend_at BIGINT;
+      ALTER TABLE hook_calls ADD COLUMN resend_provider TEXT;
+      ALTER TABLE hook_calls ADD COLUMN resend_transaction_id TEXT;
+      ALTER TABLE hook_calls ADD COLUMN resend_receipt_status TEXT;
+      ALTER TABLE hook_calls ADD COLUMN resend_receipt_provider_status TEXT;
+      ALTER TABLE hook_calls ADD COLUMN resend_receipt_code TEXT;
+      ALTER TABLE hook_calls ADD COLUMN resend_receipt_at BIGINT;
+      CREATE INDEX hook_calls_resend_transaction_id ON hook_calls (resend_transaction_id);
+    `,
+  },
+  {
     version: 7,
     name: 'admin audit log',
     // Who did what on the admin page (src/store/audit.ts). The id orders the entries and pages them;

@@ -8,6 +8,7 @@ import {
 } from './sql.js';
 import { createEventInbox, type SqlDb } from './okta-events.js';
 import { createAuditLog } from './audit.js';
+import { createResendLog } from './resends.js';
 import type { CallRecord, CallResult, Claim, DeliveryStore, LatencyPercentiles } from './types.js';
 import { openSqlite } from './sqlite-file.js';
 import type { ClaimedRow } from './sqlite-writer.js';
@@ -68,11 +69,11 @@ export async function openSqliteStore(path: string): Promise<DeliveryStore> {
     all: async (q) => all(q),
     steps: (list, guarded) => writer.write<number[]>({ kind: 'steps', steps: list, guarded }),
   };
-  const events = createEventInbox(sqlDb);
 
   return {
-    events,
+    events: createEventInbox(sqlDb),
     audit: createAuditLog(sqlDb),
+    resends: createResendLog(sqlDb),
     async claim(r: CallRecord): Promise<Claim> {
       const held = await writer.write<ClaimedRow | null>({ kind: 'claim', params: claimParams(r), eventId: r.eventId });
       return held === null ? { claimed: true } : { claimed: false, answer: answerFromRow(held) };

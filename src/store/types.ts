@@ -95,6 +95,40 @@ export interface CallRow extends CallRecord {
   /** Wrong codes Okta reported for this send (FAILURE outcomes), and the last one's time. */
   verifyFailures?: number;
   verifyFailedAt?: number;
+  /** The call's one resend after an undelivered receipt (pipeline/resend.ts): where it stands, through whom, and its receipt. */
+  resendState?: ResendState;
+  resendAt?: number;
+  resendProvider?: string;
+  resendTransactionId?: string;
+  resendReceiptStatus?: ReceiptStatus;
+  resendReceiptProviderStatus?: string;
+  resendReceiptCode?: string;
+  resendReceiptAt?: number;
+}
+
+/** `sending` once claimed; then sent, failed (the attempt did), or no_provider (none of the plan was left). */
+export type ResendState = 'sending' | 'sent' | 'failed' | 'no_provider';
+
+/** Why a resend was refused, or `claimed` when this caller won the call's one resend. */
+export type ResendClaim = 'claimed' | 'already' | 'verified' | 'expired' | 'unknown';
+
+/** What a resend ended as, with every attempt of the call (the first ones, then the resend's). */
+export interface ResendRecord {
+  state: Exclude<ResendState, 'sending'>;
+  provider?: string;
+  transactionId?: string;
+  attempts: Attempt[];
+}
+
+/** The delivery log's record of resends (store/resends.ts). */
+export interface ResendLog {
+  /**
+   * Takes the call's one resend, atomically: only while it is completed, not verified, its code
+   * alive at `now` (verify_until) and no resend was claimed before, by this instance or another.
+   */
+  claim(eventId: string, now: number): Promise<ResendClaim>;
+  /** Writes what the claimed resend ended as, with the call's attempts including the resend's. */
+  record(eventId: string, r: ResendRecord): Promise<void>;
 }
 
 export type ConversionBy = SummaryBy;
@@ -194,7 +228,7 @@ export interface DeliveryStore {
   answerOf(eventId: string): Promise<OktaAnswer | undefined>;
   /**
    * Records a provider's delivery receipt on the call it belongs to (found by provider and
-   * transactionId). A final state is never overwritten by an earlier one arriving late.
+   * transactionId, of its answer or of its resend). A final state is never overwritten by an earlier one arriving late.
    * Resolves to the number of calls updated (0 when the id is unknown).
    */
   recordReceipt(provider: string, receipt: DeliveryReceipt): Promise<number>;
@@ -203,7 +237,7 @@ export interface DeliveryStore {
    * with `by`, one row per value, most executions first.
    */
   summary(opts: { sinceMs: number; by?: SummaryBy }): Promise<SummaryRow[]>;
-  /** Calls matching every filter given, newest first (pending ones included). */
+  /** Calls matching every filter given, newest first (pending ones included); `transactionId` matches a resend's too. */
   search(filters: SearchFilters): Promise<CallRow[]>;
   /**
    * Completed calls received since `sinceMs`, counted per bucket of `bucketMs` (aligned on the epoch)
@@ -221,6 +255,8 @@ export interface DeliveryStore {
   readonly events: EventInbox;
   /** The admin audit log, in the same database. */
   readonly audit: AuditLog;
+  /** Resends after undelivered receipts, on the calls' rows. */
+  readonly resends: ResendLog;
   /** Every provider attempted in completed calls received since `sinceMs`, most attempts first (then by name). */
   providerStats(sinceMs: number): Promise<ProviderStats[]>;
   /** Completed calls received since `sinceMs` that the guard refused, per rule, most first (then by rule). */

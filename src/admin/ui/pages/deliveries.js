@@ -6,11 +6,13 @@ import { badge, facts, fmtInt, fmtMs, fmtTime, h, replace, table } from '../dom.
 import { channelLabel, requestTypeLabel } from '../labels.js';
 
 /**
- * @typedef {{ provider: string, ok: boolean, category?: string, providerCode?: string, transactionId?: string, ms: number }} Attempt
+ * @typedef {{ provider: string, ok: boolean, category?: string, providerCode?: string, transactionId?: string, ms: number, resend?: boolean }} Attempt
  * @typedef {{ eventId: string, receivedAt: number, state: string, requestType: string, channel: string, phoneMasked: string,
  *   country?: string, userId?: string, login?: string, locale: string, preview: boolean, status?: string, reason?: string,
  *   blockedBy?: string, provider?: string, transactionId?: string, attempts: Attempt[], attemptCount: number, latencyMs?: number,
- *   completedAt?: number, receiptStatus?: string, receiptProviderStatus?: string, receiptCode?: string, receiptAt?: number }} Row
+ *   completedAt?: number, receiptStatus?: string, receiptProviderStatus?: string, receiptCode?: string, receiptAt?: number,
+ *   resendState?: string, resendAt?: number, resendProvider?: string, resendReceiptStatus?: string, resendReceiptProviderStatus?: string,
+ *   resendReceiptCode?: string, resendReceiptAt?: number }} Row
  */
 
 const FIELDS = ['phone', 'user', 'transactionId', 'status', 'receipt', 'from', 'to'];
@@ -160,9 +162,12 @@ function details(r) {
       ['Delivery receipt', r.receiptStatus
         ? h('span', null, badge(r.receiptStatus), ` ${r.receiptProviderStatus ?? ''}${r.receiptCode ? ` (code ${r.receiptCode})` : ''} at ${fmtTime(r.receiptAt)}`)
         : h('span', { class: 'muted' }, 'none received')],
+      // The one resend after an undelivered receipt (pipeline/resend.ts), and what its provider reported.
+      ...(r.resendState ? [/** @type {[string, HTMLElement]} */ (['Resend', h('span', null, badge(r.resendState),
+        ` ${r.resendProvider ?? ''} at ${fmtTime(r.resendAt)}${r.resendReceiptStatus ? `; receipt ${r.resendReceiptStatus} ${r.resendReceiptProviderStatus ?? ''}${r.resendReceiptCode ? ` (code ${r.resendReceiptCode})` : ''} at ${fmtTime(r.resendReceiptAt)}` : ''}`)])] : []),
     ]),
     h('h3', null, `Attempts (${r.attempts.length})`),
     table(['#', 'Provider', 'Result', 'Provider code', 'Transaction id', 'Time'],
-      r.attempts.map((a, i) => [String(i + 1), a.provider, a.ok ? badge('ok', 'accepted') : badge('FAILED', a.category ?? 'failed'), a.providerCode ?? '—', h('span', { class: 'mono small' }, a.transactionId ?? '—'), fmtMs(a.ms)]),
+      r.attempts.map((a, i) => [a.resend ? `${i + 1} (resend)` : String(i + 1), a.provider, a.ok ? badge('ok', 'accepted') : badge('FAILED', a.category ?? 'failed'), a.providerCode ?? '—', h('span', { class: 'mono small' }, a.transactionId ?? '—'), fmtMs(a.ms)]),
       { empty: r.reason === 'blocked' ? 'None: the guard refused the request.' : 'No provider was tried.', class: 'grid inner' }));
 }
