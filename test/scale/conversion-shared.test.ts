@@ -5,42 +5,33 @@
 // whose codes were never used is blocked (which A can only do once verifications reach it at all).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
 import {
-  LIMITS_OFF, cleanupAll, createSchema, deleteKeys, eventually, gatewayConfig, kind, needEnv, postHook, runId, sleep,
-  spawnGateway, startProvider, tempDir, type CountingProvider, type GatewayProcess, type PgSchema,
+  LIMITS_OFF, closeSharedRun, eventually, gatewayConfig, kind, openSharedRun, postHook, sharedServices, sleep,
+  spawnGateway, tempDir, type GatewayProcess, type PgSchema, type SharedRun,
 } from './support.js';
 import { oktaRequest } from '../support/okta.js';
 import { delivery, logEvent } from '../support/okta-events.js';
 
-const redisUrl = process.env.REDIS_URL;
-const databaseUrl = process.env.DATABASE_URL;
 const EVENTS_SECRET = 'scale-events-secret-0123456789';
 /** Each code's validity: short, so the unused ones are decided within the test. */
 const CODE_LIFE_MS = 3_000;
 
-if (!redisUrl || !databaseUrl) {
-  test('conversion counted across two instances', (t) => {
-    if (!needEnv(t, 'REDIS_URL', 'shared conversion not run (e.g. REDIS_URL=redis://127.0.0.1:6379)')) return;
-    needEnv(t, 'DATABASE_URL', 'shared conversion not run (e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)');
-  });
-} else {
+const services = sharedServices('conversion counted across two instances', 'shared conversion');
+if (services) {
   describe('conversion counted by the instance that sent the code', () => {
-    let provider: CountingProvider;
-    let schema: PgSchema | undefined;
-    let redis: Redis;
+    let run: SharedRun | undefined;
+    let schema: PgSchema;
     let a: GatewayProcess;
     let b: GatewayProcess;
-    const keyPrefix = runId('conv');
 
     before(async () => {
-      redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-      provider = await startProvider();
-      schema = await createSchema(databaseUrl, 'conv');
+      run = await openSharedRun(services, 'conv');
+      schema = run.schema;
+      const { provider, keyPrefix } = run;
       const dir = tempDir('scale-conversion');
       const config = {
         ...gatewayConfig({
-          dir, providerUrl: provider.url, storeUrl: schema.url, redisUrl, logLevel: 'debug',
+          dir, providerUrl: provider.url, storeUrl: schema.url, redisUrl: services.redisUrl, logLevel: 'debug',
           guard: {
             numbers: { refuseInvalid: false },
             limits: LIMITS_OFF,
@@ -54,19 +45,11 @@ if (!redisUrl || !databaseUrl) {
       // B first: its event processor takes the lease in the shared log, so B processes what Okta delivers.
       b = await spawnGateway('b', config, dir);
       await eventually('B holds the event processor\'s lease', 10_000, async () =>
-        (await schema!.query('SELECT 1 FROM {schema}.okta_leases')).length === 1);
+        (await schema.query('SELECT 1 FROM {schema}.okta_leases')).length === 1);
       a = await spawnGateway('a', config, dir);
     });
 
-    after(async () => {
-      await cleanupAll();
-      await provider?.close();
-      await schema?.drop();
-      if (redis) {
-        await deleteKeys(redis, `${keyPrefix}:*`);
-        redis.disconnect();
-      }
-    });
+    after(() => closeSharedRun(run));
 
     /** A real sign-in's hook call for `userId`, its code alive for CODE_LIFE_MS. */
     function signIn(phone: string, userId: string): Record<string, any> {
@@ -93,7 +76,7 @@ if (!redisUrl || !databaseUrl) {
       });
       assert.equal(res.status, 200);
       await eventually('B verified the eight sends in the delivery log', 20_000, async () =>
-        (await schema!.query<{ n: string }>('SELECT COUNT(*) AS n FROM {schema}.hook_calls WHERE verified_at IS NOT NULL'))[0]!.n === '8');
+        (await schema.query<{ n: string }>('SELECT COUNT(*) AS n FROM {schema}.hook_calls WHERE verified_at IS NOT NULL'))[0]!.n === '8');
       await eventually('A counted the eight verifications B published', 20_000, () => heard(a) === 8);
       assert.equal(heard(b), 0, 'B sent none of them');
 
@@ -104,7 +87,7 @@ if (!redisUrl || !databaseUrl) {
       assert.equal(kind(control), 'FAILED', 'the prefix whose codes were never used is blocked: A knows the feed is alive');
       const again = await postHook(a.url, signIn('+12125550199', '00uconv0000000000099'));
       assert.equal(kind(again), 'SUCCESSFUL', '8 of 10 verified through B: the prefix converts');
-      const rows = await schema!.query<{ event_id: string; blocked_by: string | null }>('SELECT event_id, blocked_by FROM {schema}.hook_calls WHERE event_id = $1 OR event_id = $2',
+      const rows = await schema.query<{ event_id: string; blocked_by: string | null }>('SELECT event_id, blocked_by FROM {schema}.hook_calls WHERE event_id = $1 OR event_id = $2',
         [control.eventId, again.eventId]);
       assert.deepEqual(Object.fromEntries(rows.map((r) => [r.event_id, r.blocked_by])), { [control.eventId]: 'conversion.prefix.4', [again.eventId]: null });
       // B shares the block through Redis (it holds no evidence of its own).
