@@ -6,6 +6,8 @@
 // admission-script.ts). Either every counter has room and all count the request, or none counts
 // it and the first without room, in the order below, is the rule reported:
 //   the phone windows, tightest first; then user, IP, prefix, distinct per prefix, country, global.
+// With conversion rules on, the blocks of the request's scopes come first, in the same step: a
+// blocked scope refuses before any counter, so it takes no slot anywhere.
 // Nothing is given back afterwards, so a burst for one number admits exactly its max across
 // instances, and a refused request never holds a slot another request was refused for.
 import type { Redis } from 'ioredis';
