@@ -95,7 +95,11 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const redis = config.limits.url ? await connectRedis(config.limits.url, log) : undefined;
   const guardLog = log.child({ component: 'guard' });
   const alerter = createAlerter(config.alerts, guardLog);
-  const guard = createGuard(config.guard, { redis, hashKey, log: guardLog, alert: alerter.alert });
+  const guard = createGuard(config.guard, {
+    redis, hashKey, log: guardLog, alert: alerter.alert,
+    // What an instance missed of the verifications the others published (a lost Redis subscription).
+    verifiedSince: (since, limit) => store.events.verifiedSince(since, limit),
+  });
   // A shared PostgreSQL log is itself the claim every instance sees (one row per eventId, made
   // durable before any send): idempotency keys in Redis are for instances with a log each.
   const claims = redis && config.store.url === undefined ? redisClaims(redis, undefined, config.guard.store.timeoutMs) : undefined;

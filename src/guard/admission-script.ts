@@ -10,33 +10,74 @@
 import type { Redis } from 'ioredis';
 
 /**
- * KEYS[1..n]: one per step; KEYS[n+1], when present: the idempotency key to claim first.
- * ARGV[1]: n; ARGV[2], ARGV[3]: the claim's value and lifetime (ms); then per step i, from ARGV[4i]:
- * kind (`w` window, `d` distinct), max, window length (ms), member (distinct only).
- * Returns {1, 0, added} when everything was counted (added: the distinct steps whose member was
- * new), {0, i, {}} when step i has no room (nothing counted), {2, 0, {}} when the claim is held
- * (nothing counted). A counter holding more than max (a rate-limiter-flexible key, which counted
- * refusals before giving them back) refuses like a full one.
+ * KEYS[1..n]: one per counter step; KEYS[n+1..n+m]: one per conversion block step; KEYS[n+m+1],
+ * when present: the idempotency key to claim first.
+ * ARGV[1]: n; ARGV[2]: m; ARGV[3], ARGV[4]: the claim's value and lifetime (ms); ARGV[5..7]: the
+ * tracker's now, a block's cooldown and how often an on-going block is renewed (ms); then per
+ * counter step i, from ARGV[4i + 4]: kind (`w` window, `d` distinct), max, window length (ms),
+ * member (distinct only); then per block step j, from ARGV[4n + 2j + 6]: `e` (enforced) or `m`
+ * (monitored), and the block to start ('' when this instance's evidence calls for none).
  *
- * Extension point: a block (say a prefix, or a country and channel, whose conversions stopped) is
- * one more kind read in the first loop and not counted in the second:
- *   elseif kind == 'b' then if redis.call('EXISTS', KEYS[i]) == 1 then return {0, i, {}} end
+ * Blocks first: a block that is on (its `until` not passed, not lifted) is renewed to now +
+ * cooldown when its scope is enforced or the evidence still calls for it, at most once per
+ * renewal period (its `until` tells when it was last written); where none is on and a block is given,
+ * it is started. An enforced scope under a block refuses the request before any counter.
+ *
+ * Returns {code, index, added, blocks, started}: code 1 when everything was counted (added: the
+ * distinct steps whose member was new), 0 when counter step `index` has no room, 3 when block step
+ * `index` refuses (nothing counted either way), 2 when the claim is held (nothing read or counted).
+ * blocks[j]: block j's JSON after the script ('' when none is on); started[j]: 1 when started here.
+ * A counter holding more than max (a rate-limiter-flexible key, which counted refusals before
+ * giving them back) refuses like a full one.
  */
 const ADMIT = `
-local n = tonumber(ARGV[1])
-if #KEYS > n and not redis.call('SET', KEYS[n + 1], ARGV[2], 'PX', ARGV[3], 'NX') then return {2, 0, {}} end
+local n, m = tonumber(ARGV[1]), tonumber(ARGV[2])
+if #KEYS > n + m and not redis.call('SET', KEYS[n + m + 1], ARGV[3], 'PX', ARGV[4], 'NX') then return {2, 0, {}, {}, {}} end
+local now, cooldown, renew = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local blocks, started, refused = {}, {}, 0
+for j = 1, m do
+  local key, a = KEYS[n + j], 4 * n + 2 * j + 6
+  local enforce, fresh = ARGV[a] == 'e', ARGV[a + 1]
+  local value, on = redis.call('GET', key), nil
+  if value then
+    local ok, b = pcall(cjson.decode, value)
+    if ok and type(b) == 'table' and tonumber(b['until']) and tonumber(b['until']) > now then on = b end
+  end
+  started[j] = 0
+  if on then
+    if on['lifted'] == nil then
+      if (enforce or fresh ~= '') and tonumber(on['until']) - now <= cooldown - renew then
+        on['until'] = now + cooldown
+        on['mode'] = enforce and 'enforce' or 'monitor'
+        if fresh ~= '' then on['evidence'] = cjson.decode(fresh)['evidence'] end
+        value = cjson.encode(on)
+        redis.call('SET', key, value, 'PX', cooldown)
+      end
+      if enforce and refused == 0 then refused = j end
+    end
+  elseif fresh ~= '' then
+    value = fresh
+    redis.call('SET', key, value, 'PX', cooldown)
+    started[j] = 1
+    if enforce and refused == 0 then refused = j end
+  else
+    value = ''
+  end
+  blocks[j] = value
+end
+if refused > 0 then return {3, refused, {}, blocks, started} end
 for i = 1, n do
-  local a = 4 * i
+  local a = 4 * i + 4
   local kind, max = ARGV[a], tonumber(ARGV[a + 1])
   if kind == 'w' then
-    if tonumber(redis.call('GET', KEYS[i]) or '0') >= max then return {0, i, {}} end
+    if tonumber(redis.call('GET', KEYS[i]) or '0') >= max then return {0, i, {}, blocks, started} end
   elseif kind == 'd' then
-    if redis.call('SISMEMBER', KEYS[i], ARGV[a + 3]) == 0 and redis.call('SCARD', KEYS[i]) >= max then return {0, i, {}} end
+    if redis.call('SISMEMBER', KEYS[i], ARGV[a + 3]) == 0 and redis.call('SCARD', KEYS[i]) >= max then return {0, i, {}, blocks, started} end
   end
 end
 local added = {}
 for i = 1, n do
-  local a = 4 * i
+  local a = 4 * i + 4
   if ARGV[a] == 'w' then
     if redis.call('INCR', KEYS[i]) == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[a + 2]) end
   elseif ARGV[a] == 'd' and redis.call('SADD', KEYS[i], ARGV[a + 3]) == 1 then
@@ -44,7 +85,7 @@ for i = 1, n do
     if redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIRE', KEYS[i], ARGV[a + 2]) end
   end
 end
-return {1, 0, added}
+return {1, 0, added, blocks, started}
 `;
 
 /**
@@ -65,7 +106,7 @@ end
 return 0
 `;
 
-export type AdmitReply = [code: number, index: number, added: number[]];
+export type AdmitReply = [code: number, index: number, added: number[], blocks: string[], started: number[]];
 
 export interface AdmissionScripts {
   admit(keys: string[], args: (string | number)[]): Promise<AdmitReply>;

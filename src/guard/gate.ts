@@ -32,17 +32,53 @@ export interface ClaimKey {
   ttlMs: number;
 }
 
+/**
+ * A conversion block the request's scope may be under (conversion/tracker.ts). With Redis the block
+ * is read, started or renewed in the admission's own round trip, before any counter: a blocked
+ * scope takes no slot anywhere.
+ */
+export interface BlockStep {
+  /** `{rule}:{hash}`: the block's id, the same on every instance. */
+  readonly id: string;
+  /** e.g. `conversion.prefix.4`: named when the block refuses. */
+  readonly rule: string;
+  /** A block of an enforced scope refuses; of a monitored one it is only reported. */
+  readonly enforce: boolean;
+  /** The block (BlockView JSON) to start when none is on: this instance's evidence calls for one. */
+  readonly start?: string;
+}
+
+export interface BlockCheck {
+  readonly steps: readonly BlockStep[];
+  /** The tracker's clock: a block whose `until` has passed is not on. */
+  readonly now: number;
+  /** A block is started, and renewed, for this long. */
+  readonly cooldownMs: number;
+  /** An on-going block is renewed (to now + cooldown) at most this often. */
+  readonly renewEveryMs: number;
+  /** For a gate that cannot read the shared blocks (Redis down): the rule this instance's copies refuse with. */
+  readonly offline?: string;
+}
+
+/** The blocks as Redis holds them after the admission: per block step, its JSON ('' when none is on). */
+export interface SharedBlocks {
+  values: string[];
+  /** Per block step: this admission started it. */
+  started: boolean[];
+}
+
 export interface Admission {
   /** In reporting order: when several have no room, the first is the rule named. */
   steps: readonly Step[];
   claim?: ClaimKey;
+  blocks?: BlockCheck;
 }
 
 export type Admitted =
   /** Counted everywhere; `degraded`: by the per-instance insurance, not the shared store. */
-  | { state: 'ok'; degraded: boolean }
-  /** Counted nowhere. */
-  | { state: 'refused'; rule: string; degraded: boolean }
+  | { state: 'ok'; degraded: boolean; blocks?: SharedBlocks }
+  /** Counted nowhere. `blocks`: present when Redis answered (a block step, or a counter, refused). */
+  | { state: 'refused'; rule: string; degraded: boolean; blocks?: SharedBlocks }
   /** The store could not be asked and no insurance counted instead: nothing was counted. */
   | { state: 'unavailable' }
   /** The claim was already held by another call: nothing was counted. */

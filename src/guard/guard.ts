@@ -6,6 +6,8 @@
 // admission-script.ts). Either every counter has room and all count the request, or none counts
 // it and the first without room, in the order below, is the rule reported:
 //   the phone windows, tightest first; then user, IP, prefix, distinct per prefix, country, global.
+// With conversion rules on, the blocks of the request's scopes come first, in the same step: a
+// blocked scope refuses before any counter, so it takes no slot anywhere.
 // Nothing is given back afterwards, so a burst for one number admits exactly its max across
 // instances, and a refused request never holds a slot another request was refused for.
 import type { Redis } from 'ioredis';
@@ -17,8 +19,9 @@ import type { ClaimKey, Counter, Gate, Step } from './gate.js';
 import { MemoryGate } from './memory-gate.js';
 import { RedisGate } from './redis-gate.js';
 import { StoreHealth, type GuardLog } from './store-health.js';
-import { ConversionTracker, type SendRecord, type VerifiedRecord } from './conversion/tracker.js';
+import { ConversionTracker, type ConversionDecision, type ConversionProbe, type SendRecord, type VerifiedRecord } from './conversion/tracker.js';
 import type { BlockView } from './conversion/blocks.js';
+import { VerificationRelay } from './conversion/relay.js';
 import type { Alert } from './conversion/alerts.js';
 import { ipIdentity, keyHasher, numberPrefix, type KeyHash } from './keys.js';
 
@@ -73,6 +76,12 @@ export interface GuardDeps {
   now?: () => number;
   /** Told when a conversion block starts, is lifted or ends (the `alerts:` webhook). */
   alert?: Alert;
+  /**
+   * With Redis: the eventIds of sends received since `sinceMs` (at most `limit`, newest first)
+   * that the delivery log has as verified. Read after this instance's subscription to other
+   * instances' verifications was down (conversion/relay.ts); without it those are lost.
+   */
+  verifiedSince?: (sinceMs: number, limit: number) => Promise<string[]>;
 }
 
 export interface Guard {
@@ -82,16 +91,28 @@ export interface Guard {
   recordSend(send: SendRecord): void;
   /**
    * A code was used (the Okta verification feed matched the hook call's eventId). False when this
-   * instance has no pending send with that eventId (unknown, already verified, or expired).
+   * instance has no pending send with that eventId (unknown, already verified, or expired); with
+   * Redis the eventId is then published, so the instance that sent the code counts it.
    */
   recordVerified(verified: VerifiedRecord): boolean;
+  /**
+   * Whether verifications processed on other instances reach this one: always without Redis; with
+   * it, once subscribed and caught up (conversion/relay.ts). While false, expired sends wait.
+   */
+  listening(): boolean;
   /** Active conversion blocks with their evidence, lifted ones included. */
   blocks(): Promise<BlockView[]>;
   /** Lifts a conversion block by id; undefined when no such block is active. */
   lift(id: string, by: string): Promise<BlockView | undefined>;
-  /** Waits for checks in progress. The Redis client belongs to the caller and stays open. */
+  /**
+   * Waits for checks in progress and ends the subscription to other instances' verifications.
+   * The Redis client belongs to the caller and stays open.
+   */
   close(): Promise<void>;
 }
+
+/** How far before its oldest pending send an instance reads the delivery log after a lost subscription. */
+const CATCH_UP_MARGIN_MS = 60_000;
 
 /** One dimension's windows, tightest (smallest max, then shortest) first. */
 function windowCounters(dimension: string, windows: false | LimitWindow[]): Counter[] {
@@ -132,12 +153,31 @@ export function createGuard(config: GuardConfig, deps: GuardDeps): Guard {
   const dpp = limits.distinctPerPrefix;
   const distinct: Counter | undefined = dpp === false ? undefined
     : { rule: 'limits.distinctPerPrefix', kind: 'distinct', window: dpp, name: `distinct:${dpp.perSeconds}s` };
-  const conversion = new ConversionTracker(config.conversion, {
+  let relay: VerificationRelay | undefined;
+  const listening = (): boolean => relay === undefined || relay.live;
+  const conversion: ConversionTracker = new ConversionTracker(config.conversion, {
     now: now ?? Date.now,
     log,
     ...(deps.redis ? { store: { client: deps.redis, timeoutMs: store.timeoutMs, keyPrefix: store.keyPrefix }, hash } : {}),
     ...(deps.alert ? { alert: deps.alert } : {}),
+    live: listening,
   });
+  // Sends are tracked for their verification: a conversion rule or requireVerifiedCountry is on.
+  const tracking = conversion.active || config.enrollment.requireVerifiedCountry;
+  if (deps.redis && tracking) {
+    const { verifiedSince } = deps;
+    relay = new VerificationRelay({
+      client: deps.redis, channel: `${store.keyPrefix}:verified`, timeoutMs: store.timeoutMs, log,
+      apply: (eventId) => conversion.recordVerified({ eventId }),
+      ...(verifiedSince ? {
+        catchUp: async () => {
+          const oldest = conversion.oldestPendingAt();
+          // The delivery log stamps a call when it arrives, a little before the send was counted.
+          return oldest === undefined ? [] : verifiedSince(oldest - CATCH_UP_MARGIN_MS, config.conversion.maxPending);
+        },
+      } : {}),
+    });
+  }
 
   const allowPhones = new Set(allow.phones);
   const allowUserIds = new Set(allow.users);
@@ -183,17 +223,34 @@ export function createGuard(config: GuardConfig, deps: GuardDeps): Guard {
 
   const duplicate: Verdict = { allow: false, rule: 'claim.held', duplicate: true };
 
-  async function limited(input: GuardInput): Promise<Verdict> {
-    const admitted = await gate.admit({ steps: steps(input), ...(input.claim ? { claim: input.claim } : {}) });
+  /**
+   * The counters and, with conversion rules on, the blocks of the request's scopes. With Redis
+   * both are one admission script (one round trip); in memory, and while Redis does not answer,
+   * this instance's copies of the blocks decide first, so a blocked scope takes no slot anywhere.
+   */
+  async function limited(input: GuardInput, probe: ConversionProbe | undefined): Promise<Verdict> {
+    let decision: ConversionDecision | undefined;
+    if (probe && !deps.redis) {
+      decision = conversion.decide(probe);
+      if (decision.refuse) return refused(decision.refuse, false, input);
+    }
+    const admitted = await gate.admit({
+      steps: steps(input), ...(input.claim ? { claim: input.claim } : {}),
+      ...(probe && deps.redis ? { blocks: conversion.blockCheck(probe) } : {}),
+    });
+    if (admitted.state === 'claimed') return duplicate;
+    if (probe && deps.redis) {
+      decision = conversion.decide(probe, admitted.state === 'unavailable' ? undefined : admitted.blocks);
+      if (decision.refuse) return refused(decision.refuse, false, input);
+    }
+    const monitored = decision && decision.monitored.length > 0 ? { monitored: decision.monitored } : {};
     switch (admitted.state) {
-      case 'claimed':
-        return duplicate;
       case 'refused':
         return refused(admitted.rule, admitted.degraded, input);
       case 'unavailable':
-        return store.failMode === 'closed' ? refused('store.unavailable', true, input) : { allow: true, degraded: true };
+        return store.failMode === 'closed' ? refused('store.unavailable', true, input) : { allow: true, degraded: true, ...monitored };
       case 'ok':
-        return admitted.degraded ? { allow: true, degraded: true } : { allow: true };
+        return admitted.degraded ? { allow: true, degraded: true, ...monitored } : { allow: true, ...monitored };
     }
   }
 
@@ -219,15 +276,7 @@ export function createGuard(config: GuardConfig, deps: GuardDeps): Guard {
       if (config.enrollment.requireVerifiedCountry && input.requestType === 'pre-enrollment' && !conversion.everVerified(input.channel, input.dest)) {
         return refused('enrollment.unproven', false, input);
       }
-      let monitored: string[] | undefined;
-      if (conversion.active) {
-        // Before the counters: a blocked scope takes no slot anywhere.
-        const decision = await conversion.check(input);
-        if (decision.refuse) return refused(decision.refuse, false, input);
-        if (decision.monitored.length > 0) monitored = decision.monitored;
-      }
-      const verdict = await limited(input);
-      return monitored && verdict.allow ? { ...verdict, monitored } : verdict;
+      return await limited(input, conversion.active ? conversion.probe(input) : undefined);
     } catch (err) {
       log.error({ err }, 'guard: unexpected failure while counting');
       return store.failMode === 'open' ? { allow: true, degraded: true } : { allow: false, rule: 'guard.error', degraded: true };
@@ -242,14 +291,21 @@ export function createGuard(config: GuardConfig, deps: GuardDeps): Guard {
       return p;
     },
     recordSend: (send) => {
-      if (conversion.active || config.enrollment.requireVerifiedCountry) conversion.recordSend(send);
+      if (tracking) conversion.recordSend(send);
     },
-    recordVerified: (verified) => conversion.recordVerified(verified),
+    recordVerified: (verified) => {
+      const here = conversion.recordVerified(verified);
+      // Another instance may hold the send (the feed is processed on one instance only).
+      if (!here) relay?.publish(verified.eventId);
+      return here;
+    },
+    listening,
     blocks: () => conversion.blocks(),
     lift: (id, by) => conversion.lift(id, by),
     async close() {
       closed = true;
       await Promise.allSettled([...inflight]);
+      relay?.close();
     },
   };
 }

@@ -17,9 +17,11 @@ export class MemoryGate implements Gate {
 
   /**
    * `admission.claim` is not looked at: claims live in Redis only, and while Redis is away the
-   * delivery log's own claim is what stops a repeat on this instance.
+   * delivery log's own claim is what stops a repeat on this instance. `admission.blocks` is this
+   * instance's copy of the conversion blocks: their `offline` rule refuses before any counter.
    */
-  admitNow({ steps }: Admission): Admitted {
+  admitNow({ steps, blocks }: Admission): Admitted {
+    if (blocks?.offline) return { state: 'refused', rule: blocks.offline, degraded: this.degraded };
     const now = this.now();
     for (const { counter, key, member = '' } of steps) {
       const room = counter.kind === 'window' ? this.windowsOf(counter).room(key, now) : this.distinctOf(counter).room(key, member, now);

@@ -1,11 +1,13 @@
-// The gate of instances sharing Redis: one script per request (admission-script.ts), with a
-// per-instance insurance (a MemoryGate holding a share of each limit) while Redis fails.
+// The gate of instances sharing Redis: one script per request (admission-script.ts) — the claim,
+// the conversion blocks and every counter — with a per-instance insurance (a MemoryGate holding a
+// share of each limit) while Redis fails.
 import type { Redis } from 'ioredis';
 import type { Admission, Admitted, Gate } from './gate.js';
 import type { MemoryGate } from './memory-gate.js';
 import { admissionScripts, type AdmissionScripts, type AdmitReply } from './admission-script.js';
 import { describe, type GuardLog, type StoreHealth } from './store-health.js';
 import { StoreTimeout, withTimeout } from './store-timeout.js';
+import { blockKey } from './conversion/blocks.js';
 
 export interface RedisGateOptions {
   client: Redis;
@@ -48,21 +50,29 @@ export class RedisGate implements Gate {
     return this.o.insurance ? this.o.insurance.admitNow(admission) : { state: 'unavailable' };
   }
 
-  private request({ steps, claim }: Admission): { keys: string[]; args: (string | number)[] } {
+  private request({ steps, claim, blocks }: Admission): { keys: string[]; args: (string | number)[] } {
     const keys: string[] = [];
-    const args: (string | number)[] = [steps.length, claim?.value ?? '', claim?.ttlMs ?? 0];
+    const blockSteps = blocks?.steps ?? [];
+    const args: (string | number)[] = [steps.length, blockSteps.length, claim?.value ?? '', claim?.ttlMs ?? 0,
+      blocks?.now ?? 0, blocks?.cooldownMs ?? 0, blocks?.renewEveryMs ?? 0];
     for (const { counter, key, member } of steps) {
       keys.push(`${this.o.keyPrefix}:${counter.name}:${key}`);
       args.push(counter.kind === 'window' ? 'w' : 'd', counter.window.max, counter.window.perSeconds * 1_000, member ?? '');
+    }
+    for (const block of blockSteps) {
+      keys.push(blockKey(this.o.keyPrefix, block.id));
+      args.push(block.enforce ? 'e' : 'm', block.start ?? '');
     }
     if (claim) keys.push(claim.key);
     return { keys, args };
   }
 
-  private verdict([code, index]: AdmitReply, { steps }: Admission): Admitted {
+  private verdict([code, index, , values, started]: AdmitReply, { steps, blocks }: Admission): Admitted {
     if (code === 2) return { state: 'claimed' };
-    if (code === 0) return { state: 'refused', rule: steps[index - 1]!.counter.rule, degraded: false };
-    return { state: 'ok', degraded: false };
+    const shared = blocks ? { blocks: { values, started: started.map((s) => s === 1) } } : {};
+    if (code === 3) return { state: 'refused', rule: blocks!.steps[index - 1]!.rule, degraded: false, ...shared };
+    if (code === 0) return { state: 'refused', rule: steps[index - 1]!.counter.rule, degraded: false, ...shared };
+    return { state: 'ok', degraded: false, ...shared };
   }
 
   /**

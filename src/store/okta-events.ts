@@ -103,6 +103,14 @@ export function createEventInbox(db: SqlDb): EventInbox {
       return rows.map((r) => r.event_id);
     },
 
+    async verifiedSince(sinceMs, limit) {
+      const rows = await db.all<{ event_id: string }>(q(
+        'SELECT event_id FROM hook_calls WHERE received_at >= ? AND verified_at IS NOT NULL ORDER BY received_at DESC LIMIT ?',
+        Math.trunc(sinceMs), Math.max(1, Math.trunc(limit)),
+      ));
+      return rows.map((r) => r.event_id);
+    },
+
     async settle(uuid, s: Settlement, now) {
       const at = Math.trunc(now);
       if (s.state === 'retry') {

@@ -3,43 +3,34 @@
 // across instances, and a repeated eventId sends once whichever instance each repeat reaches.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
 import {
-  LIMITS_OFF, cleanupAll, createSchema, deleteKeys, gatewayConfig, hookBody, kind, needEnv, postHook, recipients, runId,
-  spawnGateway, startProvider, tally, tempDir, type CountingProvider, type GatewayProcess, type HookAnswer, type PgSchema,
+  LIMITS_OFF, closeSharedRun, gatewayConfig, hookBody, kind, openSharedRun, postHook, recipients, runId, sharedServices,
+  spawnGateway, tally, tempDir, type CountingProvider, type GatewayProcess, type HookAnswer, type SharedRun,
 } from './support.js';
 
-const redisUrl = process.env.REDIS_URL;
-const databaseUrl = process.env.DATABASE_URL;
 
 const PHONE_MAX = 5;
 const PREFIX_MAX = 7;
 const OKTA_TIMEOUT_MS = 3_000;
 
-if (!redisUrl || !databaseUrl) {
-  test('three instances sharing Redis and PostgreSQL', (t) => {
-    if (!needEnv(t, 'REDIS_URL', 'multi-instance limits and idempotency not run (e.g. REDIS_URL=redis://127.0.0.1:6379)')) return;
-    needEnv(t, 'DATABASE_URL', 'multi-instance delivery log not run (e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)');
-  });
-} else {
+const services = sharedServices('three instances sharing Redis and PostgreSQL', 'multi-instance limits, idempotency and delivery log');
+if (services) {
   describe('three gateway processes sharing Redis and PostgreSQL', () => {
+    let run: SharedRun | undefined;
     let provider: CountingProvider;
-    let schema: PgSchema | undefined;
-    let redis: Redis;
     let gateways: GatewayProcess[] = [];
-    const keyPrefix = runId('guard');
     const eventIds = new Set<string>();
 
     before(async () => {
-      redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-      provider = await startProvider();
-      schema = await createSchema(databaseUrl, 'scale');
+      run = await openSharedRun(services, 'scale');
+      provider = run.provider;
+      const { schema, keyPrefix } = run;
       const dir = tempDir('scale-multi');
       const config = gatewayConfig({
         dir,
         providerUrl: provider.url,
         storeUrl: schema.url,
-        redisUrl,
+        redisUrl: services.redisUrl,
         guard: {
           // 555 numbers are fictitious; the policy has tests of its own.
           numbers: { refuseInvalid: false },
@@ -58,16 +49,7 @@ if (!redisUrl || !databaseUrl) {
       }
     });
 
-    after(async () => {
-      await cleanupAll();
-      await provider?.close();
-      await schema?.drop();
-      if (redis) {
-        await deleteKeys(redis, `${keyPrefix}:*`);
-        if (eventIds.size > 0) await redis.del(...[...eventIds].map((id) => `byot:idem:${id}`));
-        redis.disconnect();
-      }
-    });
+    after(() => closeSharedRun(run, [...eventIds].map((id) => `byot:idem:${id}`)));
 
     /** Sends every body at once, round-robin over the three instances. */
     async function burst(bodies: Record<string, any>[]): Promise<HookAnswer[]> {
@@ -87,7 +69,7 @@ if (!redisUrl || !databaseUrl) {
     }
 
     async function rows(ids: string[]): Promise<{ event_id: string; status: string; blocked_by: string | null; transaction_id: string | null }[]> {
-      return schema!.query('SELECT event_id, status, blocked_by, transaction_id FROM {schema}.hook_calls WHERE event_id = ANY($1)', [ids]);
+      return run!.schema.query('SELECT event_id, status, blocked_by, transaction_id FROM {schema}.hook_calls WHERE event_id = ANY($1)', [ids]);
     }
 
     test(`300 concurrent requests for one number over 3 instances: exactly ${PHONE_MAX} sent`, async (t) => {

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { freePort, startServe, type Server } from '../support/cli.js';
@@ -37,6 +37,26 @@ export function needEnv(t: TestContext, name: 'REDIS_URL' | 'DATABASE_URL', why:
   const message = `${name} not set: ${why}`;
   if (process.env.CI) throw new Error(`${message} (CI is set, so this fails instead of skipping)`);
   t.skip(message);
+  return undefined;
+}
+
+export interface SharedServices {
+  redisUrl: string;
+  databaseUrl: string;
+}
+
+/**
+ * REDIS_URL and DATABASE_URL, the services several gateway processes share; when one is missing,
+ * undefined, after registering a test `name` that skips (or, under CI, fails) saying `what` is not run.
+ */
+export function sharedServices(name: string, what: string): SharedServices | undefined {
+  const redisUrl = process.env.REDIS_URL;
+  const databaseUrl = process.env.DATABASE_URL;
+  if (redisUrl && databaseUrl) return { redisUrl, databaseUrl };
+  test(name, (t) => {
+    if (!needEnv(t, 'REDIS_URL', `${what} not run (e.g. REDIS_URL=redis://127.0.0.1:6379)`)) return;
+    needEnv(t, 'DATABASE_URL', `${what} not run (e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)`);
+  });
   return undefined;
 }
 
@@ -373,6 +393,34 @@ export function traffic(targets: { name: string; url: string }[], o: { workers: 
       return answers;
     },
   };
+}
+
+/** What a test of several gateway processes sharing Redis and PostgreSQL starts (`openSharedRun`, in `before`). */
+export interface SharedRun {
+  provider: CountingProvider;
+  schema: PgSchema;
+  /** A client of the test's own, for looking at the keys. */
+  redis: Redis;
+  /** The guard's key prefix for this run: every key it writes is removed at the end. */
+  keyPrefix: string;
+}
+
+export async function openSharedRun(services: SharedServices, what: string): Promise<SharedRun> {
+  const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: 1 });
+  const provider = await startProvider();
+  const schema = await createSchema(services.databaseUrl, what);
+  return { provider, schema, redis, keyPrefix: runId(what) };
+}
+
+/** For `after`: kills every child, then removes the run's schema, its guard keys and `keys`. */
+export async function closeSharedRun(run: SharedRun | undefined, keys: string[] = []): Promise<void> {
+  await cleanupAll();
+  if (!run) return;
+  await run.provider.close();
+  await run.schema.drop();
+  await deleteKeys(run.redis, `${run.keyPrefix}:*`);
+  if (keys.length > 0) await run.redis.del(...keys);
+  run.redis.disconnect();
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

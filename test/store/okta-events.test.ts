@@ -129,6 +129,21 @@ function inboxContract(name: string, open: () => Promise<DeliveryStore>, cleanup
       assert.deepEqual(await store.events.receive([a], 'hook', T0), { stored: 1, duplicates: 0 }, 'a pruned uuid is new again');
     });
 
+    test('verifiedSince: the verified sends received since a time, newest first, at most the limit', async () => {
+      const store = await fresh();
+      const old = await send(store, { receivedAt: T0 - 10 * MIN, userId: 'uS1' });
+      const [first, second] = [await send(store, { receivedAt: T0, userId: 'uS2' }), await send(store, { receivedAt: T0 + MIN, userId: 'uS3' })];
+      await send(store, { receivedAt: T0 + 2 * MIN, userId: 'uS4' }); // sent, never verified
+      const events = [ev({ published: T0 + 3 * MIN }), ev({ published: T0 + 3 * MIN }), ev({ published: T0 + 3 * MIN })];
+      await store.events.receive(events, 'hook', T0);
+      for (const [i, eventId] of [old, first, second].entries()) {
+        assert.equal((await store.events.settle(events[i]!.uuid, { state: 'verified', eventId, at: T0 + 3 * MIN, basis: 'factor' }, T0)).newlyVerified, true);
+      }
+      assert.deepEqual(await store.events.verifiedSince(T0, 10), [second, first]);
+      assert.deepEqual(await store.events.verifiedSince(T0, 1), [second]);
+      assert.deepEqual(await store.events.verifiedSince(T0 + 3 * MIN, 10), []);
+    });
+
     test('lease: one holder at a time until it expires or is released; the cursor keeps the last value', async () => {
       const store = await fresh();
       assert.equal(await store.events.lease('okta-events', 'one', 30_000, T0), true);

@@ -46,10 +46,16 @@ export interface BlockStore {
   keyPrefix: string;
 }
 
+/** The Redis key of a block: the admission script reads and writes the same. */
+export function blockKey(keyPrefix: string, id: string): string {
+  return `${keyPrefix}:block:${id}`;
+}
+
+/** A renewal reaches Redis at most this often per block (or half the cooldown, when shorter). */
+export const RENEW_EVERY_MS = 60_000;
+
 /** Most blocks kept in this process; beyond it the oldest local copy goes (Redis keeps its own). */
 const MAX_LOCAL = 10_000;
-/** A renewal reaches Redis at most this often per block. */
-const RENEW_EVERY_MS = 60_000;
 /** Most blocks listed from Redis for the admin page. */
 const LIST_MAX = 1_000;
 
@@ -60,33 +66,43 @@ export class BlockBook {
   constructor(private readonly now: () => number, private readonly log: GuardLog, private readonly redis?: BlockStore) {}
 
   private key(id: string): string {
-    return `${this.redis!.keyPrefix}:block:${id}`;
+    return blockKey(this.redis!.keyPrefix, id);
   }
 
   /**
    * The blocks (lifted ones included) of these ids, in order; undefined where none is active.
-   * One MGET with Redis. The issue-18 admission script will read these same keys in its single
-   * round trip; until then this is one round trip of its own, made only when conversion rules are on.
+   * One MGET with Redis: for the admin's lift and the end-of-block sweep. A hook call reads the
+   * same keys inside its admission script (admission-script.ts) and hands them to `shared`.
    */
   async lookup(ids: readonly string[]): Promise<(BlockView | undefined)[]> {
-    const now = this.now();
     if (this.redis) {
       try {
-        const values = await withTimeout(this.redis.client.mget(...ids.map((id) => this.key(id))), this.redis.timeoutMs);
-        return ids.map((id, i) => {
-          const shared = parse(values[i]);
-          if (shared && shared.until > now) this.remember(shared);
-          else this.local.delete(id);
-          return shared && shared.until > now ? shared : undefined;
-        });
+        return this.shared(ids, await withTimeout(this.redis.client.mget(...ids.map((id) => this.key(id))), this.redis.timeoutMs));
       } catch (err) {
         this.log.debug({ err: err instanceof Error ? err.message : String(err) }, 'guard: could not read conversion blocks from Redis; using this instance\'s');
       }
     }
-    return ids.map((id) => {
-      const block = this.local.get(id);
-      return block && block.until > now ? block : undefined;
+    return ids.map((id) => this.copy(id));
+  }
+
+  /** The blocks of these ids as Redis holds them (`values` in the same order), kept as this instance's copies. */
+  shared(ids: readonly string[], values: readonly (string | null | undefined)[]): (BlockView | undefined)[] {
+    const now = this.now();
+    return ids.map((id, i) => {
+      const block = parse(values[i]);
+      if (block && block.until > now) {
+        this.remember(block);
+        return block;
+      }
+      this.local.delete(id);
+      return undefined;
     });
+  }
+
+  /** This instance's copy of a block, when it is on (lifted ones included); no round trip. */
+  copy(id: string): BlockView | undefined {
+    const block = this.local.get(id);
+    return block && block.until > this.now() ? block : undefined;
   }
 
   /** Starts or renews a block here and, with Redis, for every instance (a renewal at most once a minute). */
@@ -137,9 +153,9 @@ export class BlockBook {
   }
 
   /** Whether this instance knows an active, not lifted block with this id (no round trip). */
-  has(id: string, now: number): boolean {
-    const block = this.local.get(id);
-    return block !== undefined && block.until > now && block.lifted === undefined;
+  has(id: string): boolean {
+    const block = this.copy(id);
+    return block !== undefined && block.lifted === undefined;
   }
 
   private remember(block: BlockView): void {

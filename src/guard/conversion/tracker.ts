@@ -13,7 +13,8 @@ import type { GuardLog } from '../store-health.js';
 import type { ConversionConfig, ConversionMode } from './schema.js';
 import { RollingCounts } from './rolling.js';
 import { wilsonUpper, zFor } from './wilson.js';
-import { BlockBook, type BlockStore, type BlockView, type Evidence } from './blocks.js';
+import { BlockBook, RENEW_EVERY_MS, type BlockStore, type BlockView, type Evidence } from './blocks.js';
+import type { BlockCheck, BlockStep, SharedBlocks } from '../gate.js';
 import type { Alert } from './alerts.js';
 
 export interface SendRecord {
@@ -28,6 +29,19 @@ export interface SendRecord {
 export interface VerifiedRecord {
   /** The eventId of the hook call whose code was used (the delivery-log row the join matched). */
   eventId: string;
+}
+
+/** One request's scopes, between the two steps of its check (`probe`, then `decide`). */
+export interface ConversionProbe {
+  now: number;
+  cooldownMs: number;
+  scopes: {
+    id: string;
+    rule: string;
+    enforce: boolean;
+    /** The block this instance's evidence calls for, started where none is on. */
+    fresh?: BlockView;
+  }[];
 }
 
 export interface ConversionDecision {
@@ -45,6 +59,11 @@ export interface ConversionDeps {
   /** Keyed hash for block ids (the same on every instance); an unkeyed SHA-256 without it. */
   hash?: (kind: string, value: string) => string;
   alert?: Alert;
+  /**
+   * False while verifications processed on other instances cannot reach this one (relay.ts):
+   * expired sends then wait instead of counting as failures.
+   */
+  live?: () => boolean;
 }
 
 interface Scope {
@@ -56,6 +75,7 @@ interface Scope {
 }
 
 interface Pending {
+  sentAt: number;
   keys: string[];
   baselineKey: string;
   bucket: number;
@@ -161,41 +181,81 @@ export class ConversionTracker {
     return false;
   }
 
-  async check(input: { channel: Channel; dest: Destination }): Promise<ConversionDecision> {
+  /**
+   * Step one of a request's conversion check, before the counters: its enforced or monitored
+   * scopes, each with its block id and this instance's judgement. Undefined when every rule is off.
+   */
+  probe(input: { channel: Channel; dest: Destination }): ConversionProbe | undefined {
     const now = this.deps.now();
     this.settle(now);
     this.sweep(now);
-    const decision: ConversionDecision = { monitored: [] };
     const scopes = this.scopes(input.channel, input.dest).filter((s) => s.mode !== 'off');
-    if (scopes.length === 0) return decision;
-    const found = await this.book.lookup(scopes.map((s) => this.idOf(s)));
-    scopes.forEach((scope, i) => {
-      const mode = scope.mode as 'enforce' | 'monitor';
+    if (scopes.length === 0) return undefined;
+    const cooldownMs = this.config.cooldownSeconds * 1_000;
+    return {
+      now,
+      cooldownMs,
+      scopes: scopes.map((scope) => {
+        const id = this.idOf(scope);
+        const judged = this.judge(scope, input.channel, input.dest, now);
+        const fresh: BlockView | undefined = judged.block ? {
+          id, rule: scope.rule, mode: scope.mode as 'enforce' | 'monitor', channel: input.channel, scope: scope.label,
+          ...(input.dest.country === undefined ? {} : { country: input.dest.country }),
+          startedAt: now, until: now + cooldownMs, evidence: judged.evidence,
+        } : undefined;
+        return { id, rule: scope.rule, enforce: scope.mode === 'enforce', ...(fresh ? { fresh } : {}) };
+      }),
+    };
+  }
+
+  /** What the admission script needs for the probe's scopes, and the rule this instance's copies refuse with. */
+  blockCheck(probe: ConversionProbe): BlockCheck {
+    const steps = probe.scopes.map((s): BlockStep => ({ id: s.id, rule: s.rule, enforce: s.enforce, ...(s.fresh ? { start: JSON.stringify(s.fresh) } : {}) }));
+    const offline = probe.scopes.find((s) => {
+      const copy = this.book.copy(s.id);
+      return s.enforce && (copy ? copy.lifted === undefined : s.fresh !== undefined);
+    })?.rule;
+    return {
+      steps, now: probe.now, cooldownMs: probe.cooldownMs, renewEveryMs: Math.min(RENEW_EVERY_MS, probe.cooldownMs / 2),
+      ...(offline ? { offline } : {}),
+    };
+  }
+
+  /**
+   * Step two: the decision. `shared`: the blocks as the admission script left them (it started
+   * and renewed them in Redis); without it (no Redis, or Redis did not answer) this instance's
+   * copies decide, and a block is started or renewed here (and written to Redis when it answers).
+   */
+  decide(probe: ConversionProbe, shared?: SharedBlocks): ConversionDecision {
+    const decision: ConversionDecision = { monitored: [] };
+    const found = shared ? this.book.shared(probe.scopes.map((s) => s.id), shared.values) : probe.scopes.map((s) => this.book.copy(s.id));
+    probe.scopes.forEach((scope, i) => {
       let block = found[i];
       if (block?.lifted) return;
-      const judged = block && mode === 'enforce' ? undefined : this.judge(scope, input.channel, input.dest, now);
-      const cooldown = this.config.cooldownSeconds * 1_000;
-      if (!block) {
-        if (!judged?.block) return;
-        block = {
-          id: this.idOf(scope), rule: scope.rule, mode, channel: input.channel, scope: scope.label,
-          ...(input.dest.country === undefined ? {} : { country: input.dest.country }),
-          startedAt: now, until: now + cooldown, evidence: judged.evidence,
-        };
+      if (shared) {
+        if (!block) return;
+        if (shared.started[i]) this.started(block);
+      } else if (!block) {
+        if (!scope.fresh) return;
+        block = scope.fresh;
         this.book.put(block, true);
-        this.owned.add(block.id);
-        this.deps.log.warn({ rule: block.rule, mode, channel: block.channel, country: block.country, scope: block.scope, evidence: block.evidence },
-          mode === 'enforce' ? 'guard: conversion block started' : 'guard: conversion block started (monitor: still sending)');
-        this.deps.alert?.({ event: 'block.started', block });
-      } else if (mode === 'enforce' || judged?.block) {
+        this.started(block);
+      } else if (scope.enforce || scope.fresh) {
         // Renewed while it goes on: refused requests keep arriving, or the evidence still holds.
-        block = { ...block, mode, until: now + cooldown, ...(judged?.block ? { evidence: judged.evidence } : {}) };
+        block = { ...block, mode: scope.enforce ? 'enforce' : 'monitor', until: probe.now + probe.cooldownMs, ...(scope.fresh ? { evidence: scope.fresh.evidence } : {}) };
         this.book.put(block);
       }
-      if (mode === 'enforce') decision.refuse ??= scope.rule;
+      if (scope.enforce) decision.refuse ??= scope.rule;
       else decision.monitored.push(scope.rule);
     });
     return decision;
+  }
+
+  private started(block: BlockView): void {
+    this.owned.add(block.id);
+    this.deps.log.warn({ rule: block.rule, mode: block.mode, channel: block.channel, country: block.country, scope: block.scope, evidence: block.evidence },
+      block.mode === 'enforce' ? 'guard: conversion block started' : 'guard: conversion block started (monitor: still sending)');
+    this.deps.alert?.({ event: 'block.started', block });
   }
 
   /** Counts a send that went out (called once per hook call that reached a provider). */
@@ -211,13 +271,13 @@ export class ConversionTracker {
     const suspect = keys.some((key, i) => this.locallyBlocked(key, i));
     const baselineKey = `${send.channel}:${send.dest.country ?? 'unknown'}`;
     const baselineBucket = this.longRun.bucketOf(now);
-    this.pending.set(send.eventId, { keys, baselineKey, bucket, baselineBucket, settleAt: expires + this.config.graceSeconds * 1_000, suspect });
+    this.pending.set(send.eventId, { sentAt: now, keys, baselineKey, bucket, baselineBucket, settleAt: expires + this.config.graceSeconds * 1_000, suspect });
     if (this.pending.size > this.config.maxPending) this.pending.delete(this.pending.keys().next().value!);
   }
 
   private locallyBlocked(key: string, index: number): boolean {
     const rule = index < this.config.prefixes.dropDigits.length ? `conversion.prefix.${this.config.prefixes.dropDigits[index]}` : 'conversion.country';
-    return this.book.has(`${rule}:${this.hash('block', key)}`, this.deps.now());
+    return this.book.has(`${rule}:${this.hash('block', key)}`);
   }
 
   /**
@@ -240,7 +300,13 @@ export class ConversionTracker {
     return this.longRun.sum(`${channel}:${dest.country ?? 'unknown'}`, this.deps.now()).verified > 0;
   }
 
+  /** When the oldest send still awaiting its verification went out; undefined when none waits. */
+  oldestPendingAt(): number | undefined {
+    return this.pending.values().next().value?.sentAt;
+  }
+
   private settle(now: number): void {
+    if (this.deps.live?.() === false) return;
     let budget = SETTLE_BUDGET;
     for (const [eventId, p] of this.pending) {
       if (budget-- === 0 || p.settleAt > now) return;

@@ -68,6 +68,8 @@ export interface EventInbox {
   findSend(q: SendQuery): Promise<MatchedSend | undefined>;
   /** The ones of these telephony-hook eventIds the delivery log has. */
   knownCalls(eventIds: string[]): Promise<string[]>;
+  /** The eventIds of sends received since `sinceMs` that are verified, newest first, at most `limit`. */
+  verifiedSince(sinceMs: number, limit: number): Promise<string[]>;
   /** Settles a pending event, and records its effect on the send, in one transaction. */
   settle(uuid: string, s: Settlement, now: number): Promise<SettleResult>;
   /** Forgets settled events published before `beforeMs`. */
