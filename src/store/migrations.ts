@@ -107,4 +107,18 @@ export const migrations: readonly Migration[] = [
       CREATE TABLE okta_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at BIGINT NOT NULL);
     `,
   },
+  {
+    version: 6,
+    name: 'provider feedback',
+    // What each verified send's provider was told (src/feedback/, src/store/feedback.ts): the state
+    // (sending while one instance holds it, then sent, refused, failed or dropped), its time, the
+    // provider's code when it refused, and the tries. The index finds the verifications still to tell.
+    sql: `
+      ALTER TABLE hook_calls ADD COLUMN feedback_status TEXT;
+      ALTER TABLE hook_calls ADD COLUMN feedback_at BIGINT;
+      ALTER TABLE hook_calls ADD COLUMN feedback_code TEXT;
+      ALTER TABLE hook_calls ADD COLUMN feedback_tries INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX hook_calls_verified_at ON hook_calls (verified_at);
+    `,
+  },
 ];

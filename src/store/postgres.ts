@@ -8,6 +8,7 @@ import {
 } from './sql.js';
 import { postgresWrites } from './postgres-writes.js';
 import { createEventInbox } from './okta-events.js';
+import { createFeedbackLog } from './feedback.js';
 import type { CallRecord, CallResult, Claim, DeliveryStore } from './types.js';
 
 export interface PostgresStoreOptions {
@@ -113,6 +114,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
 
   return {
     events,
+    feedback: createFeedbackLog({ all: rows, steps }),
     async claim(r: CallRecord): Promise<Claim> {
       return (await writes.claim(r)) ? { claimed: true } : { claimed: false, answer: await answerOf(r.eventId) };
     },

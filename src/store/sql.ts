@@ -4,7 +4,7 @@
 import type { Attempt, Channel, FailureReason, RequestType, Status } from '../core/domain.js';
 import type { OktaAnswer } from '../okta/contract.js';
 import type { DeliveryReceipt, ReceiptStatus } from '../providers/types.js';
-import type { BlockCount, ProviderStats, CallRecord, CallResult, CallRow, ConversionBy, ConversionRow, SearchFilters, SummaryBy, SummaryRow, TimelineRow } from './types.js';
+import type { BlockCount, ProviderStats, CallRecord, CallResult, CallRow, ConversionBy, FeedbackStatus, ConversionRow, SearchFilters, SummaryBy, SummaryRow, TimelineRow } from './types.js';
 
 export type Param = string | number | null;
 export interface Query {
@@ -129,7 +129,8 @@ export const SEARCH_MAX_LIMIT = 500;
 
 const CALL_COLUMNS = `event_id, received_at, state, request_type, channel, phone_masked, phone_hash, country, user_id, login,
   locale, preview, status, reason, blocked_by, provider, transaction_id, attempts, attempt_count, latency_ms, completed_at,
-  receipt_status, receipt_provider_status, receipt_code, receipt_at, verified_at, verified_by, verify_basis, verify_failures, verify_failed_at`;
+  receipt_status, receipt_provider_status, receipt_code, receipt_at, verified_at, verified_by, verify_basis, verify_failures, verify_failed_at,
+  feedback_status, feedback_at, feedback_code, feedback_tries`;
 
 export function searchQuery(f: SearchFilters): Query {
   const where: string[] = [];
@@ -197,6 +198,10 @@ export interface CallDbRow {
   verify_basis: string | null;
   verify_failures: number | string | null;
   verify_failed_at: number | string | null;
+  feedback_status: string | null;
+  feedback_at: number | string | null;
+  feedback_code: string | null;
+  feedback_tries: number | string | null;
 }
 
 export function toCallRow(r: CallDbRow): CallRow {
@@ -233,6 +238,10 @@ export function toCallRow(r: CallDbRow): CallRow {
   if (r.verify_basis !== null) row.verifyBasis = r.verify_basis as NonNullable<CallRow['verifyBasis']>;
   if (Number(r.verify_failures ?? 0) > 0) row.verifyFailures = Number(r.verify_failures);
   if (r.verify_failed_at !== null) row.verifyFailedAt = Number(r.verify_failed_at);
+  if (r.feedback_status !== null) row.feedbackStatus = r.feedback_status as FeedbackStatus;
+  if (r.feedback_at !== null) row.feedbackAt = Number(r.feedback_at);
+  if (r.feedback_code !== null) row.feedbackCode = r.feedback_code;
+  if (Number(r.feedback_tries ?? 0) > 0) row.feedbackTries = Number(r.feedback_tries);
   return row;
 }
 

@@ -7,6 +7,7 @@ import {
   type ConversionDbRow, type Param, type ReceiptCountRow, type SummaryDbRow,
 } from './sql.js';
 import { createEventInbox } from './okta-events.js';
+import { createFeedbackLog } from './feedback.js';
 import type { CallRecord, CallResult, Claim, DeliveryStore, LatencyPercentiles } from './types.js';
 import { openSqlite } from './sqlite-file.js';
 import type { ClaimedRow } from './sqlite-writer.js';
@@ -63,13 +64,15 @@ export async function openSqliteStore(path: string): Promise<DeliveryStore> {
     return { p50: at(PERCENTILES.p50), p90: at(PERCENTILES.p90), p99: at(PERCENTILES.p99) };
   });
 
-  const events = createEventInbox({
-    all: async (q) => all(q),
-    steps: (list, guarded) => writer.write<number[]>({ kind: 'steps', steps: list, guarded }),
-  });
+  const sqlDb = {
+    all: async <T>(q: { sql: string; params: Param[] }) => all<T>(q),
+    steps: (list: { sql: string; params: Param[] }[], guarded: boolean) => writer.write<number[]>({ kind: 'steps', steps: list, guarded }),
+  };
+  const events = createEventInbox(sqlDb);
 
   return {
     events,
+    feedback: createFeedbackLog(sqlDb),
     async claim(r: CallRecord): Promise<Claim> {
       const held = await writer.write<ClaimedRow | null>({ kind: 'claim', params: claimParams(r), eventId: r.eventId });
       return held === null ? { claimed: true } : { claimed: false, answer: answerFromRow(held) };

@@ -95,6 +95,41 @@ export interface CallRow extends CallRecord {
   /** Wrong codes Okta reported for this send (FAILURE outcomes), and the last one's time. */
   verifyFailures?: number;
   verifyFailedAt?: number;
+  /** What the provider was told of the verification (src/feedback/), when, its code if it refused, and the tries. */
+  feedbackStatus?: FeedbackStatus;
+  feedbackAt?: number;
+  feedbackCode?: string;
+  feedbackTries?: number;
+}
+
+/**
+ * Where a verified send's feedback stands: `sending` while one instance holds it, then `sent`, `refused`
+ * (the provider answered 4xx), `failed` (no answer worth having after every try) or `dropped` (the queue
+ * was full).
+ */
+export type FeedbackStatus = 'sending' | 'sent' | 'refused' | 'failed' | 'dropped';
+
+/** A verified send whose provider may be told. */
+export interface FeedbackDue {
+  eventId: string;
+  provider: string;
+  transactionId: string;
+  channel: Channel;
+  /** When Okta saw the code used, epoch ms. */
+  verifiedAt: number;
+}
+
+/** The feedback record on the delivery log's rows (migration 6). */
+export interface FeedbackLog {
+  /**
+   * Sends of `providers` verified since `sinceMs` that no one has told the provider about: never taken,
+   * or taken before `staleBefore` and never settled (the instance died). Oldest verification first.
+   */
+  due(providers: readonly string[], sinceMs: number, staleBefore: number, limit: number): Promise<FeedbackDue[]>;
+  /** Takes the send for this instance (`sending`); false when it is settled, or another instance took it since `staleBefore`. */
+  take(eventId: string, now: number, staleBefore: number): Promise<boolean>;
+  /** Records how it ended; a settled send is never changed again. */
+  settle(eventId: string, s: { status: Exclude<FeedbackStatus, 'sending'>; at: number; tries: number; code?: string }): Promise<void>;
 }
 
 export type ConversionBy = SummaryBy;
@@ -192,6 +227,8 @@ export interface DeliveryStore {
   conversion(opts: { sinceMs: number; by?: ConversionBy }): Promise<ConversionRow[]>;
   /** The Okta event inbox, in the same database. */
   readonly events: EventInbox;
+  /** What each verified send's provider was told. */
+  readonly feedback: FeedbackLog;
   /** Every provider attempted in completed calls received since `sinceMs`, most attempts first (then by name). */
   providerStats(sinceMs: number): Promise<ProviderStats[]>;
   /** Completed calls received since `sinceMs` that the guard refused, per rule, most first (then by rule). */

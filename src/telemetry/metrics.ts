@@ -31,6 +31,8 @@ export interface Metrics {
   oktaEvents(result: string, eventType: string, count?: number): void;
   /** A send Okta reported as used (SUCCESS), a wrong code (FAILURE), or a verification that matched no send (unmatched). */
   verification(channel: string, requestType: string, outcome: 'SUCCESS' | 'FAILURE' | 'unmatched'): void;
+  /** A feedback call to a provider (src/feedback/): sent, retried, refused, failed or dropped. */
+  feedback(provider: string, outcome: string): void;
 }
 
 
@@ -49,6 +51,7 @@ export function createMetrics(): Metrics {
   const refused = new Counter({ name: 'byot_hook_refused_total', help: 'Hook calls refused before the pipeline (400 or 401), by reason', labelNames: ['kind', 'reason'], registers: [registry] });
   const oktaEvents = new Counter({ name: 'byot_okta_events_total', help: 'Okta events (event hook and System Log) by result and event type', labelNames: ['result', 'event_type'], registers: [registry] });
   const verifications = new Counter({ name: 'byot_verifications_total', help: 'Codes Okta reported as used (SUCCESS) or wrong (FAILURE), and verifications that matched no send, by channel and request type', labelNames: ['channel', 'request_type', 'outcome'], registers: [registry] });
+  const feedback = new Counter({ name: 'byot_provider_feedback_total', help: 'Conversion feedback to providers, by provider and outcome (sent, retried, refused, failed, dropped)', labelNames: ['provider', 'outcome'], registers: [registry] });
   const unusual = new Counter({ name: 'byot_hook_unusual_total', help: 'Requests with something unusual in them (e.g. an unknown deliveryChannel)', labelNames: ['note'], registers: [registry] });
 
   return {
@@ -76,5 +79,6 @@ export function createMetrics(): Metrics {
     unusual: (note) => unusual.inc({ note }),
     oktaEvents: (result, eventType, count = 1) => oktaEvents.inc({ result, event_type: eventType }, count),
     verification: (channel, requestType, outcome) => verifications.inc({ channel, request_type: requestType, outcome }),
+    feedback: (provider, outcome) => feedback.inc({ provider, outcome }),
   };
 }
