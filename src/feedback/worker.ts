@@ -74,6 +74,8 @@ export function createFeedbackWorker(o: FeedbackWorkerOptions): FeedbackWorker {
   /** Waiting sends in arrival order (a Map keeps it): the first is the oldest. */
   const queue = new Map<string, Item>();
   const active = new Map<string, Promise<void>>();
+  /** Records of dropped sends still being written. */
+  const drops = new Set<Promise<void>>();
   const waiters: (() => void)[] = [];
   let wake: NodeJS.Timeout | undefined;
   let sweeper: NodeJS.Timeout | undefined;
@@ -97,8 +99,13 @@ export function createFeedbackWorker(o: FeedbackWorkerOptions): FeedbackWorker {
       if (queue.size <= maxQueue) break;
       queue.delete(eventId);
       metrics.feedback(item.provider, 'dropped');
-      store.settle(eventId, { status: 'dropped', at: clock(), tries: item.tries })
-        .catch((err: unknown) => log.error({ err, eventId }, 'could not record dropped provider feedback'));
+      const write: Promise<void> = store.settle(eventId, { status: 'dropped', at: clock(), tries: item.tries })
+        .catch((err: unknown) => log.error({ err, eventId }, 'could not record dropped provider feedback'))
+        .finally(() => {
+          drops.delete(write);
+          settleWaiters();
+        });
+      drops.add(write);
       // One line per overflow, not per send dropped; the metric counts them all.
       if (!overflowing) log.warn({ maxQueue }, 'the provider feedback queue is full; the oldest sends are dropped');
       overflowing = true;
@@ -175,7 +182,7 @@ export function createFeedbackWorker(o: FeedbackWorkerOptions): FeedbackWorker {
   }
 
   function busy(): boolean {
-    return queue.size > 0 || active.size > 0 || sweeping !== undefined;
+    return queue.size > 0 || active.size > 0 || drops.size > 0 || sweeping !== undefined;
   }
 
   function settleWaiters(): void {
@@ -219,7 +226,7 @@ export function createFeedbackWorker(o: FeedbackWorkerOptions): FeedbackWorker {
       if (sweeper) clearInterval(sweeper);
       queue.clear();
       await sweeping;
-      await Promise.all(active.values());
+      await Promise.all([...active.values(), ...drops]);
       settleWaiters();
     },
   };
