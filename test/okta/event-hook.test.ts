@@ -8,22 +8,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startGateway, SECRET, type TestGateway } from '../support/gateway.js';
 import { oktaRequest } from '../support/okta.js';
-import { delivery, fixture, logEvent } from '../support/okta-events.js';
+import { delivery, fixture, logEvent, until } from '../support/okta-events.js';
 import { freePort, startServe } from '../support/cli.js';
 import { EVENT_HOOK_TYPES, VERIFYING_EVENTS } from '../../src/okta/events/event-types.js';
 import { classify, receivable } from '../../src/okta/events/log-event.js';
 
 const EVENTS_SECRET = 'events-secret-0123456789';
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== null && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** A real sign-in's hook call (not Preview) for the fixture's user, its code alive for 5 minutes. */
 function signInRequest(over: { channel?: 'SMS' | 'CALL'; requestType?: string; userId?: string } = {}): Record<string, any> {
