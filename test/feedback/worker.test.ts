@@ -59,6 +59,13 @@ describe('the feedback worker', () => {
       backoffMs: () => 0, ...over,
     });
   }
+  /** One worker told of `send`'s verification, run until it has nothing left to do. */
+  async function tell(send: { eventId: string; transactionId: string }, over: Partial<FeedbackWorkerOptions> = {}): Promise<void> {
+    const w = worker(over);
+    w.verified({ eventId: send.eventId, provider: 'tw', transactionId: send.transactionId, channel: 'sms' }, Date.now());
+    await w.idle();
+    await w.close();
+  }
   const feedbackCalls = (sid: string) => mock.requests.filter((r) => r.url.endsWith(`/Messages/${sid}/Feedback.json`));
   const record = async (sid: string) => {
     const r = await rowOf(store, sid);
@@ -67,11 +74,8 @@ describe('the feedback worker', () => {
 
   it('tells the provider once Okta reported the code used, and records it on the row', async () => {
     const send = await verifiedSend(store, { provider: 'tw' });
-    const w = worker();
     mock.handle(feedbackAnswer);
-    w.verified({ eventId: send.eventId, provider: 'tw', transactionId: send.transactionId, channel: 'sms' }, Date.now());
-    await w.idle();
-    await w.close();
+    await tell(send);
     assert.equal(feedbackCalls(send.transactionId).length, 1);
     assert.deepEqual(await record(send.transactionId), { status: 'sent', code: undefined, tries: 1 });
     const at = (await rowOf(store, send.transactionId)).feedbackAt!;
@@ -81,13 +85,10 @@ describe('the feedback worker', () => {
 
   it('a 5xx, then success: tried once more', async () => {
     const send = await verifiedSend(store, { provider: 'tw' });
-    const w = worker();
     let calls = 0;
     mock.answersOffSpec();
     mock.handle((req, res) => (++calls === 1 ? twilioError(res, 503, 20503) : feedbackAnswer(req, res)));
-    w.verified({ eventId: send.eventId, provider: 'tw', transactionId: send.transactionId, channel: 'sms' }, Date.now());
-    await w.idle();
-    await w.close();
+    await tell(send);
     assert.equal(feedbackCalls(send.transactionId).length, 2);
     assert.deepEqual(await record(send.transactionId), { status: 'sent', code: undefined, tries: 2 });
     assert.deepEqual(counted, ['tw retried', 'tw sent']);
@@ -95,12 +96,9 @@ describe('the feedback worker', () => {
 
   it('a 4xx: never tried again, recorded as refused with the provider\'s code', async () => {
     const send = await verifiedSend(store, { provider: 'tw' });
-    const w = worker();
     mock.answersOffSpec();
     mock.handle((_req, res) => twilioError(res, 404, 20404));
-    w.verified({ eventId: send.eventId, provider: 'tw', transactionId: send.transactionId, channel: 'sms' }, Date.now());
-    await w.idle();
-    await w.close();
+    await tell(send);
     assert.equal(feedbackCalls(send.transactionId).length, 1);
     assert.deepEqual(await record(send.transactionId), { status: 'refused', code: '20404', tries: 1 });
     assert.deepEqual(counted, ['tw refused']);
@@ -108,12 +106,9 @@ describe('the feedback worker', () => {
 
   it('429 on every try: gives up after maxTries, recorded as failed', async () => {
     const send = await verifiedSend(store, { provider: 'tw' });
-    const w = worker({ maxTries: 3 });
     mock.answersOffSpec();
     mock.handle((_req, res) => twilioError(res, 429, 20429));
-    w.verified({ eventId: send.eventId, provider: 'tw', transactionId: send.transactionId, channel: 'sms' }, Date.now());
-    await w.idle();
-    await w.close();
+    await tell(send, { maxTries: 3 });
     assert.equal(feedbackCalls(send.transactionId).length, 3);
     assert.deepEqual(await record(send.transactionId), { status: 'failed', code: '20429', tries: 3 });
     assert.deepEqual(counted, ['tw retried', 'tw retried', 'tw failed']);
