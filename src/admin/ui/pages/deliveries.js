@@ -10,7 +10,8 @@ import { channelLabel, requestTypeLabel } from '../labels.js';
  * @typedef {{ eventId: string, receivedAt: number, state: string, requestType: string, channel: string, phoneMasked: string,
  *   country?: string, userId?: string, login?: string, locale: string, preview: boolean, status?: string, reason?: string,
  *   blockedBy?: string, provider?: string, transactionId?: string, attempts: Attempt[], attemptCount: number, latencyMs?: number,
- *   completedAt?: number, receiptStatus?: string, receiptProviderStatus?: string, receiptCode?: string, receiptAt?: number }} Row
+ *   completedAt?: number, receiptStatus?: string, receiptProviderStatus?: string, receiptCode?: string, receiptAt?: number,
+ *   feedbackStatus?: string, feedbackAt?: number, feedbackCode?: string, feedbackTries?: number }} Row
  */
 
 const FIELDS = ['phone', 'user', 'transactionId', 'status', 'receipt', 'from', 'to'];
@@ -158,6 +159,9 @@ function details(r) {
       ['Delivery receipt', r.receiptStatus
         ? h('span', null, badge(r.receiptStatus), ` ${r.receiptProviderStatus ?? ''}${r.receiptCode ? ` (code ${r.receiptCode})` : ''} at ${fmtTime(r.receiptAt)}`)
         : h('span', { class: 'muted' }, 'none received')],
+      // What the provider was told once Okta reported the code used (providers with feedback: true).
+      ...(r.feedbackStatus ? [/** @type {[string, HTMLElement]} */ (['Provider feedback',
+        h('span', null, badge(r.feedbackStatus), `${r.feedbackCode ? ` (code ${r.feedbackCode})` : ''} at ${fmtTime(r.feedbackAt)}, ${fmtInt(r.feedbackTries ?? 0)} ${r.feedbackTries === 1 ? 'try' : 'tries'}`)])] : []),
     ]),
     h('h3', null, `Attempts (${r.attempts.length})`),
     table(['#', 'Provider', 'Result', 'Provider code', 'Transaction id', 'Time'],
