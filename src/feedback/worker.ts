@@ -50,7 +50,7 @@ export interface FeedbackWorker {
 /** Failures worth another try: the provider or the way to it was unwell, or asked us to slow down. */
 const RETRYABLE: ReadonlySet<ErrorCategory> = new Set(['unavailable', 'timeout', 'rate_limited']);
 /** Verifications older than this are not fed back after a restart: the providers' windows are short. */
-export const FEEDBACK_MAX_AGE_MS = 86_400_000;
+const FEEDBACK_MAX_AGE_MS = 86_400_000;
 /** A send taken this long ago and never settled belongs to an instance that died: it may be taken again. */
 export const FEEDBACK_TAKE_TTL_MS = 10 * 60_000;
 
