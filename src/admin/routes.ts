@@ -1,11 +1,12 @@
 // The admin page at /admin: a login, a few pages (Overview, Deliveries, Providers, Routing &
-// Preview, Configuration) and the JSON API they read. Off — every /admin path 404 — unless the
+// Preview, Blocks, Audit, Configuration) and the JSON API they read. Off — every /admin path 404 — unless the
 // configuration gives credentials. Sessions live in memory; state-changing requests need the
 // session's CSRF token and a same-origin Origin; every answer carries strict security headers.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { safeEqual } from '../providers/verify.js';
-import { adminEnabled } from './schema.js';
+import { isGatewayError } from '../core/errors.js';
+import { adminEnabled, type Role } from './schema.js';
 import { loadUiAssets, type UiAssets } from './assets.js';
 import { conversionQuery, conversionView } from './conversion.js';
 import { LoginBrake, SESSION_COOKIE, SessionStore, clearedCookie, readCookie, sessionCookie, type BrakeDecision, type Session } from './session.js';
@@ -16,6 +17,7 @@ import { providers } from './api/providers.js';
 import { planFor, previewBody, previewRequest, previewRequestInput, sendPreview } from './api/preview.js';
 import { redactedConfig, routing } from './api/config.js';
 import { liftBlock, liftBody, listBlocks } from './blocks.js';
+import { auditor, auditPage, auditQuery, requireAdmin, sendDetail } from './audit.js';
 
 /** What the admin page reads and runs: the gateway's own parts. */
 export type AdminDeps = AdminContext;
@@ -45,12 +47,14 @@ export const PAGES: Readonly<Record<string, string>> = {
   '/deliveries': 'deliveries',
   '/providers': 'providers',
   '/preview': 'preview',
+  '/blocks': 'blocks',
+  '/audit': 'audit',
   '/config': 'config',
 };
 
 type Auth =
-  | { via: 'session'; user: string; id: string; session: Session }
-  | { via: 'bearer'; user: string };
+  | { via: 'session'; user: string; role: Role; id: string; session: Session }
+  | { via: 'bearer'; user: string; role: Role };
 
 const loginBody = z.object({
   username: z.string().max(256).optional(),
@@ -74,7 +78,19 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
   const brake = new LoginBrake();
   const sweeper = setInterval(() => sessions.sweep(), 60_000);
   sweeper.unref();
-  app.addHook('onClose', async () => clearInterval(sweeper));
+  const now = deps.now ?? Date.now;
+  const audit = auditor(deps.store.audit, app.log, now);
+  const pruneAudit = (): void => {
+    deps.store.audit.prune(now() - settings.auditRetentionDays * 86_400_000)
+      .catch((err: unknown) => app.log.warn({ err }, 'admin audit: could not prune old entries'));
+  };
+  pruneAudit();
+  const pruner = setInterval(pruneAudit, 3_600_000);
+  pruner.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(sweeper);
+    clearInterval(pruner);
+  });
   app.log.info({ users: settings.users.length, token: settings.token !== undefined, sessionTtlMinutes: settings.sessionTtlMinutes, ui: assets.from },
     `admin page on at ${ADMIN_PREFIX}`);
 
@@ -107,11 +123,11 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
       const keys = brakeKeys(req, { token: true });
       if (ok) brake.succeeded(keys);
       else logBrake(req, brake.failed(keys));
-      return ok ? { via: 'bearer', user: 'token' } : undefined;
+      return ok ? { via: 'bearer', user: 'token', role: settings.tokenRole } : undefined;
     }
     const id = readCookie(req.headers.cookie, SESSION_COOKIE);
     const session = sessions.get(id);
-    return session && id ? { via: 'session', user: session.user, id, session } : undefined;
+    return session && id ? { via: 'session', user: session.user, role: session.role, id, session } : undefined;
   }
 
   /** The origins a browser may call from: this address as the request reached us, and the configured public URL. */
@@ -179,9 +195,9 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
     admin.setNotFoundHandler((_req, reply) => reply.headers(SECURITY_HEADERS).code(404).send({ error: 'Not found' }));
     admin.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
       void reply.headers(SECURITY_HEADERS);
-      if (err instanceof BadRequest) return reply.code(400).send({ error: err.message, causes: err.causes });
+      if (err instanceof BadRequest) return reply.code(400).send({ error: err.message, code: err.code, causes: err.causes });
       const status = err.statusCode ?? 500;
-      if (status < 500) return reply.code(status).send({ error: err.message });
+      if (status < 500) return reply.code(status).send({ error: err.message, ...(isGatewayError(err) ? { code: err.code } : {}) });
       req.log.error({ err }, 'admin request failed');
       return reply.code(500).send({ error: 'Internal error' });
     });
@@ -205,28 +221,30 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
         return reply.code(403).send({ error: 'Forbidden: cross-origin login' });
       }
       const body = read(loginBody, req.body, 'login');
-      const keys = brakeKeys(req, { username: body.username, token: body.token !== undefined && body.token !== '' });
+      const keys = brakeKeys(req, { username: body.username, token: usedToken(body) });
       const wait = brake.wait(keys);
       if (wait > 0) return tooSoon(reply, wait);
-      const user = checkCredentials(body);
-      if (!user) {
+      const login = checkCredentials(body);
+      if (!login) {
         logBrake(req, brake.failed(keys));
         req.log.warn({ username: body.username?.slice(0, 64) }, 'admin login failed');
+        await audit({ actor: failedActor(body), action: 'login.failed', address: req.ip, detail: usedToken(body) ? 'wrong token' : 'wrong user name or password' });
         return reply.code(401).send({ error: 'Wrong user name or password' });
       }
       brake.succeeded(keys);
-      const { id, session } = sessions.create(user);
-      req.log.info({ user }, 'admin login');
+      const { user, role } = login;
+      const { id, session } = sessions.create(user, role);
+      await audit({ actor: user, action: 'login', address: req.ip, detail: `${user === 'token' ? 'with the admin token' : 'with a password'}, role ${role}` });
       return reply
         .header('set-cookie', sessionCookie(id, Math.floor(ttlMs / 1_000), secure(req)))
-        .send({ user, csrfToken: session.csrf, expiresAt: session.expiresAt });
+        .send({ user, role, csrfToken: session.csrf, expiresAt: session.expiresAt });
     });
 
     admin.post('/logout', { onRequest: guard('api') }, async (req, reply) => {
       const auth = auths.get(req)!;
       if (auth.via === 'session') {
         sessions.delete(auth.id);
-        req.log.info({ user: auth.user }, 'admin logout');
+        await audit({ actor: auth.user, action: 'logout', address: req.ip, detail: '' });
       }
       return reply.header('set-cookie', clearedCookie(secure(req))).send({ ok: true });
     });
@@ -236,8 +254,8 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
     admin.get('/api/session', api, async (req) => {
       const auth = auths.get(req)!;
       return auth.via === 'session'
-        ? { user: auth.user, via: auth.via, csrfToken: auth.session.csrf, expiresAt: auth.session.expiresAt }
-        : { user: auth.user, via: auth.via };
+        ? { user: auth.user, role: auth.role, via: auth.via, csrfToken: auth.session.csrf, expiresAt: auth.session.expiresAt }
+        : { user: auth.user, role: auth.role, via: auth.via };
     });
     admin.get('/api/overview', api, async (req) => overview(ctx, read(overviewQuery, req.query, 'query').days));
     admin.get('/api/deliveries', api, async (req) => deliveries(ctx, read(deliveriesQuery, req.query, 'query')));
@@ -248,30 +266,55 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
     admin.get('/api/routing', api, async () => routing(ctx));
     admin.get('/api/config', api, async () => redactedConfig(ctx));
     admin.get('/api/blocks', api, async () => listBlocks(ctx));
-    admin.post('/api/blocks/lift', api, async (req) => liftBlock(ctx, read(liftBody, req.body, 'lift').id, auths.get(req)!.user, req.log));
+    admin.post('/api/blocks/lift', api, async (req) => {
+      const auth = auths.get(req)!;
+      requireAdmin(auth.role, 'lift a block');
+      const lifted = await liftBlock(ctx, read(liftBody, req.body, 'lift').id, auth.user, req.log);
+      const b = lifted.block;
+      await audit({ actor: auth.user, action: 'block.lifted', address: req.ip, detail: `${b.rule} ${b.scope} (${b.country ? `${b.country} ` : ''}${b.channel})` });
+      return lifted;
+    });
+    admin.get('/api/audit', api, async (req) => auditPage(deps.store.audit, read(auditQuery, req.query, 'query')));
     admin.post('/api/preview/request', api, async (req) => ({ request: previewRequest(read(previewRequestInput, req.body, 'preview choices')) }));
     admin.post('/api/preview/plan', api, async (req) => planFor(ctx, read(previewBody, req.body, 'preview').request));
     admin.post('/api/preview/send', api, async (req) => {
       const body = read(previewBody, req.body, 'preview');
+      const auth = auths.get(req)!;
+      if (!body.dryRun) requireAdmin(auth.role, 'send for real (a dry run is allowed)');
       const result = await sendPreview(ctx, body.request, body.dryRun);
-      req.log.info({ user: auths.get(req)?.user, dryRun: body.dryRun, status: result.outcome?.status, httpStatus: result.httpStatus }, 'admin preview sent');
+      req.log.info({ user: auth.user, dryRun: body.dryRun, status: result.outcome?.status, httpStatus: result.httpStatus }, 'admin preview sent');
+      if (!body.dryRun) await audit({ actor: auth.user, action: 'preview.sent', address: req.ip, detail: sendDetail(body.request, result) });
       return result;
     });
   }, { prefix: ADMIN_PREFIX });
 
-  /** The user the credentials belong to. Every configured user is compared, in constant time, whatever matches. */
-  function checkCredentials(body: z.output<typeof loginBody>): string | undefined {
-    let match: string | undefined;
-    if (body.token !== undefined && body.token !== '' && settings.token !== undefined && safeEqual(body.token, settings.token)) match = 'token';
+  /** The user the credentials belong to, and their role. Every configured user is compared, in constant time, whatever matches. */
+  function checkCredentials(body: z.output<typeof loginBody>): { user: string; role: Role } | undefined {
+    let match: { user: string; role: Role } | undefined;
+    if (usedToken(body) && settings.token !== undefined && safeEqual(body.token!, settings.token)) match = { user: 'token', role: settings.tokenRole };
     if (body.username !== undefined && body.password !== undefined && body.password !== '') {
       for (const u of settings.users) {
         const sameUser = safeEqual(body.username.toLowerCase(), u.username.toLowerCase());
         const samePassword = safeEqual(body.password, u.password);
-        if (sameUser && samePassword && match === undefined) match = u.username;
+        if (sameUser && samePassword && match === undefined) match = { user: u.username, role: u.role };
       }
     }
     return match;
   }
+
+  /**
+   * Who a failed login is recorded against: the token, a configured user, or `(unknown)`. What was
+   * typed as a user name is not kept unless it is one: it may be a password typed in the wrong field.
+   */
+  function failedActor(body: z.output<typeof loginBody>): string {
+    if (usedToken(body)) return 'token';
+    const name = body.username?.toLowerCase();
+    return settings.users.find((u) => u.username.toLowerCase() === name)?.username ?? '(unknown)';
+  }
+}
+
+function usedToken(body: { token?: string }): boolean {
+  return body.token !== undefined && body.token !== '';
 }
 
 /** The page shell: no inline script or style (the CSP forbids both); the bundled script draws `page`. */

@@ -12,20 +12,33 @@ import type { RoutingConfig } from '../routing/schema.js';
 import type { ServerConfig } from '../http/schema.js';
 import { strictObject } from '../core/unknown-keys.js';
 
+/**
+ * What a login may do. `admin`: everything. `read-only` (or its alias `viewer`): sees every page,
+ * runs dry Previews, but cannot send for real or lift a block (the server answers 403).
+ */
+export const ROLES = ['admin', 'read-only'] as const;
+export type Role = (typeof ROLES)[number];
+const role = z.enum(['admin', 'read-only', 'viewer']).default('admin').transform((r): Role => (r === 'viewer' ? 'read-only' : r));
+
 const user = strictObject({
   username: z.string().min(1, 'expected a user name').max(128).regex(/^[^\s:]+$/, 'expected a user name without spaces or colons'),
   /** Compared in constant time; give it as `${ENV_VAR}` rather than in the file. */
   password: z.string().min(12, 'expected a password of at least 12 characters').max(1_024),
+  role,
 });
 
 export const adminSchema = strictObject({
   /** `Authorization: Bearer <token>` on /admin/api/* for scripts; also accepted on the login page. */
   token: z.string().min(24, 'expected a random token of at least 24 characters').max(1_024).optional(),
+  /** The role of whoever uses the token. */
+  tokenRole: role,
   /** People who log in on /admin/login with a user name and password. */
   users: z.array(user).default([])
     .refine((users) => new Set(users.map((u) => u.username.toLowerCase())).size === users.length, 'expected each username once'),
   /** How long a login lasts. */
   sessionTtlMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+  /** How long the audit log (logins, real sends, lifted blocks) keeps an entry. */
+  auditRetentionDays: z.number().int().min(1).max(3_650).default(365),
 }).prefault({});
 
 export type AdminConfig = z.output<typeof adminSchema>;

@@ -1,12 +1,14 @@
 // Admin logins: random session ids kept in memory (a restart logs everyone out), each with its
 // own CSRF token, expiring `sessionTtlMinutes` after login; and a brake on guessing passwords and tokens.
 import { createHash, randomBytes } from 'node:crypto';
+import type { Role } from './schema.js';
 
 export const SESSION_COOKIE = 'byot_admin';
 export const COOKIE_PATH = '/admin';
 
 export interface Session {
   user: string;
+  role: Role;
   /** Sent back in the `x-csrf-token` header of every state-changing request. */
   csrf: string;
   createdAt: number;
@@ -24,13 +26,13 @@ export class SessionStore {
   ) {}
 
   /** A new session and its id (the cookie value). */
-  create(user: string): { id: string; session: Session } {
+  create(user: string, role: Role): { id: string; session: Session } {
     this.sweep();
     // At the cap the oldest login goes: memory stays bounded whatever happens.
     while (this.byDigest.size >= this.max) this.byDigest.delete(this.byDigest.keys().next().value!);
     const id = randomBytes(32).toString('base64url');
     const t = this.now();
-    const session = { user, csrf: randomBytes(32).toString('base64url'), createdAt: t, expiresAt: t + this.ttlMs };
+    const session = { user, role, csrf: randomBytes(32).toString('base64url'), createdAt: t, expiresAt: t + this.ttlMs };
     this.byDigest.set(digest(id), session);
     return { id, session };
   }

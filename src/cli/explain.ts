@@ -58,6 +58,8 @@ export interface Explanation {
     /** `voice`, for a call: the language and voice the attempt speaks the code in. */
     chain: { provider: string; kind: string; reason: string; tried: boolean; voice?: SpokenVoice }[];
     skipped: { provider: string; reason: string }[];
+    /** The rule resends once through the rest of the chain when a receipt says undelivered (pipeline/resend.ts). */
+    resendOnUndelivered: boolean;
   };
   /** One sentence: what Okta would get. */
   outcome: string;
@@ -97,7 +99,7 @@ export function explainRequest(config: Config, input: ExplainInput, opts: { adap
     request,
     destination,
     guard: { allow: true },
-    route: { rule: plan.rule, matched: plan.matched, chain, skipped: plan.skipped.map((s) => ({ ...s })) },
+    route: { rule: plan.rule, matched: plan.matched, chain, skipped: plan.skipped.map((s) => ({ ...s })), resendOnUndelivered: plan.resendOnUndelivered },
     outcome,
   };
 }
@@ -160,6 +162,7 @@ export function formatExplanation(o: Output, e: Explanation, source: string): st
     else block('Chain', r.chain.map((c, i) => [`${i + 1}.`, c.tried ? c.provider : o.dim(c.provider), o.dim(`(${c.kind})`),
       ...(c.voice ? [`speaks ${c.voice.language}, voice ${c.voice.voice}`] : []), c.reason]));
     if (r.skipped.length > 0) block('Skipped', r.skipped.map((s) => [s.provider, s.reason]));
+    if (r.resendOnUndelivered) line('Resend', 'once, through the next provider of the chain that did not fail, if a receipt says undelivered');
   }
   line('Outcome', e.outcome);
   return `${lines.join('\n')}\n`;

@@ -75,6 +75,8 @@ export interface Attempt {
   providerCode?: string;
   transactionId?: string;
   ms: number;
+  /** Set on the attempt made after the call's receipt said undelivered (pipeline/resend.ts). */
+  resend?: true;
 }
 
 export type Status = 'SUCCESSFUL' | 'PENDING' | 'FAILED';

@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   BAD_REQUEST: 'BYOT_ERR_BAD_REQUEST',
   /** The admin API was asked for something that is not there (404), e.g. a block already ended. */
   NOT_FOUND: 'BYOT_ERR_NOT_FOUND',
+  /** The admin API refused an action the caller's role may not take (403), e.g. a real send by a read-only user. */
+  FORBIDDEN: 'BYOT_ERR_FORBIDDEN',
   /** A command was called wrongly (exit 2, with its usage). */
   USAGE: 'BYOT_ERR_USAGE',
   /** A command ran and failed (exit 1). */

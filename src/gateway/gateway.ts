@@ -12,6 +12,7 @@ import { scrubbedAdapter } from '../providers/scrub.js';
 import { configSecrets } from '../config/secrets.js';
 import { createAuthenticator } from '../okta/auth.js';
 import { createHook } from '../pipeline/hook.js';
+import { createResender } from '../pipeline/resend.js';
 import { createRouter } from '../routing/plan.js';
 import { Breaker } from '../delivery/breaker.js';
 import { createMetrics, type Metrics } from '../telemetry/metrics.js';
@@ -101,7 +102,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   // A shared PostgreSQL log is itself the claim every instance sees (one row per eventId, made
   // durable before any send): idempotency keys in Redis are for instances with a log each.
   const claims = redis && config.store.url === undefined ? redisClaims(redis, undefined, config.guard.store.timeoutMs) : undefined;
-  const handleHook = createHook({ config, store, router, breakers, metrics, guard, claims, hashKey, log });
+  const resender = createResender({ store, hook: config.hook, log: log.child({ component: 'resend' }), metrics, breakers });
+  const handleHook = createHook({ config, store, router, breakers, metrics, guard, claims, hashKey, log, resender });
   const tls = config.server.tls
     ? { cert: readFileSync(config.server.tls.cert), key: readFileSync(config.server.tls.key) }
     : undefined;
@@ -113,10 +115,14 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     inbox: store.events, metrics, log: log.child({ component: 'okta-events' }),
     onVerified: (send, at) => {
       guard.recordVerified({ eventId: send.eventId });
+      resender.forget(send.eventId);
       feedback.verified(send, at);
     },
   });
-  const app = buildApp({ config, log, store, authenticator, handleHook, adapters, metrics, tls, oktaEvents: oktaEvents.route });
+  const app = buildApp({
+    config, log, store, authenticator, handleHook, adapters, metrics, tls, oktaEvents: oktaEvents.route,
+    onReceipt: (provider, receipt) => resender.receive(provider, receipt),
+  });
   void app.register(adminRoutes, { config, store, adapters, breakers, router, handleHook, hashKey, secrets, metrics, guard });
 
   return {
@@ -134,6 +140,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       await app.close();
       await oktaEvents.close();
       await feedback.close();
+      // Resends under way finish before their providers and the log close.
+      await resender.close();
       await guard.close();
       await alerter.close();
       await Promise.all([...adapters.values()].map((a) => a.close?.()));

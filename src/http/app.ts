@@ -14,7 +14,7 @@ import { safeEqual } from '../providers/verify.js';
 import { errorBody, GENERIC_FAILURE, parseHookRequest } from '../okta/contract.js';
 import { Deadline } from '../core/deadline.js';
 import { HOOK_PATH } from './paths.js';
-import { callbackRoutes } from './callbacks.js';
+import { callbackRoutes, type OnReceipt } from './callbacks.js';
 import { endEarlyAnswers } from './early-answer.js';
 import { RefusalLog } from './refusal-log.js';
 import { oktaEventRoutes, type OktaEventRouteDeps } from './okta-events.js';
@@ -29,6 +29,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Certificate and key, read from the configured files, for direct HTTPS. */
   tls?: { cert: Buffer; key: Buffer };
+  /** Told of each verified delivery receipt (callbacks.ts). */
+  onReceipt?: OnReceipt;
   /** Okta's event hook endpoint, when it has a secret (routes/okta-events.ts). */
   oktaEvents?: Omit<OktaEventRouteDeps, 'inbox' | 'metrics'>;
 }
@@ -141,7 +143,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   if (deps.oktaEvents) app.register(oktaEventRoutes, { ...deps.oktaEvents, inbox: store.events, metrics });
-  app.register(callbackRoutes, { adapters: deps.adapters, store, metrics, publicUrl: config.server.publicUrl });
+  app.register(callbackRoutes, { adapters: deps.adapters, store, metrics, publicUrl: config.server.publicUrl, onReceipt: deps.onReceipt });
 
   return app;
 }

@@ -2,7 +2,7 @@
 // during a call. Each adapter verifies its own provider's signature scheme; this only adapts HTTP.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DeliveryStore } from '../store/types.js';
-import { CallbackRejected, type CallbackRequest, type ProviderAdapter } from '../providers/types.js';
+import { CallbackRejected, type CallbackRequest, type DeliveryReceipt, type ProviderAdapter } from '../providers/types.js';
 import { errorBody } from '../okta/contract.js';
 import { CALLBACK_ROUTE, VOICE_ROUTE } from './paths.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -13,7 +13,11 @@ export interface CallbackDeps {
   metrics: Metrics;
   /** The gateway's public address: provider signatures cover the URL they called. */
   publicUrl?: string;
+  /** Told of each verified receipt once recorded (the resend after an undelivered one, pipeline/resend.ts); not awaited. */
+  onReceipt?: OnReceipt;
 }
+
+export type OnReceipt = (provider: string, receipt: DeliveryReceipt) => unknown;
 
 interface RawBody {
   raw: string;
@@ -80,6 +84,8 @@ export async function callbackRoutes(app: FastifyInstance, deps: CallbackDeps): 
       deps.metrics.receipt(adapter.name, r.status);
       req.log.info({ provider: adapter.name, transactionId: r.transactionId, status: r.status, providerStatus: r.providerStatus,
         providerCode: r.providerCode, matched: updated > 0 }, 'delivery receipt');
+      // After the receipt is recorded; the provider is answered without waiting for a resend.
+      deps.onReceipt?.(adapter.name, r);
     }
     return reply.code(204).send();
   };

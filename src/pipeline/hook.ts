@@ -20,6 +20,8 @@ import type { Metrics } from '../telemetry/metrics.js';
 import type { Guard, GuardConfig, Verdict } from '../guard/index.js';
 import { dryRun, onFailureOf } from './dry-run.js';
 import type { RedisClaims } from '../store/redis-claims.js';
+import { verifyUntil } from '../store/sql.js';
+import type { HeldSend, Resender } from './resend.js';
 
 /** What the pipeline reads of the configuration. */
 export interface PipelineConfig {
@@ -43,6 +45,8 @@ export interface HookDeps {
   log: Logger;
   /** The clock rows are stamped with (a simulated one in bench/fraud.ts). */
   now?: () => number;
+  /** Holds the calls of routes with `resendOnUndelivered` for their receipts (pipeline/resend.ts). */
+  resender?: Resender;
 }
 
 export interface HookResult {
@@ -98,9 +102,10 @@ export function createHook(deps: HookDeps): HandleHook {
     }
 
     const masked = maskPhone(dest?.e164 ?? req.phone);
+    const receivedAt = now();
     const claim = await store.claim({
       eventId: req.eventId,
-      receivedAt: now(),
+      receivedAt,
       requestType: req.requestType,
       channel: req.channel,
       phoneMasked: masked,
@@ -117,6 +122,8 @@ export function createHook(deps: HookDeps): HandleHook {
     let outcome: Outcome = { status: 'FAILED', reason: 'invalid_number', attempts: [] };
     let plan: RoutePlan | undefined;
     let monitored: string[] | undefined;
+    /** Kept for a resend once the row records the send: a receipt can only find a completed row. */
+    let resendable: HeldSend | undefined;
     if (dest && guardInput) {
       // After the claim, so a repeated eventId is never counted twice.
       verdict ??= await guard.check(guardInput);
@@ -127,7 +134,14 @@ export function createHook(deps: HookDeps): HandleHook {
         monitored = verdict.monitored;
         for (const rule of monitored ?? []) metrics.monitored(rule);
         plan = router.plan({ channel: req.channel, requestType: req.requestType, locale: req.locale, dest });
-        outcome = await deliver(plan.chain, message(req, dest, config.messages), deadline, { opts: config.hook, log, breakers, metrics });
+        const msg = message(req, dest, config.messages);
+        outcome = await deliver(plan.chain, msg, deadline, { opts: config.hook, log, breakers, metrics });
+        if (plan.resendOnUndelivered && outcome.status === 'SUCCESSFUL' && outcome.provider !== undefined && outcome.transactionId !== undefined) {
+          resendable = {
+            eventId: req.eventId, channel: req.channel, message: msg, chain: plan.chain, attempts: outcome.attempts,
+            provider: outcome.provider, transactionId: outcome.transactionId, until: verifyUntil({ receivedAt, otpExpires: req.otpExpires?.getTime() }),
+          };
+        }
         // A code that reached a provider awaits its verification (the conversion rules).
         if (outcome.status !== 'FAILED') {
           guard.recordSend({ eventId: req.eventId, channel: req.channel, requestType: req.requestType, dest, otpExpires: req.otpExpires });
@@ -138,6 +152,7 @@ export function createHook(deps: HookDeps): HandleHook {
     const latencyMs = Math.round(performance.now() - started);
     try {
       await store.complete(req.eventId, { ...outcome, latencyMs, answer });
+      if (resendable) deps.resender?.hold(resendable);
     } catch (err) {
       // The message may be out already: Okta still gets the true answer, the operator an error line.
       log.error({ err, eventId: req.eventId }, 'could not record the hook call');

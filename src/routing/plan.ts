@@ -37,6 +37,8 @@ export interface RoutePlan {
   chain: ProviderAdapter[];
   steps: RouteStep[];
   skipped: RouteStep[];
+  /** The rule asks for one resend through the rest of the chain when a receipt says undelivered. */
+  resendOnUndelivered: boolean;
 }
 
 type Rule = RoutingRule;
@@ -90,6 +92,7 @@ export function createRouter(config: RouterConfig, adapters: ReadonlyMap<string,
         chain: ordered.map((s) => adapters.get(s.provider)!),
         steps: ordered.map(({ group: _group, ...s }) => s),
         skipped,
+        resendOnUndelivered: rule?.resendOnUndelivered ?? false,
       };
     },
   };

@@ -27,6 +27,8 @@ const routingRule = strictObject({
   split: z.record(z.string(), z.number().int().min(1).max(1_000)).refine((w) => Object.keys(w).length >= 2, 'expected at least two weighted providers').optional(),
   /** Tried after the chain or split. */
   fallback: z.array(z.string()).default([]),
+  /** When the answering provider's receipt says undelivered or failed, send once more through the next provider (pipeline/resend.ts). */
+  resendOnUndelivered: z.boolean().default(false),
 }).refine((r) => (r.providers === undefined) !== (r.split === undefined), 'expected either providers or split');
 
 export const routingSchema = strictObject({

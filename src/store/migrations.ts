@@ -1,6 +1,6 @@
 // Schema of the delivery log, written once for SQLite and PostgreSQL alike: numbered steps,
 // each applied once and recorded in schema_migrations. A step whose SQL cannot be shared carries
-// its PostgreSQL form in `postgres`; none needs one so far.
+// its PostgreSQL form in `postgres`.
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -20,6 +20,18 @@ export const MIGRATIONS_TABLE =
 export function migrationSql(m: Migration, dialect: Dialect): string {
   return dialect === 'postgres' ? (m.postgres ?? m.sql) : m.sql;
 }
+
+const AUDIT_TABLE = `
+  CREATE TABLE admin_audit (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      BIGINT NOT NULL,
+    actor   TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    address TEXT NOT NULL,
+    detail  TEXT NOT NULL
+  );
+  CREATE INDEX admin_audit_at ON admin_audit (at);
+`;
 
 export const migrations: readonly Migration[] = [
   {
@@ -108,6 +120,24 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 5,
+    name: 'resend on undelivered',
+    // The one resend a call may get when its receipt says undelivered (src/pipeline/resend.ts):
+    // resend_state moves from NULL once (claimed under a guard in src/store/resends.ts), then the
+    // resend's provider, message id and its own receipt, kept apart from the first answer's.
+    sql: `
+      ALTER TABLE hook_calls ADD COLUMN resend_state TEXT;
+      ALTER TABLE hook_calls ADD COLUMN resend_at BIGINT;
+      ALTER TABLE hook_calls ADD COLUMN resend_provider TEXT;
+      ALTER TABLE hook_calls ADD COLUMN resend_transaction_id TEXT;
+      ALTER TABLE hook_calls ADD COLUMN resend_receipt_status TEXT;
+      ALTER TABLE hook_calls ADD COLUMN resend_receipt_provider_status TEXT;
+      ALTER TABLE hook_calls ADD COLUMN resend_receipt_code TEXT;
+      ALTER TABLE hook_calls ADD COLUMN resend_receipt_at BIGINT;
+      CREATE INDEX hook_calls_resend_transaction_id ON hook_calls (resend_transaction_id);
+    `,
+  },
+  {
     version: 6,
     name: 'provider feedback',
     // What each verified send's provider was told (src/feedback/, src/store/feedback.ts): the state
@@ -120,5 +150,13 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE hook_calls ADD COLUMN feedback_tries INTEGER NOT NULL DEFAULT 0;
       CREATE INDEX hook_calls_verified_at ON hook_calls (verified_at);
     `,
+  },
+  {
+    version: 7,
+    name: 'admin audit log',
+    // Who did what on the admin page (src/store/audit.ts). The id orders the entries and pages them;
+    // SQLite and PostgreSQL spell an increasing key differently.
+    sql: AUDIT_TABLE,
+    postgres: AUDIT_TABLE.replace('INTEGER PRIMARY KEY AUTOINCREMENT', 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY'),
   },
 ];

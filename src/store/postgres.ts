@@ -1,13 +1,15 @@
 import pg from 'pg';
 import { MIGRATIONS_TABLE, migrationSql, migrations } from './migrations.js';
 import {
-  ANSWER_SQL, LATENCY_WHERE, PERCENTILES, RECEIPT_SQL, answerFromRow, attemptCountsQuery, blockCountsQuery, conversionQuery, latencyParams,
+  ANSWER_SQL, LATENCY_WHERE, PERCENTILES, RECEIPT_SQL, RESEND_RECEIPT_SQL, answerFromRow, attemptCountsQuery, blockCountsQuery, conversionQuery, latencyParams,
   numbered, receiptCountsQuery, receiptParams, searchQuery, summaryQuery, timelineQuery, toBlockCount, toCallRow, toConversionRows,
   toProviderStats, toSummaryRow, toTimelineRow, verifyTimesQuery, type AttemptCountRow, type CallDbRow, type ConversionDbRow, type Param,
   type Query, type ReceiptCountRow, type SummaryDbRow,
 } from './sql.js';
 import { postgresWrites } from './postgres-writes.js';
 import { createEventInbox } from './okta-events.js';
+import { createAuditLog } from './audit.js';
+import { createResendLog } from './resends.js';
 import { createFeedbackLog } from './feedback.js';
 import type { CallRecord, CallResult, Claim, DeliveryStore } from './types.js';
 
@@ -82,6 +84,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   // Prepared once per connection, as the hook's writes are.
   const answerStatement = { name: 'byot_answer', text: numbered(ANSWER_SQL) };
   const receiptStatement = { name: 'byot_receipt', text: numbered(RECEIPT_SQL) };
+  const resendReceiptStatement = { name: 'byot_resend_receipt', text: numbered(RESEND_RECEIPT_SQL) };
   const answerOf = async (eventId: string) =>
     answerFromRow((await pool.query<{ state: string; answer: string | null }>({ ...answerStatement, values: [eventId] })).rows[0]);
   const writes = postgresWrites(pool, outcomes);
@@ -110,10 +113,10 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       client.release(broken);
     }
   }
-  const events = createEventInbox({ all: rows, steps });
-
   return {
-    events,
+    events: createEventInbox({ all: rows, steps }),
+    audit: createAuditLog({ all: rows, steps }),
+    resends: createResendLog({ all: rows, steps }),
     feedback: createFeedbackLog({ all: rows, steps }),
     async claim(r: CallRecord): Promise<Claim> {
       return (await writes.claim(r)) ? { claimed: true } : { claimed: false, answer: await answerOf(r.eventId) };
@@ -124,7 +127,10 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     },
     answerOf,
     async recordReceipt(provider, r) {
-      return (await pool.query({ ...receiptStatement, values: receiptParams(provider, r) })).rowCount ?? 0;
+      const values = receiptParams(provider, r);
+      // Of a call's answer or of its resend; the same id is never both.
+      const [answer, resend] = await Promise.all([pool.query({ ...receiptStatement, values }), pool.query({ ...resendReceiptStatement, values })]);
+      return (answer.rowCount ?? 0) + (resend.rowCount ?? 0);
     },
     async summary(opts) {
       return (await rows<SummaryDbRow>(summaryQuery(opts))).map(toSummaryRow);

@@ -4,7 +4,7 @@
 import type { Attempt, Channel, FailureReason, RequestType, Status } from '../core/domain.js';
 import type { OktaAnswer } from '../okta/contract.js';
 import type { DeliveryReceipt, ReceiptStatus } from '../providers/types.js';
-import type { BlockCount, ProviderStats, CallRecord, CallResult, CallRow, ConversionBy, FeedbackStatus, ConversionRow, SearchFilters, SummaryBy, SummaryRow, TimelineRow } from './types.js';
+import type { BlockCount, ProviderStats, ResendState, CallRecord, CallResult, CallRow, ConversionBy, ConversionRow, FeedbackStatus, SearchFilters, SummaryBy, SummaryRow, TimelineRow } from './types.js';
 
 export type Param = string | number | null;
 export interface Query {
@@ -64,6 +64,12 @@ export const RECEIPT_SQL = `
   UPDATE hook_calls SET receipt_status = ?, receipt_provider_status = ?, receipt_code = ?, receipt_at = ?
   WHERE provider = ? AND transaction_id = ?
     AND (receipt_status IS NULL OR receipt_status = 'sent' OR (? <> 'sent' AND receipt_at <= ?))`;
+
+/** The same rule for the receipt of a call's resend (migration 5), found by the resend's provider and id; receiptParams. */
+export const RESEND_RECEIPT_SQL = `
+  UPDATE hook_calls SET resend_receipt_status = ?, resend_receipt_provider_status = ?, resend_receipt_code = ?, resend_receipt_at = ?
+  WHERE resend_provider = ? AND resend_transaction_id = ?
+    AND (resend_receipt_status IS NULL OR resend_receipt_status = 'sent' OR (? <> 'sent' AND resend_receipt_at <= ?))`;
 
 export function receiptParams(provider: string, r: DeliveryReceipt): Param[] {
   const at = r.at.getTime();
@@ -130,6 +136,8 @@ export const SEARCH_MAX_LIMIT = 500;
 const CALL_COLUMNS = `event_id, received_at, state, request_type, channel, phone_masked, phone_hash, country, user_id, login,
   locale, preview, status, reason, blocked_by, provider, transaction_id, attempts, attempt_count, latency_ms, completed_at,
   receipt_status, receipt_provider_status, receipt_code, receipt_at, verified_at, verified_by, verify_basis, verify_failures, verify_failed_at,
+  resend_state, resend_at, resend_provider, resend_transaction_id, resend_receipt_status, resend_receipt_provider_status, resend_receipt_code,
+  resend_receipt_at,
   feedback_status, feedback_at, feedback_code, feedback_tries`;
 
 export function searchQuery(f: SearchFilters): Query {
@@ -143,7 +151,10 @@ export function searchQuery(f: SearchFilters): Query {
   eq('phone_hash', f.phoneHash);
   eq('user_id', f.userId);
   eq('login', f.login);
-  eq('transaction_id', f.transactionId);
+  if (f.transactionId !== undefined) {
+    where.push('(transaction_id = ? OR resend_transaction_id = ?)');
+    params.push(f.transactionId, f.transactionId);
+  }
   eq('status', f.status);
   if (f.receiptStatus === 'none') where.push('receipt_status IS NULL');
   else eq('receipt_status', f.receiptStatus);
@@ -198,6 +209,14 @@ export interface CallDbRow {
   verify_basis: string | null;
   verify_failures: number | string | null;
   verify_failed_at: number | string | null;
+  resend_state: string | null;
+  resend_at: number | string | null;
+  resend_provider: string | null;
+  resend_transaction_id: string | null;
+  resend_receipt_status: string | null;
+  resend_receipt_provider_status: string | null;
+  resend_receipt_code: string | null;
+  resend_receipt_at: number | string | null;
   feedback_status: string | null;
   feedback_at: number | string | null;
   feedback_code: string | null;
@@ -238,6 +257,14 @@ export function toCallRow(r: CallDbRow): CallRow {
   if (r.verify_basis !== null) row.verifyBasis = r.verify_basis as NonNullable<CallRow['verifyBasis']>;
   if (Number(r.verify_failures ?? 0) > 0) row.verifyFailures = Number(r.verify_failures);
   if (r.verify_failed_at !== null) row.verifyFailedAt = Number(r.verify_failed_at);
+  if (r.resend_state !== null) row.resendState = r.resend_state as ResendState;
+  if (r.resend_at !== null) row.resendAt = Number(r.resend_at);
+  if (r.resend_provider !== null) row.resendProvider = r.resend_provider;
+  if (r.resend_transaction_id !== null) row.resendTransactionId = r.resend_transaction_id;
+  if (r.resend_receipt_status !== null) row.resendReceiptStatus = r.resend_receipt_status as ReceiptStatus;
+  if (r.resend_receipt_provider_status !== null) row.resendReceiptProviderStatus = r.resend_receipt_provider_status;
+  if (r.resend_receipt_code !== null) row.resendReceiptCode = r.resend_receipt_code;
+  if (r.resend_receipt_at !== null) row.resendReceiptAt = Number(r.resend_receipt_at);
   if (r.feedback_status !== null) row.feedbackStatus = r.feedback_status as FeedbackStatus;
   if (r.feedback_at !== null) row.feedbackAt = Number(r.feedback_at);
   if (r.feedback_code !== null) row.feedbackCode = r.feedback_code;
@@ -285,15 +312,21 @@ export function attemptCountsQuery(sinceMs: number, dialect: 'sqlite' | 'postgre
   return { sql, params: [ms(sinceMs, 'sinceMs')] };
 }
 
-/** Receipts of completed calls since a time, per answering provider and receipt status. */
+/** Receipts of completed calls since a time, per answering provider and receipt status, and likewise of their resends. */
 export function receiptCountsQuery(sinceMs: number): Query {
+  const since = ms(sinceMs, 'sinceMs');
   return {
     sql: `
       SELECT provider, receipt_status, COUNT(*) AS n
       FROM hook_calls
       WHERE ${DONE_SINCE} AND provider IS NOT NULL AND receipt_status IS NOT NULL
-      GROUP BY provider, receipt_status`,
-    params: [ms(sinceMs, 'sinceMs')],
+      GROUP BY provider, receipt_status
+      UNION ALL
+      SELECT resend_provider, resend_receipt_status, COUNT(*) AS n
+      FROM hook_calls
+      WHERE ${DONE_SINCE} AND resend_provider IS NOT NULL AND resend_receipt_status IS NOT NULL
+      GROUP BY resend_provider, resend_receipt_status`,
+    params: [since, since],
   };
 }
 

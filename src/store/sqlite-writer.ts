@@ -4,7 +4,7 @@
 // one transaction, and its answer is posted only after the commit.
 import { parentPort, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { ANSWER_SQL, CLAIM_SQL, COMPLETE_SQL, RECEIPT_SQL, type Param } from './sql.js';
+import { ANSWER_SQL, CLAIM_SQL, COMPLETE_SQL, RECEIPT_SQL, RESEND_RECEIPT_SQL, type Param } from './sql.js';
 import { openSqlite } from './sqlite-file.js';
 
 export type WriteOp =
@@ -39,6 +39,7 @@ if (parentPort) {
   const insert = db.prepare<Param[]>(CLAIM_SQL);
   const update = db.prepare<Param[]>(COMPLETE_SQL);
   const receipt = db.prepare<Param[]>(RECEIPT_SQL);
+  const resendReceipt = db.prepare<Param[]>(RESEND_RECEIPT_SQL);
   const selectAnswer = db.prepare<[string], ClaimedRow>(ANSWER_SQL);
   const prepared = new Map<string, Database.Statement<Param[]>>();
   const statement = (sql: string): Database.Statement<Param[]> => {
@@ -68,7 +69,8 @@ if (parentPort) {
         update.run(...op.params);
         return null;
       case 'receipt':
-        return receipt.run(...op.params).changes;
+        // A receipt is of a call's answer or of its resend; the same id is never both.
+        return receipt.run(...op.params).changes + resendReceipt.run(...op.params).changes;
       case 'steps':
         return steps(op.steps, op.guarded);
     }

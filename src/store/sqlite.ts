@@ -6,7 +6,9 @@ import {
   toConversionRows, toProviderStats, toSummaryRow, toTimelineRow, verifyTimesQuery, type AttemptCountRow, type CallDbRow,
   type ConversionDbRow, type Param, type ReceiptCountRow, type SummaryDbRow,
 } from './sql.js';
-import { createEventInbox } from './okta-events.js';
+import { createEventInbox, type SqlDb } from './okta-events.js';
+import { createAuditLog } from './audit.js';
+import { createResendLog } from './resends.js';
 import { createFeedbackLog } from './feedback.js';
 import type { CallRecord, CallResult, Claim, DeliveryStore, LatencyPercentiles } from './types.js';
 import { openSqlite } from './sqlite-file.js';
@@ -64,14 +66,15 @@ export async function openSqliteStore(path: string): Promise<DeliveryStore> {
     return { p50: at(PERCENTILES.p50), p90: at(PERCENTILES.p90), p99: at(PERCENTILES.p99) };
   });
 
-  const sqlDb = {
-    all: async <T>(q: { sql: string; params: Param[] }) => all<T>(q),
-    steps: (list: { sql: string; params: Param[] }[], guarded: boolean) => writer.write<number[]>({ kind: 'steps', steps: list, guarded }),
+  const sqlDb: SqlDb = {
+    all: async (q) => all(q),
+    steps: (list, guarded) => writer.write<number[]>({ kind: 'steps', steps: list, guarded }),
   };
-  const events = createEventInbox(sqlDb);
 
   return {
-    events,
+    events: createEventInbox(sqlDb),
+    audit: createAuditLog(sqlDb),
+    resends: createResendLog(sqlDb),
     feedback: createFeedbackLog(sqlDb),
     async claim(r: CallRecord): Promise<Claim> {
       const held = await writer.write<ClaimedRow | null>({ kind: 'claim', params: claimParams(r), eventId: r.eventId });

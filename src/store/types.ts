@@ -95,11 +95,45 @@ export interface CallRow extends CallRecord {
   /** Wrong codes Okta reported for this send (FAILURE outcomes), and the last one's time. */
   verifyFailures?: number;
   verifyFailedAt?: number;
+  /** The call's one resend after an undelivered receipt (pipeline/resend.ts): where it stands, through whom, and its receipt. */
+  resendState?: ResendState;
+  resendAt?: number;
+  resendProvider?: string;
+  resendTransactionId?: string;
+  resendReceiptStatus?: ReceiptStatus;
+  resendReceiptProviderStatus?: string;
+  resendReceiptCode?: string;
+  resendReceiptAt?: number;
   /** What the provider was told of the verification (src/feedback/), when, its code if it refused, and the tries. */
   feedbackStatus?: FeedbackStatus;
   feedbackAt?: number;
   feedbackCode?: string;
   feedbackTries?: number;
+}
+
+/** `sending` once claimed; then sent, failed (the attempt did), or no_provider (none of the plan was left). */
+export type ResendState = 'sending' | 'sent' | 'failed' | 'no_provider';
+
+/** Why a resend was refused, or `claimed` when this caller won the call's one resend. */
+export type ResendClaim = 'claimed' | 'already' | 'verified' | 'expired' | 'unknown';
+
+/** What a resend ended as, with every attempt of the call (the first ones, then the resend's). */
+export interface ResendRecord {
+  state: Exclude<ResendState, 'sending'>;
+  provider?: string;
+  transactionId?: string;
+  attempts: Attempt[];
+}
+
+/** The delivery log's record of resends (store/resends.ts). */
+export interface ResendLog {
+  /**
+   * Takes the call's one resend, atomically: only while it is completed, not verified, its code
+   * alive at `now` (verify_until) and no resend was claimed before, by this instance or another.
+   */
+  claim(eventId: string, now: number): Promise<ResendClaim>;
+  /** Writes what the claimed resend ended as, with the call's attempts including the resend's. */
+  record(eventId: string, r: ResendRecord): Promise<void>;
 }
 
 /**
@@ -195,6 +229,33 @@ export interface LatencyPercentiles {
   p99: number;
 }
 
+/** What the admin audit log records: logins (and failed ones), logouts, real sends from the Preview, lifted blocks. */
+export type AuditAction = 'login' | 'login.failed' | 'logout' | 'preview.sent' | 'block.lifted';
+
+/** One audited admin action. `detail` is short and never holds a secret, a code or a full number. */
+export interface AuditEntry {
+  at: number;
+  /** The admin user, `token`, or `(unknown)` for a failed login with an unknown user name. */
+  actor: string;
+  action: AuditAction;
+  /** The client address, as the server's trustProxy setting decides it. */
+  address: string;
+  detail: string;
+}
+
+export interface AuditRow extends AuditEntry {
+  /** Increasing with each entry: the paging cursor. */
+  id: number;
+}
+
+export interface AuditLog {
+  record(entry: AuditEntry): Promise<void>;
+  /** Newest first; `beforeId` pages on (the id of the last row of the previous page). Default 50, at most 200. */
+  list(opts?: { beforeId?: number; limit?: number }): Promise<AuditRow[]>;
+  /** Deletes the entries before `beforeMs`; resolves to how many. */
+  prune(beforeMs: number): Promise<number>;
+}
+
 /** The delivery log, which is also the idempotency record (one row per eventId). */
 export interface DeliveryStore {
   claim(record: CallRecord): Promise<Claim>;
@@ -202,7 +263,7 @@ export interface DeliveryStore {
   answerOf(eventId: string): Promise<OktaAnswer | undefined>;
   /**
    * Records a provider's delivery receipt on the call it belongs to (found by provider and
-   * transactionId). A final state is never overwritten by an earlier one arriving late.
+   * transactionId, of its answer or of its resend). A final state is never overwritten by an earlier one arriving late.
    * Resolves to the number of calls updated (0 when the id is unknown).
    */
   recordReceipt(provider: string, receipt: DeliveryReceipt): Promise<number>;
@@ -211,7 +272,7 @@ export interface DeliveryStore {
    * with `by`, one row per value, most executions first.
    */
   summary(opts: { sinceMs: number; by?: SummaryBy }): Promise<SummaryRow[]>;
-  /** Calls matching every filter given, newest first (pending ones included). */
+  /** Calls matching every filter given, newest first (pending ones included); `transactionId` matches a resend's too. */
   search(filters: SearchFilters): Promise<CallRow[]>;
   /**
    * Completed calls received since `sinceMs`, counted per bucket of `bucketMs` (aligned on the epoch)
@@ -227,6 +288,10 @@ export interface DeliveryStore {
   conversion(opts: { sinceMs: number; by?: ConversionBy }): Promise<ConversionRow[]>;
   /** The Okta event inbox, in the same database. */
   readonly events: EventInbox;
+  /** The admin audit log, in the same database. */
+  readonly audit: AuditLog;
+  /** Resends after undelivered receipts, on the calls' rows. */
+  readonly resends: ResendLog;
   /** What each verified send's provider was told. */
   readonly feedback: FeedbackLog;
   /** Every provider attempted in completed calls received since `sinceMs`, most attempts first (then by name). */

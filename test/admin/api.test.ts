@@ -358,7 +358,7 @@ routing:
     assert.equal(c.store.hashKey, '[redacted]');
     assert.equal(c.metrics.token, '[redacted]');
     assert.equal(c.admin.token, '[redacted]');
-    assert.deepEqual(c.admin.users, [{ username: 'alice', password: '[redacted]' }]);
+    assert.deepEqual(c.admin.users, [{ username: 'alice', password: '[redacted]', role: 'admin' }]);
     assert.equal(c.providers.tw.authToken, '[redacted]');
     assert.equal(c.providers.tw.apiKeySecret, '[redacted]');
     assert.equal(c.providers.tw.accountSid, 'AC0123456789abcdef0123456789abcdef', 'identifiers stay readable');

@@ -65,6 +65,25 @@ async function seedHistory(store: DeliveryStore): Promise<void> {
   }
 }
 
+/** A call whose receipt said undelivered and that was resent once through another provider (pipeline/resend.ts). */
+async function seedResend(store: DeliveryStore): Promise<void> {
+  const now = Date.now();
+  const e164 = '+12025550188';
+  await store.claim({
+    eventId: 'seed-resent', receivedAt: now - 60_000, requestType: 'mfa-verification', channel: 'sms', phoneMasked: maskPhone(e164),
+    phoneHash: phoneHash(e164, 'test-hash-key-0123456789'), country: 'US', userId: '00uSEEDRESENT', login: 'resent@example.com', locale: 'en-US',
+    preview: false, otpExpires: now + 240_000,
+  });
+  const first = { provider: 'console', ok: true, transactionId: 'console-seed-resent', ms: 12 };
+  await store.complete('seed-resent', { status: 'SUCCESSFUL', provider: 'console', transactionId: first.transactionId, attempts: [first], latencyMs: 15,
+    answer: { commands: [{ type: 'com.okta.telephony.action', value: [{ status: 'SUCCESSFUL' }] }] } as never });
+  await store.recordReceipt('console', { transactionId: first.transactionId, status: 'undelivered', providerStatus: 'undelivered', providerCode: '30003', at: new Date(now - 50_000) });
+  assert.equal(await store.resends.claim('seed-resent', now - 49_000), 'claimed');
+  await store.resends.record('seed-resent', { state: 'sent', provider: 'flaky', transactionId: 'flaky-seed-resent',
+    attempts: [first, { provider: 'flaky', ok: true, transactionId: 'flaky-seed-resent', ms: 20, resend: true }] });
+  await store.recordReceipt('flaky', { transactionId: 'flaky-seed-resent', status: 'delivered', providerStatus: 'DELIVERED', at: new Date(now - 40_000) });
+}
+
 describe('the admin page in a browser', { skip }, () => {
   let gw: TestGateway;
   let browser: Browser;
@@ -103,6 +122,7 @@ describe('the admin page in a browser', { skip }, () => {
       await gw.hook(body);
     }
     await seedHistory(gw.gateway.store);
+    await seedResend(gw.gateway.store);
     // Okta reported the code sent to +44 7700 900123 used, and its provider refused the feedback.
     const verified = gw.rows().find((r) => /^\+4477\*+123$/.test(r.phone_masked))!;
     const now = Date.now();
@@ -189,6 +209,21 @@ describe('the admin page in a browser', { skip }, () => {
     assert.ok(!page.url().includes('7700'), 'the number stays out of the address bar');
     assert.ok(!(await page.content()).includes('7700900123'), 'no full number on the page');
     t.diagnostic(`screenshot: ${await shot('2-deliveries')}`);
+  });
+
+  test('a resent delivery: both attempts, the resend marked, both receipts', async () => {
+    await open('/admin/deliveries');
+    await page.fill('#f-transactionId', 'flaky-seed-resent');
+    await page.click('#search');
+    await waitForText('#result-count', /^1 call$/);
+    await page.locator('tr.row').click();
+    const detail = page.locator('tr.detail:not([hidden])');
+    await detail.waitFor();
+    const text = await detail.textContent() ?? '';
+    assert.match(text, /Attempts \(2\)/);
+    assert.match(text, /2 \(resend\)flaky/);
+    assert.match(text, /undelivered undelivered \(code 30003\)/);
+    assert.match(text, /Resendsent flaky at .*; receipt delivered DELIVERED/);
   });
 
   test('providers: kind, breaker and the last errors', async (t) => {

@@ -18,7 +18,7 @@ import { ADMIN_PASSWORD, ADMIN_USER, startAdminGateway } from './support.js';
 const CHROMIUM = process.env.BYOT_CHROMIUM ?? '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}: install Debian's chromium package or set BYOT_CHROMIUM`;
 const SHOTS = process.env.BYOT_SCREENSHOTS ?? join(tmpdir(), 'byot-admin-screenshots');
-const PAGES = [['overview', '/admin/'], ['deliveries', '/admin/deliveries'], ['providers', '/admin/providers'], ['preview', '/admin/preview'], ['config', '/admin/config']] as const;
+const PAGES = [['overview', '/admin/'], ['deliveries', '/admin/deliveries'], ['providers', '/admin/providers'], ['preview', '/admin/preview'], ['blocks', '/admin/blocks'], ['audit', '/admin/audit'], ['config', '/admin/config']] as const;
 
 describe('the admin page at phone and desktop widths', { skip }, () => {
   let gw: TestGateway;

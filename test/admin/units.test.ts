@@ -56,7 +56,7 @@ test('redaction by value: a secret repeated under an innocent key, or given from
 test('sessions expire after their lifetime and are kept by digest only', () => {
   let now = 1_000_000;
   const store = new SessionStore(60_000, () => now, 3);
-  const { id, session } = store.create('alice');
+  const { id, session } = store.create('alice', 'admin');
   assert.match(id, /^[A-Za-z0-9_-]{43}$/);
   assert.notEqual(session.csrf, id);
   assert.equal(store.get(id)?.user, 'alice');
@@ -69,7 +69,7 @@ test('sessions expire after their lifetime and are kept by digest only', () => {
   assert.equal(store.get(id), undefined, 'expired');
   assert.equal(store.size, 0);
   // At the cap the oldest session goes.
-  const ids = ['a', 'b', 'c', 'd'].map((u) => store.create(u).id);
+  const ids = ['a', 'b', 'c', 'd'].map((u) => store.create(u, 'admin').id);
   assert.equal(store.size, 3);
   assert.equal(store.get(ids[0]), undefined);
   assert.equal(store.get(ids[3])?.user, 'd');
@@ -112,7 +112,7 @@ test('cookies: read one from a header, write a strict one', () => {
 test('the admin: section: passwords from the environment, checked like the rest', () => {
   const base = 'providers:\n  console: { kind: console }\n';
   const c = parseConfigText(`${base}admin:\n  users:\n    - username: ops\n      password: \${ADMIN_PW}\n`, { ADMIN_PW: 'from-the-environment-1' });
-  assert.deepEqual(c.admin, { users: [{ username: 'ops', password: 'from-the-environment-1' }], sessionTtlMinutes: 60 });
+  assert.deepEqual(c.admin, { users: [{ username: 'ops', password: 'from-the-environment-1', role: 'admin' }], tokenRole: 'admin', sessionTtlMinutes: 60, auditRetentionDays: 365 });
   assert.ok(adminEnabled(c.admin));
   assert.ok(!adminEnabled(parseConfigText(base, {}).admin), 'off by default');
 

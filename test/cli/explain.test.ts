@@ -185,3 +185,29 @@ test('the outcome says what Okta is answered as hook.onFailure makes it: FAILED,
   assert.match(asError.outcome, /the gateway answers with an error object, and Okta sends the code through its own provider$/);
   assert.doesNotMatch(asError.outcome, /FAILED/);
 });
+
+test('a rule with resendOnUndelivered says so; others do not', async () => {
+  const config = parseConfigText(`auth: { type: header, secrets: ["a-long-enough-secret"] }
+providers: { a: { kind: console }, b: { kind: console } }
+routing:
+  rules:
+    - match: { country: CH }
+      providers: [a, b]
+      resendOnUndelivered: true
+  default: [a, b]
+`, {});
+  const swiss = await explainRequest(config, { phone: '+41793026727', channel: 'sms', requestType: 'mfa-verification', locale: 'en-US' });
+  assert.equal(swiss.route?.resendOnUndelivered, true);
+  const elsewhere = await explainRequest(config, { phone: '+14155550100', channel: 'sms', requestType: 'mfa-verification', locale: 'en-US' });
+  assert.equal(elsewhere.route?.resendOnUndelivered, false);
+  writeFileSync(join(dir, 'resend.yaml'), `auth: { type: header, secrets: ["\${HOOK_SECRET}"] }
+providers: { a: { kind: console }, b: { kind: console } }
+routing:
+  rules:
+    - providers: [a, b]
+      resendOnUndelivered: true
+`);
+  const run = await runCli(['explain', '--config', join(dir, 'resend.yaml'), '--phone', '+41793026727', '--channel', 'sms'], { env: ENV });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^Resend +once, through the next provider of the chain that did not fail, if a receipt says undelivered$/m);
+});

@@ -9,7 +9,8 @@ import { json } from '../support/mock-http.js';
 import { startSpecMock, type SpecMock } from '../support/openapi.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { oktaRequest } from '../support/okta.js';
-import { delivery, logEvent, until } from '../support/okta-events.js';
+import { delivery, logEvent } from '../support/okta-events.js';
+import { until } from '../support/until.js';
 
 const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
 const AUTH_TOKEN = 'twilio-auth-token-e2e-4d2a';

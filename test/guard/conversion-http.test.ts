@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { AdminClient, ADMIN_TOKEN, startAdminGateway } from '../admin/support.js';
 import { oktaRequest } from '../support/okta.js';
 import type { TestGateway } from '../support/gateway.js';
+import { CONVERSION_GUARD_YAML, blockPrefix, hookStatus } from '../support/conversion.js';
 
-const OFF = ['phone', 'user', 'prefix', 'country', 'ip', 'global', 'distinctPerPrefix'].map((l) => `${l}: false`).join(', ');
 const bearer = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 let gw: TestGateway;
@@ -30,15 +30,7 @@ before(async () => {
   gw = await startAdminGateway({
     yaml: [
       'providers:\n  console: { kind: console }',
-      'guard:',
-      '  numbers: { refuseInvalid: false }',
-      `  limits: { ${OFF} }`,
-      '  onBlock: FAILED',
-      '  conversion:',
-      '    mode: enforce',
-      '    prefixes: { dropDigits: [4], minSends: 10 }',
-      '    countries: { mode: off }',
-      '    graceSeconds: 1',
+      CONVERSION_GUARD_YAML,
       `alerts:\n  webhookUrl: http://127.0.0.1:${port}/alerts`,
     ].join('\n'),
   });
@@ -49,20 +41,10 @@ after(async () => {
   hooks?.close();
 });
 
-const status = (res: { body: any }): string | undefined => res.body?.commands?.[0]?.value?.[0]?.status;
+const status = hookStatus;
 
 test('a prefix whose codes are never used is blocked, answered FAILED, listed with its evidence, lifted and announced', async () => {
-  // The verification feed is alive: one code to another prefix was used.
-  const feed = oktaRequest({ phoneNumber: '+12125550100' });
-  assert.equal(status(await gw.hook(feed)), 'SUCCESSFUL');
-  assert.equal(gw.gateway.guard.recordVerified({ eventId: feed.eventId }), true);
-
-  // Ten unused codes: Wilson's upper bound for 0 of 10 (0.28) is below half the 0.6 floor.
-  for (let n = 110; n < 120; n++) assert.equal(status(await gw.hook(oktaRequest({ phoneNumber: `+14155550${n}` }))), 'SUCCESSFUL');
-  // Okta's sample code expired long ago, so each send is decided once the 1 s grace is over.
-  await new Promise((r) => setTimeout(r, 1_200));
-
-  const blocked = await gw.hook(oktaRequest({ eventId: 'blockedEvent0000000001', phoneNumber: '+14155550104' }));
+  const blocked = await blockPrefix(gw, 'blockedEvent0000000001');
   assert.equal(blocked.status, 200);
   assert.equal(status(blocked), 'FAILED', 'guard.onBlock: FAILED, although hook.onFailure is the error object');
   const row = gw.rows().find((r) => r.event_id === 'blockedEvent0000000001');
@@ -90,6 +72,9 @@ test('a prefix whose codes are never used is blocked, answered FAILED, listed wi
   assert.equal(lifted.status, 200);
   assert.equal(lifted.body.block.lifted.by, 'token');
   assert.ok(gw.logs.some((l) => l.includes('"audit":"block.lifted"') && l.includes('"user":"token"')), 'the lift is audited');
+  const audit = await admin.get('/admin/api/audit', bearer);
+  assert.deepEqual(audit.body.entries.map((e: any) => [e.action, e.actor, e.detail]), [['block.lifted', 'token', 'conversion.prefix.4 +1415555xxxx (US sms)']],
+    'the lift is in the audit log, with its scope');
 
   assert.equal(status(await gw.hook(oktaRequest({ phoneNumber: '+14155550105' }))), 'SUCCESSFUL', 'lifted: the prefix sends again');
 

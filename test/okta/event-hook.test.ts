@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startGateway, SECRET, type TestGateway } from '../support/gateway.js';
 import { oktaRequest } from '../support/okta.js';
-import { delivery, fixture, logEvent, until } from '../support/okta-events.js';
+import { delivery, fixture, logEvent } from '../support/okta-events.js';
 import { freePort, startServe } from '../support/cli.js';
+import { until } from '../support/until.js';
 import { EVENT_HOOK_TYPES, VERIFYING_EVENTS } from '../../src/okta/events/event-types.js';
 import { classify, receivable } from '../../src/okta/events/log-event.js';
 

@@ -153,3 +153,26 @@ routing:
     return true;
   });
 });
+
+test('resendOnUndelivered: off unless the matching rule says so; a boolean, nothing else', () => {
+  const text = (value: string) => `
+auth: { type: header, secrets: ["a-long-enough-secret"] }
+providers: { a: { kind: console }, b: { kind: console } }
+routing:
+  rules:
+    - match: { country: CH }
+      providers: [a, b]
+      resendOnUndelivered: ${value}
+    - match: { country: FR }
+      providers: [a, b]
+`;
+  const on = parseConfigText(text('true'), {});
+  const router = createRouter(on, buildAdapters(on, pino({ level: 'silent' })), new Map());
+  assert.equal(router.plan(input('+41793026727', 'sms')).resendOnUndelivered, true);
+  assert.equal(router.plan(input('+33612345678', 'sms')).resendOnUndelivered, false, 'another rule: the default');
+  assert.equal(router.plan(input('+14155550100', 'sms')).resendOnUndelivered, false, 'no rule: the default chain never resends');
+  assert.throws(() => parseConfigText(text('"yes"'), {}), (err: any) => {
+    assert.match(err.issues.map((i: any) => `${i.path}: ${i.message}`).join('\n'), /routing\.rules\[0\]\.resendOnUndelivered/);
+    return true;
+  });
+});

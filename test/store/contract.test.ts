@@ -274,6 +274,101 @@ function contract(backend: Backend): void {
         { receiptStatus: 'failed', receiptProviderStatus: 'failed', receiptCode: '30008', receiptAt: at(4).getTime() });
     });
 
+    test('audit log: newest first, paged by id, every field bounded, pruned by time', async () => {
+      const db = await fresh();
+      const { store } = db;
+      assert.deepEqual(await store.audit.list(), []);
+      const actions = ['login', 'login.failed', 'preview.sent', 'block.lifted', 'logout'] as const;
+      for (const [i, action] of actions.entries()) {
+        await store.audit.record({ at: T0 + i * MINUTE, actor: `user${i}`, action, address: '127.0.0.1', detail: `step ${i}` });
+      }
+      const all = await store.audit.list();
+      assert.deepEqual(all.map((e) => e.action), [...actions].reverse());
+      assert.deepEqual(all[0], { id: all[0]!.id, at: T0 + 4 * MINUTE, actor: 'user4', action: 'logout', address: '127.0.0.1', detail: 'step 4' });
+      const page1 = await store.audit.list({ limit: 2 });
+      const page2 = await store.audit.list({ limit: 2, beforeId: page1.at(-1)!.id });
+      const page3 = await store.audit.list({ limit: 2, beforeId: page2.at(-1)!.id });
+      assert.deepEqual([...page1, ...page2, ...page3].map((e) => e.detail), ['step 4', 'step 3', 'step 2', 'step 1', 'step 0']);
+      assert.equal((await store.audit.list({ limit: 10_000 })).length, 5, 'a huge limit is capped, not refused');
+
+      // A second instance on the same database writes to the same log.
+      const second = await db.open();
+      open.push(second);
+      await second.audit.record({ at: T0 + 9 * MINUTE, actor: 'x'.repeat(1_000), action: 'login', address: 'a'.repeat(500), detail: 'd'.repeat(5_000) });
+      const [long] = await store.audit.list({ limit: 1 });
+      assert.equal(long?.actor.length, 128);
+      assert.equal(long?.address.length, 64);
+      assert.equal(long?.detail.length, 200);
+
+      assert.equal(await store.audit.prune(T0 + 2 * MINUTE), 2);
+      assert.deepEqual((await store.audit.list()).map((e) => e.action), ['login', 'logout', 'block.lifted', 'preview.sent']);
+    });
+
+    test('resends: one claim per call, only while completed, unverified and alive, from any instance', async () => {
+      const db = await fresh();
+      const second = await db.open();
+      open.push(second);
+      const alive = T0 + MINUTE; // verify_until is T0 + 10 minutes (no otpExpires)
+      const done = record();
+      await db.store.claim(done);
+      await db.store.complete(done.eventId, result('SUCCESSFUL', { provider: 'twilio', transactionId: 'SM-r1' }));
+      const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? second : db.store).resends.claim(done.eventId, alive)));
+      assert.equal(claims.filter((c) => c === 'claimed').length, 1);
+      assert.deepEqual(new Set(claims.filter((c) => c !== 'claimed')), new Set(['already']));
+
+      const verified = record();
+      await db.store.claim(verified);
+      await db.store.complete(verified.eventId, result('SUCCESSFUL', { provider: 'twilio', transactionId: 'SM-r2' }));
+      await db.exec(`UPDATE hook_calls SET verified_at = ${T0 + 5_000} WHERE event_id = '${verified.eventId}'`);
+      assert.equal(await db.store.resends.claim(verified.eventId, alive), 'verified');
+
+      const expiring = record({ otpExpires: T0 + 5 * MINUTE });
+      await db.store.claim(expiring);
+      await db.store.complete(expiring.eventId, result('SUCCESSFUL', { provider: 'twilio', transactionId: 'SM-r3' }));
+      assert.equal(await db.store.resends.claim(expiring.eventId, T0 + 5 * MINUTE), 'expired', 'at otpExpires the code is dead');
+
+      const inflight = record();
+      await db.store.claim(inflight);
+      assert.equal(await db.store.resends.claim(inflight.eventId, alive), 'unknown', 'not completed');
+      assert.equal(await db.store.resends.claim('no-such-event', alive), 'unknown');
+      const [row] = await db.store.search({ transactionId: 'SM-r3' });
+      assert.equal(row?.resendState, undefined, 'a refused claim changes nothing');
+    });
+
+    test('resends: the attempt and the provider are recorded, the resend\'s receipt kept apart from the first one\'s', async () => {
+      const { store } = await fresh();
+      const rec = record();
+      const first: Attempt = { provider: 'twilio', ok: true, transactionId: 'SM-first', ms: 40 };
+      await store.claim(rec);
+      await store.complete(rec.eventId, result('SUCCESSFUL', { provider: 'twilio', transactionId: 'SM-first', attempts: [first] }));
+      const at = (s: number) => new Date(T0 + s * 1_000);
+      assert.equal(await store.recordReceipt('twilio', { transactionId: 'SM-first', status: 'undelivered', providerStatus: 'undelivered', providerCode: '30003', at: at(5) }), 1);
+      assert.equal(await store.resends.claim(rec.eventId, T0 + 6_000), 'claimed');
+      const resent: Attempt = { provider: 'vonage', ok: true, transactionId: 'vo-again', ms: 55, resend: true };
+      await store.resends.record(rec.eventId, { state: 'sent', provider: 'vonage', transactionId: 'vo-again', attempts: [first, resent] });
+
+      assert.equal(await store.recordReceipt('twilio', { transactionId: 'vo-again', status: 'delivered', providerStatus: 'delivered', at: at(9) }), 0, 'another provider');
+      assert.equal(await store.recordReceipt('vonage', { transactionId: 'vo-again', status: 'delivered', providerStatus: 'DELIVERED', at: at(9) }), 1);
+      assert.equal(await store.recordReceipt('vonage', { transactionId: 'vo-again', status: 'sent', providerStatus: 'accepted', at: at(8) }), 0, 'a late sent');
+      const [row] = await store.search({ transactionId: 'vo-again' });
+      assert.ok(row, 'found by the resend\'s id');
+      assert.deepEqual({
+        transactionId: row.transactionId, receiptStatus: row.receiptStatus, receiptCode: row.receiptCode, attempts: row.attempts, attemptCount: row.attemptCount,
+        resendState: row.resendState, resendAt: row.resendAt, resendProvider: row.resendProvider, resendTransactionId: row.resendTransactionId,
+        resendReceiptStatus: row.resendReceiptStatus, resendReceiptProviderStatus: row.resendReceiptProviderStatus, resendReceiptAt: row.resendReceiptAt,
+      }, {
+        transactionId: 'SM-first', receiptStatus: 'undelivered', receiptCode: '30003', attempts: [first, resent], attemptCount: 2,
+        resendState: 'sent', resendAt: T0 + 6_000, resendProvider: 'vonage', resendTransactionId: 'vo-again',
+        resendReceiptStatus: 'delivered', resendReceiptProviderStatus: 'DELIVERED', resendReceiptAt: at(9).getTime(),
+      });
+      // Each provider is credited with its own attempt and its own receipt.
+      const stats = await store.providerStats(T0);
+      assert.deepEqual(stats.map((p) => [p.provider, p.attempts, p.receipts.delivered, p.receipts.undelivered]), [['twilio', 1, 0, 1], ['vonage', 1, 1, 0]]);
+      // Recorded once: a second record after the claim was settled changes nothing.
+      await store.resends.record(rec.eventId, { state: 'failed', attempts: [] });
+      assert.equal((await store.search({ transactionId: 'SM-first' }))[0]?.resendState, 'sent');
+    });
+
     describe('queries over known rows', () => {
       let store: DeliveryStore;
       let ids: Map<string, string>;

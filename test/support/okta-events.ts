@@ -62,14 +62,3 @@ export function delivery(events: Record<string, any>[]): Record<string, any> {
   d.data.events = events;
   return d;
 }
-
-/** Polls `probe` until it gives something (events are processed in the background), or fails after `timeoutMs`. */
-export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== null && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

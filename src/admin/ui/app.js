@@ -10,6 +10,8 @@ import { deliveriesPage } from './pages/deliveries.js';
 import { providersPage } from './pages/providers.js';
 import { previewPage } from './pages/preview.js';
 import { configPage } from './pages/config.js';
+import { blocksPage } from './pages/blocks.js';
+import { auditPage } from './pages/audit.js';
 
 /** @typedef {(main: HTMLElement) => Promise<void>} Page */
 
@@ -19,6 +21,8 @@ const PAGES = [
   { id: 'deliveries', path: '/admin/deliveries', title: 'Deliveries', draw: deliveriesPage },
   { id: 'providers', path: '/admin/providers', title: 'Providers', draw: providersPage },
   { id: 'preview', path: '/admin/preview', title: 'Routing & Preview', draw: previewPage },
+  { id: 'blocks', path: '/admin/blocks', title: 'Blocks', draw: blocksPage },
+  { id: 'audit', path: '/admin/audit', title: 'Audit', draw: auditPage },
   { id: 'config', path: '/admin/config', title: 'Configuration', draw: configPage },
 ];
 
@@ -26,7 +30,7 @@ async function start() {
   const root = document.getElementById('app');
   if (!root) return;
   const pageId = document.body.dataset.page ?? 'overview';
-  /** @type {{ user: string, via: string, csrfToken?: string } | undefined} */
+  /** @type {{ user: string, role: string, via: string, csrfToken?: string } | undefined} */
   let session;
   try {
     session = await api('/admin/api/session');
@@ -47,6 +51,7 @@ async function start() {
     return;
   }
   setCsrf(session.csrfToken);
+  document.body.dataset.role = session.role;
   if (pageId === 'login') {
     location.replace(returnPath());
     return;
@@ -59,8 +64,10 @@ async function start() {
   const page = PAGES.find((p) => p.id === pageId) ?? PAGES[0];
   if (!page) return;
   document.title = `${page.title} · byot-gateway admin`;
-  const main = h('main', { class: 'page', id: `page-${page.id}`, 'aria-busy': 'true' });
-  replace(root, header(page.id, session.user, session.via), main);
+  // tabindex -1: the skip link moves the keyboard focus here, not only the scroll position.
+  const main = h('main', { class: 'page', id: `page-${page.id}`, tabindex: -1, 'aria-busy': 'true' });
+  const skip = h('a', { class: 'skip', id: 'skip', href: `#${main.id}` }, 'Skip to content');
+  replace(root, skip, header(page.id, session.user, session.role, session.via), main);
   await draw(page, main);
   // A failure in something the page started later (a search, a send) is shown the same way.
   window.addEventListener('unhandledrejection', (e) => {
@@ -110,9 +117,10 @@ function returnPath() {
 /**
  * @param {string} current
  * @param {string} user
+ * @param {string} role
  * @param {string} via
  */
-function header(current, user, via) {
+function header(current, user, role, via) {
   const logout = async () => {
     try {
       await api('/admin/logout', {});
@@ -125,6 +133,7 @@ function header(current, user, via) {
     h('nav', null, PAGES.map((p) => h('a', { href: p.path, class: p.id === current ? 'active' : null, 'aria-current': p.id === current ? 'page' : null }, p.title))),
     h('div', { class: 'who' },
       h('span', { class: 'user', title: via === 'bearer' ? 'signed in with the admin token' : 'signed in' }, user),
+      role === 'read-only' ? h('span', { class: 'badge muted', id: 'role' }, 'read-only') : null,
       via === 'session' ? h('button', { type: 'button', class: 'link', id: 'logout', onclick: logout }, 'Log out') : null));
 }
 

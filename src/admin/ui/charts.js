@@ -1,6 +1,6 @@
 // Time-series charts with uPlot (bundled, no CDN): one line per provider or channel.
 import uPlot from 'uplot';
-import { h } from './dom.js';
+import { fmtTime, h, table } from './dom.js';
 
 export const PALETTE = ['#2563eb', '#16a34a', '#d97706', '#9333ea', '#dc2626', '#0891b2', '#db2777', '#4b5563'];
 
@@ -26,6 +26,8 @@ export function lineChart(el, spec) {
   }
   const percent = spec.percent === true;
   const format = (/** @type {number | null | undefined} */ v) => (v === null || v === undefined ? '—' : percent ? `${v.toFixed(1)}%` : `${v}${spec.unit ?? ''}`);
+  // The canvas cannot read the style sheet: its grid follows the system's dark mode here.
+  const grid = matchMedia('(prefers-color-scheme: dark)').matches ? '#273244' : '#eef1f5';
   /** @type {uPlot.Options} */
   const opts = {
     width: widthOf(el),
@@ -50,11 +52,11 @@ export function lineChart(el, spec) {
       })),
     ],
     axes: [
-      { stroke: '#64748b', grid: { stroke: '#eef1f5', width: 1 }, ticks: { stroke: '#e2e8f0', width: 1 } },
+      { stroke: '#64748b', grid: { stroke: grid, width: 1 }, ticks: { stroke: '#e2e8f0', width: 1 } },
       {
         stroke: '#64748b',
         size: 56,
-        grid: { stroke: '#eef1f5', width: 1 },
+        grid: { stroke: grid, width: 1 },
         ticks: { stroke: '#e2e8f0', width: 1 },
         ...(percent ? { values: (_u, vals) => vals.map((v) => `${v}%`) } : { incrs: INTEGER_STEPS }),
       },
@@ -63,12 +65,30 @@ export function lineChart(el, spec) {
   /** @type {uPlot.AlignedData} */
   const data = [spec.xs, ...spec.lines.map((l) => l.values)];
   const plot = new uPlot(opts, data, el);
+  // The canvas says nothing to a screen reader: the table under it is the chart in words.
+  plot.root.setAttribute('aria-hidden', 'true');
+  el.append(chartTable(spec, format));
   const ro = new ResizeObserver(() => {
     const w = widthOf(el);
     if (w !== plot.width) plot.setSize({ width: w, height: HEIGHT });
   });
   ro.observe(el);
   return plot;
+}
+
+/**
+ * The chart's figures as a table, folded under it: one row per period that had calls, one column per line.
+ * @param {ChartSpec} spec
+ * @param {(v: number | null) => string} format
+ */
+function chartTable(spec, format) {
+  const rows = spec.xs.flatMap((x, i) => {
+    const values = spec.lines.map((l) => l.values[i] ?? null);
+    return values.some((v) => v !== null && v !== 0) ? [[h('span', { class: 'nowrap' }, fmtTime(x * 1000)), ...values.map(format)]] : [];
+  });
+  return h('details', { class: 'chart-table' },
+    h('summary', null, `Show as a table (${rows.length} period${rows.length === 1 ? '' : 's'} with calls)`),
+    table(['Period starting', ...spec.lines.map((l) => l.label)], rows, { class: 'grid num', empty: 'No calls in this period.' }));
 }
 
 /** @param {HTMLElement} el */

@@ -106,7 +106,7 @@ export function badge(status, text) {
  */
 export function table(head, rows, opts = {}) {
   return h('table', { class: opts.class ?? 'grid', id: opts.id },
-    h('thead', null, h('tr', null, head.map((c) => h('th', null, c)))),
+    h('thead', null, h('tr', null, head.map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', null, rows.length === 0
       ? h('tr', null, h('td', { class: 'empty', colspan: head.length }, opts.empty ?? 'Nothing yet.'))
       : rows.map((r) => h('tr', null, r.map((c) => h('td', null, c))))));

@@ -6,11 +6,13 @@ import { badge, facts, fmtInt, fmtMs, fmtTime, h, replace, table } from '../dom.
 import { channelLabel, requestTypeLabel } from '../labels.js';
 
 /**
- * @typedef {{ provider: string, ok: boolean, category?: string, providerCode?: string, transactionId?: string, ms: number }} Attempt
+ * @typedef {{ provider: string, ok: boolean, category?: string, providerCode?: string, transactionId?: string, ms: number, resend?: boolean }} Attempt
  * @typedef {{ eventId: string, receivedAt: number, state: string, requestType: string, channel: string, phoneMasked: string,
  *   country?: string, userId?: string, login?: string, locale: string, preview: boolean, status?: string, reason?: string,
  *   blockedBy?: string, provider?: string, transactionId?: string, attempts: Attempt[], attemptCount: number, latencyMs?: number,
  *   completedAt?: number, receiptStatus?: string, receiptProviderStatus?: string, receiptCode?: string, receiptAt?: number,
+ *   resendState?: string, resendAt?: number, resendProvider?: string, resendReceiptStatus?: string, resendReceiptProviderStatus?: string,
+ *   resendReceiptCode?: string, resendReceiptAt?: number,
  *   feedbackStatus?: string, feedbackAt?: number, feedbackCode?: string, feedbackTries?: number }} Row
  */
 
@@ -78,8 +80,9 @@ export async function deliveriesPage(main) {
     const body = h('tbody');
     if (rows.length === 0) body.append(h('tr', null, h('td', { class: 'empty', colspan: 11 }, 'No calls match.')));
     for (const r of rows) {
-      const detail = h('tr', { class: 'detail', hidden: true }, h('td', { colspan: 11 }, details(r)));
-      const line = h('tr', { class: 'row', tabindex: 0, 'data-event': r.eventId, title: 'Show attempts and receipt' },
+      const detailId = `detail-${body.children.length}`;
+      const detail = h('tr', { class: 'detail', id: detailId, hidden: true }, h('td', { colspan: 11 }, details(r)));
+      const line = h('tr', { class: 'row', tabindex: 0, 'data-event': r.eventId, title: 'Show attempts and receipt', 'aria-expanded': 'false', 'aria-controls': detailId },
         h('td', { class: 'nowrap' }, fmtTime(r.receivedAt)),
         h('td', null, requestTypeLabel(r.requestType), r.preview ? h('span', { class: 'tag' }, 'preview') : null),
         h('td', null, channelLabel(r.channel)),
@@ -94,13 +97,14 @@ export async function deliveriesPage(main) {
       const toggle = () => {
         detail.hidden = !detail.hidden;
         line.classList.toggle('open', !detail.hidden);
+        line.setAttribute('aria-expanded', String(!detail.hidden));
       };
       line.addEventListener('click', toggle);
       line.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); toggle(); } });
       body.append(line, detail);
     }
     replace(results, h('table', { class: 'grid deliveries' },
-      h('thead', null, h('tr', null, ['Received', 'Request', 'Channel', 'Number', 'Country', 'User', 'Outcome', 'Provider', 'Transaction id', 'Time', 'Receipt'].map((c) => h('th', null, c)))),
+      h('thead', null, h('tr', null, ['Received', 'Request', 'Channel', 'Number', 'Country', 'User', 'Outcome', 'Provider', 'Transaction id', 'Time', 'Receipt'].map((c) => h('th', { scope: 'col' }, c)))),
       body));
     more.hidden = next === undefined;
   };
@@ -159,12 +163,15 @@ function details(r) {
       ['Delivery receipt', r.receiptStatus
         ? h('span', null, badge(r.receiptStatus), ` ${r.receiptProviderStatus ?? ''}${r.receiptCode ? ` (code ${r.receiptCode})` : ''} at ${fmtTime(r.receiptAt)}`)
         : h('span', { class: 'muted' }, 'none received')],
+      // The one resend after an undelivered receipt (pipeline/resend.ts), and what its provider reported.
+      ...(r.resendState ? [/** @type {[string, HTMLElement]} */ (['Resend', h('span', null, badge(r.resendState),
+        ` ${r.resendProvider ?? ''} at ${fmtTime(r.resendAt)}${r.resendReceiptStatus ? `; receipt ${r.resendReceiptStatus} ${r.resendReceiptProviderStatus ?? ''}${r.resendReceiptCode ? ` (code ${r.resendReceiptCode})` : ''} at ${fmtTime(r.resendReceiptAt)}` : ''}`)])] : []),
       // What the provider was told once Okta reported the code used (providers with feedback: true).
       ...(r.feedbackStatus ? [/** @type {[string, HTMLElement]} */ (['Provider feedback',
         h('span', null, badge(r.feedbackStatus), `${r.feedbackCode ? ` (code ${r.feedbackCode})` : ''} at ${fmtTime(r.feedbackAt)}, ${fmtInt(r.feedbackTries ?? 0)} ${r.feedbackTries === 1 ? 'try' : 'tries'}`)])] : []),
     ]),
     h('h3', null, `Attempts (${r.attempts.length})`),
     table(['#', 'Provider', 'Result', 'Provider code', 'Transaction id', 'Time'],
-      r.attempts.map((a, i) => [String(i + 1), a.provider, a.ok ? badge('ok', 'accepted') : badge('FAILED', a.category ?? 'failed'), a.providerCode ?? '—', h('span', { class: 'mono small' }, a.transactionId ?? '—'), fmtMs(a.ms)]),
+      r.attempts.map((a, i) => [a.resend ? `${i + 1} (resend)` : String(i + 1), a.provider, a.ok ? badge('ok', 'accepted') : badge('FAILED', a.category ?? 'failed'), a.providerCode ?? '—', h('span', { class: 'mono small' }, a.transactionId ?? '—'), fmtMs(a.ms)]),
       { empty: r.reason === 'blocked' ? 'None: the guard refused the request.' : 'No provider was tried.', class: 'grid inner' }));
 }

@@ -29,7 +29,7 @@ export async function overviewPage(main) {
   const t = o.total;
 
   const ranges = h('div', { class: 'segmented', role: 'group', 'aria-label': 'Period' }, RANGES.map((d) => h('button', {
-    type: 'button', class: d === days ? 'on' : null,
+    type: 'button', class: d === days ? 'on' : null, 'aria-pressed': String(d === days),
     onclick: () => {
       history.replaceState(null, '', d === 30 ? location.pathname : `?days=${d}`);
       replace(main);

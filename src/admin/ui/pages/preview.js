@@ -5,6 +5,7 @@
 import { api, ApiError } from '../api.js';
 import { badge, card, facts, fmtMs, h, jsonView, replace, table } from '../dom.js';
 import { REQUEST_TYPE_LABELS, channelLabel, requestTypeLabel } from '../labels.js';
+import { readOnly } from '../role.js';
 
 /**
  * @typedef {{ rule: string, matched: string[], steps: { provider: string, reason: string, breaker: string, voice?: { language: string, voice: string } }[], skipped: { provider: string, reason: string }[] }} Plan
@@ -33,7 +34,8 @@ export async function previewPage(main) {
   const parseProblem = h('div', { id: 'request-problems' });
   const check = h('button', { type: 'button', class: 'secondary', id: 'check' }, 'Check route');
   const dry = h('button', { type: 'button', class: 'primary', id: 'dry-run' }, 'Dry run');
-  const real = h('button', { type: 'button', class: 'danger', id: 'send-real' }, 'Send for real');
+  // A read-only login may not send (the server answers 403): the button is there, off, and says why.
+  const real = h('button', { type: 'button', class: 'danger', id: 'send-real', disabled: readOnly(), title: readOnly() ? 'Your login is read-only: dry runs only' : null }, 'Send for real');
   const planBox = h('div', { id: 'plan' }, h('p', { class: 'muted' }, 'Generate a request to see its route.'));
   const answerBox = h('div', { id: 'answer' }, h('p', { class: 'muted' }, 'Run the request to see the answer Okta would get.'));
   const rulesBox = h('div', { id: 'rules' });
@@ -46,7 +48,7 @@ export async function previewPage(main) {
       card('Preview example inline hook request',
         editor, parseProblem,
         h('div', { class: 'actions' }, check, dry, real,
-          h('span', { class: 'hint' }, 'The code in otpCode is a test code; a real send delivers it.'))),
+          h('span', { class: 'hint' }, readOnly() ? 'Your login is read-only: dry runs only.' : 'The code in otpCode is a test code; a real send delivers it.'))),
       h('div', { class: 'stack' },
         card('Route plan', planBox),
         card("View service's response", answerBox))),
@@ -108,7 +110,8 @@ export async function previewPage(main) {
     } catch (err) {
       replace(answerBox, h('p', { class: 'error' }, err instanceof ApiError ? err.message : String(err)));
     } finally {
-      for (const b of [dry, real]) b.disabled = false;
+      dry.disabled = false;
+      real.disabled = readOnly();
     }
   };
 
