@@ -232,7 +232,7 @@ function memoryStore(): DeliveryStore {
     audit: new Proxy({} as DeliveryStore['audit'], { get: () => () => Promise.reject(new Error('no admin page in the simulation')) }),
     resends: new Proxy({} as DeliveryStore['resends'], { get: () => () => Promise.reject(new Error('no resends in the simulation')) }),
     // Nor does any provider take feedback: nothing is ever due.
-    feedback: { due: none, take: async () => false, settle: async () => undefined },
+    feedback: { due: none, take: async () => undefined, release: async () => undefined, settle: async () => undefined },
     ping: async () => undefined,
     close: async () => undefined,
   };

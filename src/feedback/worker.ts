@@ -138,14 +138,20 @@ export function createFeedbackWorker(o: FeedbackWorkerOptions): FeedbackWorker {
   }
 
   async function run(item: Item): Promise<void> {
-    const feedback = feedbackOf(item.provider);
-    if (!feedback) return;
     try {
       if (!item.taken) {
         const now = clock();
+        const target = await store.take(item.eventId, now, now - FEEDBACK_TAKE_TTL_MS);
         // Told already, or another instance is telling it.
-        if (!(await store.take(item.eventId, now, now - FEEDBACK_TAKE_TTL_MS))) return;
-        item.taken = true;
+        if (!target) return;
+        // The log has the last word on the message: a resend since the verification was queued changes it.
+        Object.assign(item, { provider: target.provider, transactionId: target.transactionId, channel: target.channel, taken: true });
+      }
+      const feedback = feedbackOf(item.provider);
+      if (!feedback?.channels.has(item.channel)) {
+        // The user's message went through a provider that takes no feedback: nothing to tell.
+        await store.release(item.eventId);
+        return;
       }
       item.tries++;
       let failure: ProviderError | undefined;

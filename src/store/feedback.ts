@@ -4,10 +4,18 @@
 import type { Channel } from '../core/domain.js';
 import type { SqlDb } from './okta-events.js';
 import type { Param } from './sql.js';
-import type { FeedbackLog } from './types.js';
+import type { FeedbackDue, FeedbackLog } from './types.js';
 
 /** Unsettled: never taken, or taken (`sending`) so long ago that its instance must have died. */
 const UNSETTLED = "(feedback_status IS NULL OR (feedback_status = 'sending' AND feedback_at < ?))";
+/** The message the user got: the resend's when there was one (its first message was undelivered). */
+const RESENT = "resend_state = 'sent' AND resend_transaction_id IS NOT NULL";
+const TARGET = `CASE WHEN ${RESENT} THEN resend_provider ELSE provider END AS provider,
+  CASE WHEN ${RESENT} THEN resend_transaction_id ELSE transaction_id END AS transaction_id`;
+
+const toDue = (r: DueDbRow): FeedbackDue => ({
+  eventId: r.event_id, provider: r.provider, transactionId: r.transaction_id, channel: r.channel as Channel, verifiedAt: Number(r.verified_at),
+});
 
 interface DueDbRow { event_id: string; provider: string; transaction_id: string; channel: string; verified_at: number | string }
 
@@ -16,20 +24,27 @@ export function createFeedbackLog(db: SqlDb): FeedbackLog {
   return {
     async due(providers, sinceMs, staleBefore, limit) {
       if (providers.length === 0) return [];
+      const marks = providers.map(() => '?').join(', ');
       const rows = await db.all<DueDbRow>({
-        sql: `SELECT event_id, provider, transaction_id, channel, verified_at FROM hook_calls
-          WHERE verified_at >= ? AND provider IN (${providers.map(() => '?').join(', ')}) AND transaction_id IS NOT NULL AND ${UNSETTLED}
+        sql: `SELECT event_id, ${TARGET}, channel, verified_at FROM hook_calls
+          WHERE verified_at >= ? AND transaction_id IS NOT NULL AND ${UNSETTLED}
+            AND (CASE WHEN ${RESENT} THEN resend_provider ELSE provider END) IN (${marks})
           ORDER BY verified_at, event_id LIMIT ?`,
-        params: [Math.trunc(sinceMs), ...providers, Math.trunc(staleBefore), Math.max(1, Math.trunc(limit))],
+        params: [Math.trunc(sinceMs), Math.trunc(staleBefore), ...providers, Math.max(1, Math.trunc(limit))],
       });
-      return rows.map((r) => ({
-        eventId: r.event_id, provider: r.provider, transactionId: r.transaction_id, channel: r.channel as Channel, verifiedAt: Number(r.verified_at),
-      }));
+      return rows.map(toDue);
     },
 
     async take(eventId, now, staleBefore) {
-      return (await one(`UPDATE hook_calls SET feedback_status = 'sending', feedback_at = ?
-        WHERE event_id = ? AND verified_at IS NOT NULL AND ${UNSETTLED}`, Math.trunc(now), eventId, Math.trunc(staleBefore))) === 1;
+      const taken = await one(`UPDATE hook_calls SET feedback_status = 'sending', feedback_at = ?
+        WHERE event_id = ? AND verified_at IS NOT NULL AND transaction_id IS NOT NULL AND ${UNSETTLED}`, Math.trunc(now), eventId, Math.trunc(staleBefore));
+      if (taken !== 1) return undefined;
+      const [row] = await db.all<DueDbRow>({ sql: `SELECT event_id, ${TARGET}, channel, verified_at FROM hook_calls WHERE event_id = ?`, params: [eventId] });
+      return row ? toDue(row) : undefined;
+    },
+
+    async release(eventId) {
+      await one("UPDATE hook_calls SET feedback_status = NULL, feedback_at = NULL WHERE event_id = ? AND feedback_status = 'sending'", eventId);
     },
 
     async settle(eventId, s) {

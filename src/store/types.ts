@@ -143,7 +143,10 @@ export interface ResendLog {
  */
 export type FeedbackStatus = 'sending' | 'sent' | 'refused' | 'failed' | 'dropped';
 
-/** A verified send whose provider may be told. */
+/**
+ * A verified send whose provider may be told: the message the user got, which after a resend
+ * (pipeline/resend.ts) is the resend's, its first message having been undelivered.
+ */
 export interface FeedbackDue {
   eventId: string;
   provider: string;
@@ -160,8 +163,13 @@ export interface FeedbackLog {
    * or taken before `staleBefore` and never settled (the instance died). Oldest verification first.
    */
   due(providers: readonly string[], sinceMs: number, staleBefore: number, limit: number): Promise<FeedbackDue[]>;
-  /** Takes the send for this instance (`sending`); false when it is settled, or another instance took it since `staleBefore`. */
-  take(eventId: string, now: number, staleBefore: number): Promise<boolean>;
+  /**
+   * Takes the send for this instance (`sending`) and reads the message to tell of as the row has it now;
+   * undefined when it is settled, or another instance took it since `staleBefore`.
+   */
+  take(eventId: string, now: number, staleBefore: number): Promise<FeedbackDue | undefined>;
+  /** Gives a taken send back untold (its message went through a provider that takes no feedback). */
+  release(eventId: string): Promise<void>;
   /** Records how it ended; a settled send is never changed again. */
   settle(eventId: string, s: { status: Exclude<FeedbackStatus, 'sending'>; at: number; tries: number; code?: string }): Promise<void>;
 }

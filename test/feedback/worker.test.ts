@@ -129,6 +129,22 @@ describe('the feedback worker', () => {
     assert.equal((await record(call.transactionId)).status, undefined);
   });
 
+  it('after a resend, the resend\'s message is told of, through its provider; none when that provider takes no feedback', async () => {
+    const viaTw = await verifiedSend(store, { provider: 'plain', resend: { provider: 'tw', transactionId: 'SM00000000000000000000000000feed01' } });
+    const viaPlain = await verifiedSend(store, { provider: 'tw', resend: { provider: 'plain', transactionId: 'SM00000000000000000000000000feed02' } });
+    mock.handle(feedbackAnswer);
+    const w = worker();
+    // What the event processor knows: the call's first provider and message.
+    w.verified({ eventId: viaPlain.eventId, provider: 'tw', transactionId: viaPlain.transactionId, channel: 'sms' }, Date.now());
+    w.start();
+    await w.idle();
+    await w.close();
+    assert.equal(feedbackCalls('SM00000000000000000000000000feed01').length, 1);
+    assert.equal((await record(viaTw.transactionId)).status, 'sent');
+    assert.equal(feedbackCalls(viaPlain.transactionId).length + feedbackCalls('SM00000000000000000000000000feed02').length, 0);
+    assert.equal((await record(viaPlain.transactionId)).status, undefined, 'given back untold');
+  });
+
   it('a full queue drops the oldest waiting send, counts it and records it; the others are told', async () => {
     const sends = await Promise.all([1, 2, 3, 4].map(() => verifiedSend(store, { provider: 'tw' })));
     const w = worker({ maxQueue: 2, concurrency: 1 });
@@ -162,7 +178,7 @@ describe('the feedback worker', () => {
     const untold = await verifiedSend(store, { provider: 'tw' });
     const held = await verifiedSend(store, { provider: 'tw' });
     const now = Date.now();
-    assert.equal(await store.feedback.take(held.eventId, now, now - FEEDBACK_TAKE_TTL_MS), true);
+    assert.ok(await store.feedback.take(held.eventId, now, now - FEEDBACK_TAKE_TTL_MS));
     mock.handle(feedbackAnswer);
 
     const restarted = worker();

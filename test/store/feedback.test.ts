@@ -20,8 +20,8 @@ function feedbackContract(fresh: () => Promise<DeliveryStore>): void {
     const stale = await verifiedSend(store, { receivedAt: T0, verifiedAt: T0 + 2 * MIN });
     const held = await verifiedSend(store, { receivedAt: T0, verifiedAt: T0 + 2 * MIN });
     const told = await verifiedSend(store, { receivedAt: T0, verifiedAt: T0 + 2 * MIN });
-    assert.equal(await store.feedback.take(stale.eventId, T0 + 3 * MIN, 0), true);
-    assert.equal(await store.feedback.take(held.eventId, T0 + 10 * MIN, 0), true);
+    assert.ok(await store.feedback.take(stale.eventId, T0 + 3 * MIN, 0));
+    assert.ok(await store.feedback.take(held.eventId, T0 + 10 * MIN, 0));
     await store.feedback.settle(told.eventId, { status: 'sent', at: T0 + 4 * MIN, tries: 1 });
 
     const due = await store.feedback.due(['tw'], T0 - 10 * MIN, T0 + 5 * MIN, 10);
@@ -37,21 +37,34 @@ function feedbackContract(fresh: () => Promise<DeliveryStore>): void {
     const [first, second] = await Promise.all([
       store.feedback.take(send.eventId, T0 + 2 * MIN, T0), store.feedback.take(send.eventId, T0 + 2 * MIN, T0),
     ]);
-    assert.deepEqual([first, second].sort(), [false, true], 'two instances at once: one holds it');
-    assert.equal(await store.feedback.take(send.eventId, T0 + 3 * MIN, T0 + MIN), false, 'held since T0+2min, fresh');
-    assert.equal(await store.feedback.take(send.eventId, T0 + 20 * MIN, T0 + 10 * MIN), true, 'held too long: taken again');
+    assert.deepEqual([first, second].map((t) => t !== undefined).sort(), [false, true], 'two instances at once: one holds it');
+    assert.equal(await store.feedback.take(send.eventId, T0 + 3 * MIN, T0 + MIN), undefined, 'held since T0+2min, fresh');
+    assert.ok(await store.feedback.take(send.eventId, T0 + 20 * MIN, T0 + 10 * MIN), 'held too long: taken again');
     assert.equal((await rowOf(store, send.transactionId)).feedbackStatus, 'sending');
     const unverified = await verifiedSend(store, { receivedAt: T0, verifiedAt: null });
-    assert.equal(await store.feedback.take(unverified.eventId, T0, 0), false);
+    assert.equal(await store.feedback.take(unverified.eventId, T0, 0), undefined);
+  });
+
+  test('after a resend, the message to tell of is the resend\'s (the first was undelivered); release gives a send back untold', async () => {
+    const store = await fresh();
+    const resent = await verifiedSend(store, { receivedAt: T0, verifiedAt: T0 + MIN, provider: 'first', resend: { provider: 'tw', transactionId: 'SMresend000000000000000000000001' } });
+    const due = await store.feedback.due(['tw'], T0 - 10 * MIN, T0, 10);
+    assert.deepEqual(due.map((d) => [d.eventId, d.provider, d.transactionId]), [[resent.eventId, 'tw', 'SMresend000000000000000000000001']]);
+    assert.deepEqual(await store.feedback.due(['first'], T0 - 10 * MIN, T0, 10), [], 'not the undelivered first message');
+    const taken = await store.feedback.take(resent.eventId, T0 + 2 * MIN, 0);
+    assert.deepEqual(taken, { eventId: resent.eventId, provider: 'tw', transactionId: 'SMresend000000000000000000000001', channel: 'sms', verifiedAt: T0 + MIN });
+    await store.feedback.release(resent.eventId);
+    assert.equal((await rowOf(store, resent.transactionId)).feedbackStatus, undefined);
+    assert.ok(await store.feedback.take(resent.eventId, T0 + 3 * MIN, 0), 'untold again, so it can be taken');
   });
 
   test('settle: status, time, code and tries on the row; a settled send is never changed again', async () => {
     const store = await fresh();
     const send = await verifiedSend(store, { receivedAt: T0, verifiedAt: T0 + MIN });
-    assert.equal(await store.feedback.take(send.eventId, T0 + 2 * MIN, 0), true);
+    assert.ok(await store.feedback.take(send.eventId, T0 + 2 * MIN, 0));
     await store.feedback.settle(send.eventId, { status: 'refused', at: T0 + 3 * MIN, tries: 1, code: '20404' });
     await store.feedback.settle(send.eventId, { status: 'dropped', at: T0 + 4 * MIN, tries: 0 });
-    assert.equal(await store.feedback.take(send.eventId, T0 + 99 * MIN, T0 + 98 * MIN), false);
+    assert.equal(await store.feedback.take(send.eventId, T0 + 99 * MIN, T0 + 98 * MIN), undefined);
     const row = await rowOf(store, send.transactionId);
     assert.deepEqual([row.feedbackStatus, row.feedbackAt, row.feedbackCode, row.feedbackTries], ['refused', T0 + 3 * MIN, '20404', 1]);
     const quiet = await verifiedSend(store, { receivedAt: T0, verifiedAt: T0 + MIN });

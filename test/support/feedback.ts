@@ -14,6 +14,8 @@ export interface SendOptions {
   receivedAt?: number;
   /** When Okta saw the code used; null leaves the send unverified. */
   verifiedAt?: number | null;
+  /** A resend after an undelivered receipt (pipeline/resend.ts), made before the verification. */
+  resend?: { provider: string; transactionId: string };
 }
 
 /** Records a successful send (and its verification); resolves to its eventId and the provider's id. */
@@ -29,6 +31,10 @@ export async function verifiedSend(store: DeliveryStore, o: SendOptions = {}): P
   }), { claimed: true });
   const answer = { commands: [{ type: 'com.okta.telephony.action', value: [{ status: 'SUCCESSFUL', provider, transactionId }] }] } as unknown as OktaAnswer;
   await store.complete(eventId, { status: 'SUCCESSFUL', provider, transactionId, attempts: [], latencyMs: 120, answer });
+  if (o.resend) {
+    assert.equal(await store.resends.claim(eventId, receivedAt + 10_000), 'claimed');
+    await store.resends.record(eventId, { state: 'sent', ...o.resend, attempts: [] });
+  }
   if (o.verifiedAt !== null) {
     const uuid = `uuid-fb-${process.pid}-${n}`;
     const at = o.verifiedAt ?? receivedAt + 30_000;
