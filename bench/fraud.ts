@@ -231,6 +231,8 @@ function memoryStore(): DeliveryStore {
     events: new Proxy({} as DeliveryStore['events'], { get: () => () => Promise.reject(new Error('no Okta events in the simulation')) }),
     audit: new Proxy({} as DeliveryStore['audit'], { get: () => () => Promise.reject(new Error('no admin page in the simulation')) }),
     resends: new Proxy({} as DeliveryStore['resends'], { get: () => () => Promise.reject(new Error('no resends in the simulation')) }),
+    // Nor does any provider take feedback: nothing is ever due.
+    feedback: { due: none, take: async () => undefined, release: async () => undefined, settle: async () => undefined },
     ping: async () => undefined,
     close: async () => undefined,
   };

@@ -23,6 +23,7 @@ import { redisClaims } from '../store/redis-claims.js';
 import { buildApp } from '../http/app.js';
 import { adminRoutes } from '../admin/routes.js';
 import { startOktaEvents } from '../okta/events/start.js';
+import { createFeedbackWorker, type FeedbackWorker } from '../feedback/worker.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -48,6 +49,8 @@ export interface Gateway {
    * `guard.recordVerified({ eventId })` with the hook call's eventId.
    */
   guard: Guard;
+  /** Conversion feedback to the providers that take it (`feedback: true`). */
+  feedback: FeedbackWorker;
   close(): Promise<void>;
 }
 
@@ -108,12 +111,16 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const tls = config.server.tls
     ? { cert: readFileSync(config.server.tls.cert), key: readFileSync(config.server.tls.key) }
     : undefined;
-  // Each code Okta reports as used feeds the guard's conversion rules (counted once per send).
+  const feedback = createFeedbackWorker({ log: log.child({ component: 'feedback' }), store: store.feedback, adapters, metrics });
+  feedback.start();
+  // Each code Okta reports as used feeds the guard's conversion rules (counted once per send) and,
+  // once the verification is stored, the provider's feedback queue.
   const oktaEvents = startOktaEvents(config.oktaEvents, {
     inbox: store.events, metrics, log: log.child({ component: 'okta-events' }),
-    onVerified: (send) => {
+    onVerified: (send, at) => {
       guard.recordVerified({ eventId: send.eventId });
       resender.forget(send.eventId);
+      feedback.verified(send, at);
     },
   });
   const app = buildApp({
@@ -131,10 +138,12 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     breakers,
     adapters,
     guard,
+    feedback,
     async close() {
       // Fastify lets in-flight hook calls finish before it resolves.
       await app.close();
       await oktaEvents.close();
+      await feedback.close();
       // Resends under way finish before their providers and the log close.
       await resender.close();
       await guard.close();

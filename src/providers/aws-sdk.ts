@@ -1,7 +1,7 @@
 // The part of the aws provider that touches the AWS SDK, loaded on demand by aws.ts: the SDK
 // clients take a noticeable share of start-up, which installs without AWS should not pay.
 import {
-  PinpointSMSVoiceV2Client, PinpointSMSVoiceV2ServiceException, SendTextMessageCommand, SendVoiceMessageCommand,
+  PinpointSMSVoiceV2Client, PinpointSMSVoiceV2ServiceException, PutMessageFeedbackCommand, SendTextMessageCommand, SendVoiceMessageCommand,
   type VoiceMessageBodyTextType, type VoiceId,
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
@@ -19,6 +19,8 @@ export interface AwsClientConfig {
   voiceTextType: VoiceMessageBodyTextType;
   endpoint?: string;
   snsEndpoint?: string;
+  /** End User Messaging sends ask for message feedback (MessageFeedbackEnabled), answered with PutMessageFeedback. */
+  feedback: boolean;
 }
 
 export interface AwsClients {
@@ -27,6 +29,8 @@ export interface AwsClients {
   /** Each send returns the MessageId AWS answered with. */
   sendText(msg: OutboundMessage, signal: AbortSignal): Promise<string | undefined>;
   sendVoice(msg: OutboundMessage, speech: { body: string; voice: VoiceId | undefined }, signal: AbortSignal): Promise<string | undefined>;
+  /** PutMessageFeedback: the End User Messaging message reached its user. */
+  received(messageId: string, signal: AbortSignal): Promise<void>;
   isServiceException(err: unknown): err is PinpointSMSVoiceV2ServiceException | SNSServiceException;
   destroy(): void;
 }
@@ -43,6 +47,8 @@ export function awsClients(config: AwsClientConfig): AwsClients {
     requestHandler: { connectionTimeout: 1_000 },
   };
   const eum = new PinpointSMSVoiceV2Client({ ...common, ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }) });
+  // Without feedback the field is left out, as before: the configuration set's default applies.
+  const feedback = config.feedback ? { MessageFeedbackEnabled: true } : {};
   const sns = config.sms === 'sns' ? new SNSClient({ ...common, ...(config.snsEndpoint === undefined ? {} : { endpoint: config.snsEndpoint }) }) : undefined;
 
   async function publish(client: SNSClient, msg: OutboundMessage, signal: AbortSignal): Promise<string | undefined> {
@@ -70,6 +76,7 @@ export function awsClients(config: AwsClientConfig): AwsClients {
         MessageType: 'TRANSACTIONAL',
         ConfigurationSetName: config.configurationSetName,
         Context: { reference: msg.reference },
+        ...feedback,
       }), { abortSignal: signal });
       return out.MessageId;
     },
@@ -82,8 +89,12 @@ export function awsClients(config: AwsClientConfig): AwsClients {
         VoiceId: speech.voice,
         ConfigurationSetName: config.configurationSetName,
         Context: { reference: msg.reference },
+        ...feedback,
       }), { abortSignal: signal });
       return out.MessageId;
+    },
+    async received(messageId, signal) {
+      await eum.send(new PutMessageFeedbackCommand({ MessageId: messageId, MessageFeedbackStatus: 'RECEIVED' }), { abortSignal: signal });
     },
     isServiceException: (err): err is PinpointSMSVoiceV2ServiceException | SNSServiceException =>
       err instanceof PinpointSMSVoiceV2ServiceException || err instanceof SNSServiceException,

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { ValidationExceptionField, VoiceId } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import type { ErrorCategory } from '../core/domain.js';
-import { adapterChannels, baseProviderSchema, type ProviderKind } from './base.js';
+import { adapterChannels, baseProviderSchema, feedbackChannels, feedbackOption, type ProviderKind } from './base.js';
 import { categoryForStatus, networkError } from './http.js';
 import { escapeXml } from './markup.js';
 import { voiceFor, type VoiceTable } from './voices.js';
@@ -34,6 +34,11 @@ const schema = baseProviderSchema.extend({
   endpoint: endpoint.optional(),
   /** SNS endpoint; default https://sns.{region}.amazonaws.com. */
   snsEndpoint: endpoint.optional(),
+  /**
+   * End User Messaging message feedback: sends go with MessageFeedbackEnabled and each one whose code
+   * was used gets PutMessageFeedback RECEIVED (AWS marks the others FAILED after an hour). Not for SNS.
+   */
+  feedback: feedbackOption,
 }).superRefine((c, ctx) => {
   if ((c.accessKeyId === undefined) !== (c.secretAccessKey === undefined)) {
     const missing = c.accessKeyId === undefined ? 'accessKeyId' : 'secretAccessKey';
@@ -72,11 +77,14 @@ export const awsProvider: ProviderKind<typeof schema> = {
     loading.catch(() => {});
     const what = `${name} (${config.region})`;
     const ssml = config.voiceTextType === 'SSML';
+    const channels = adapterChannels(awsProvider, config);
+    // SNS has no message feedback: with `sms: sns` only calls get it.
+    const feedback = feedbackChannels(config.feedback, channels, config.sms === 'sns' ? ['voice'] : ['sms', 'voice']);
 
     return {
       name,
       kind: 'aws',
-      channels: adapterChannels(awsProvider, config),
+      channels,
       timeoutMs: config.timeoutMs,
       voices: VOICES,
       async send(msg, signal) {
@@ -97,6 +105,19 @@ export const awsProvider: ProviderKind<typeof schema> = {
         if (!messageId) throw new ProviderError('rejected', `${operation}: answer without MessageId`, { ambiguous: true });
         return { transactionId: messageId, status: 'accepted' };
       },
+      ...(feedback === undefined ? {} : {
+        feedback: {
+          channels: feedback,
+          async send(target, signal) {
+            const clients = await loading;
+            try {
+              await clients.received(target.transactionId, signal);
+            } catch (err) {
+              throw awsError(err, signal, `${what} PutMessageFeedback`, clients.isServiceException);
+            }
+          },
+        },
+      }),
       async close() {
         (await loading.catch(() => undefined))?.destroy();
       },

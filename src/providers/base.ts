@@ -41,6 +41,18 @@ export interface ProviderKind<S extends z.ZodType<BaseProviderConfig> = z.ZodTyp
   create(name: string, config: z.output<S>, ctx: ProviderContext): ProviderAdapter;
 }
 
+/**
+ * `feedback:` of the kinds whose provider takes conversion feedback: off unless asked for, since
+ * some providers must enable it on the account first and the sends then carry a marker.
+ */
+export const feedbackOption = z.boolean({ error: 'expected true or false' }).default(false);
+
+/** The channels feedback is given on: those the provider takes it for that the adapter serves; undefined when none or off. */
+export function feedbackChannels(on: boolean, served: ReadonlySet<Channel>, takes: readonly Channel[]): ReadonlySet<Channel> | undefined {
+  const channels = new Set(takes.filter((c) => served.has(c)));
+  return on && channels.size > 0 ? channels : undefined;
+}
+
 /** The channels an adapter serves: the configured subset of what its kind supports. */
 export function adapterChannels(kind: ProviderKind, config: BaseProviderConfig): ReadonlySet<Channel> {
   return new Set(config.channels ?? kind.channels);

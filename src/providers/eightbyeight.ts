@@ -3,7 +3,7 @@
 // receipts are accepted only on a URL whose last segment is the configured `callbackToken`.
 import { z } from 'zod';
 import type { ErrorCategory } from '../core/domain.js';
-import { adapterChannels, baseProviderSchema, e164, type ProviderKind } from './base.js';
+import { adapterChannels, baseProviderSchema, e164, feedbackChannels, feedbackOption, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, providerAgent, statusError, type HttpReply } from './http.js';
 import { receiptTime } from './read.js';
 import { ProviderError, type DeliveryReceipt, type OutboundMessage, type ReceiptStatus, type SendResult } from './types.js';
@@ -27,6 +27,8 @@ const schema = baseProviderSchema.extend({
   /** Voice profile per BCP 47 tag or language, over the built-in table (GET …/speech-profiles lists the account's). */
   voiceProfiles: z.record(z.string(), z.string().min(1)).default({}),
   callbackToken: callbackTokenSchema.optional(),
+  /** SMS Success Feedback (`outcome: success`) for each SMS whose code was used; messages then go with `track: Outcome`. */
+  feedback: feedbackOption,
 }).superRefine((c, ctx) => {
   const voice = c.channels === undefined || c.channels.includes('voice');
   if (voice && c.callerId === undefined) {
@@ -102,6 +104,9 @@ export const eightbyeightProvider: ProviderKind<typeof schema> = {
     const dlrCallbackUrl = tokenCallbackUrl(ctx.callbackUrl, config.callbackToken);
     const subAccount = encodeURIComponent(config.subAccountId);
     const voices = withVoices(VOICES, config.voiceProfiles);
+    const channels = adapterChannels(eightbyeightProvider, config);
+    // 8x8's feedback API is the SMS API's; callflows have none.
+    const feedback = feedbackChannels(config.feedback, channels, ['sms']);
     const post = (url: string, body: unknown, signal: AbortSignal): Promise<HttpReply> => httpCall(agent, {
       url,
       headers: { authorization: `Bearer ${config.apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
@@ -117,6 +122,8 @@ export const eightbyeightProvider: ProviderKind<typeof schema> = {
         clientMessageId: msg.reference,
         encoding: 'AUTO',
         dlrCallbackUrl,
+        // Counts the message in 8x8's conversion tracking, which the feedback call completes.
+        ...(feedback === undefined ? {} : { track: 'Outcome' }),
       }, signal);
       const body = reply.json as { code?: number; umid?: string; status?: { code?: string; description?: string } } | undefined;
       if (reply.status >= 400) throw statusError(reply, codeCategory(SMS_CODES, body?.code, reply), body?.code?.toString(), `${name} sms`);
@@ -150,7 +157,7 @@ export const eightbyeightProvider: ProviderKind<typeof schema> = {
     return {
       name,
       kind: 'eightbyeight',
-      channels: adapterChannels(eightbyeightProvider, config),
+      channels,
       timeoutMs: config.timeoutMs,
       voices,
       send: (msg, signal) => (msg.channel === 'sms' ? sendSms(msg, signal) : sendVoice(msg, signal)),
@@ -158,6 +165,19 @@ export const eightbyeightProvider: ProviderKind<typeof schema> = {
         async receipts(req) {
           verifyPathToken(req.token, callbackToken);
           return readReceipt(req.body, req.receivedAt);
+        },
+      }),
+      ...(feedback === undefined ? {} : {
+        feedback: {
+          channels: feedback,
+          async send(target, signal) {
+            const reply = await post(`${config.smsBaseUrl}/api/v1/subaccounts/${subAccount}/messages/${encodeURIComponent(target.transactionId)}/feedback`, {
+              outcome: 'success',
+              timestamp: new Date(target.verifiedAt).toISOString(),
+            }, signal);
+            const code = (reply.json as { code?: number } | undefined)?.code;
+            if (reply.status >= 300) throw statusError(reply, codeCategory(SMS_CODES, code, reply), code?.toString(), `${name} sms feedback`);
+          },
         },
       }),
       async close() {

@@ -117,7 +117,7 @@ function nationalNumber(msg: OutboundMessage): string | undefined {
 
 /**
  * The adapter with everything it hands back scrubbed: the send result's id and status, a failure's
- * code and message, a receipt's id, status and code. The one place provider text enters.
+ * code and message (of a send or a feedback call), a receipt's id, status and code. The one place provider text enters.
  */
 export function scrubbedAdapter(adapter: ProviderAdapter, secrets: readonly string[]): ProviderAdapter {
   const plain = providerText(secrets);
@@ -148,6 +148,19 @@ export function scrubbedAdapter(adapter: ProviderAdapter, secrets: readonly stri
     }));
   }
   if (adapter.voiceDocument) wrapped.voiceDocument = adapter.voiceDocument.bind(adapter);
+  const feedback = adapter.feedback;
+  if (feedback) {
+    wrapped.feedback = {
+      channels: feedback.channels,
+      async send(target, signal) {
+        try {
+          await feedback.send(target, signal);
+        } catch (err) {
+          throw scrubbedError(err, plain);
+        }
+      },
+    };
+  }
   if (adapter.close) wrapped.close = adapter.close.bind(adapter);
   return wrapped;
 }

@@ -4,7 +4,7 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { ErrorCategory } from '../core/domain.js';
-import { adapterChannels, baseProviderSchema, e164, type ProviderKind } from './base.js';
+import { adapterChannels, baseProviderSchema, e164, feedbackChannels, feedbackOption, type ProviderKind } from './base.js';
 import { basicAuth, categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { escapeXml } from './markup.js';
 import { header, nonEmptyStringField, numberField, receiptTime } from './read.js';
@@ -25,6 +25,8 @@ const schema = baseProviderSchema.extend({
   /** SMS sender pool (MG…); takes precedence over `from` for SMS. */
   messagingServiceSid: z.string().regex(/^MG[0-9a-f]{32}$/i, 'expected a Messaging Service SID (MG followed by 32 hex digits)').optional(),
   baseUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).transform((u) => u.replace(/\/+$/, '')).default('https://api.twilio.com'),
+  /** Message Feedback (`Outcome=confirmed`) for each SMS whose code was used; messages then go with `ProvideFeedback=true`. */
+  feedback: feedbackOption,
 }).superRefine((c, ctx) => {
   if (c.authToken === undefined && (c.apiKeySid === undefined || c.apiKeySecret === undefined)) {
     ctx.addIssue({ code: 'custom', path: ['authToken'], message: 'expected authToken, or apiKeySid with apiKeySecret' });
@@ -111,15 +113,20 @@ export const twilioProvider: ProviderKind<typeof schema> = {
     // Only ask Twilio for callbacks this adapter can verify (the signature key is the auth token).
     const statusCallback = authToken === undefined ? undefined : ctx.callbackUrl;
 
-    async function post(resource: 'Messages' | 'Calls', form: URLSearchParams, signal: AbortSignal): Promise<SendResult> {
+    const channels = adapterChannels(twilioProvider, config);
+    // Message Feedback exists for messages only, not for calls.
+    const feedback = feedbackChannels(config.feedback, channels, ['sms']);
+    const form = (path: string, fields: URLSearchParams, signal: AbortSignal): Promise<HttpReply> => httpCall(agent, {
+      url: `${config.baseUrl}/2010-04-01/Accounts/${config.accountSid}/${path}`,
+      headers: { authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: fields.toString(),
+      signal,
+    });
+
+    async function post(resource: 'Messages' | 'Calls', fields: URLSearchParams, signal: AbortSignal): Promise<SendResult> {
       const what = resource === 'Messages' ? 'twilio sms' : 'twilio call';
-      if (statusCallback !== undefined) form.set('StatusCallback', statusCallback);
-      const reply = await httpCall(agent, {
-        url: `${config.baseUrl}/2010-04-01/Accounts/${config.accountSid}/${resource}.json`,
-        headers: { authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body: form.toString(),
-        signal,
-      });
+      if (statusCallback !== undefined) fields.set('StatusCallback', statusCallback);
+      const reply = await form(`${resource}.json`, fields, signal);
       if (!isSuccess(reply)) throw failure(reply, what);
       const sid = nonEmptyStringField(reply.json, 'sid');
       // Accepted but unreadable: the message may well be on its way.
@@ -130,16 +137,18 @@ export const twilioProvider: ProviderKind<typeof schema> = {
     return {
       name,
       kind: 'twilio',
-      channels: adapterChannels(twilioProvider, config),
+      channels,
       timeoutMs: config.timeoutMs,
       voices: VOICES,
       send(msg, signal) {
         if (msg.channel === 'sms') {
-          const form = new URLSearchParams({ To: msg.to.e164, Body: msg.text });
+          const fields = new URLSearchParams({ To: msg.to.e164, Body: msg.text });
           // The schema guarantees one of the two senders when SMS is enabled.
-          if (config.messagingServiceSid !== undefined) form.set('MessagingServiceSid', config.messagingServiceSid);
-          else form.set('From', config.from ?? '');
-          return post('Messages', form, signal);
+          if (config.messagingServiceSid !== undefined) fields.set('MessagingServiceSid', config.messagingServiceSid);
+          else fields.set('From', config.from ?? '');
+          // Twilio takes Message Feedback only for messages created with it.
+          if (feedback !== undefined) fields.set('ProvideFeedback', 'true');
+          return post('Messages', fields, signal);
         }
         const { voice = '', language } = voiceFor(VOICES, msg.locale) ?? VOICES.en;
         const twiml = `<Response><Say voice="${escapeXml(voice)}" language="${escapeXml(language)}">${escapeXml(msg.text)}</Say></Response>`;
@@ -156,6 +165,15 @@ export const twilioProvider: ProviderKind<typeof schema> = {
         }
         return readReceipt(fields, req.receivedAt);
       },
+      ...(feedback === undefined ? {} : {
+        feedback: {
+          channels: feedback,
+          async send(target, signal) {
+            const reply = await form(`Messages/${encodeURIComponent(target.transactionId)}/Feedback.json`, new URLSearchParams({ Outcome: 'confirmed' }), signal);
+            if (!isSuccess(reply)) throw failure(reply, 'twilio feedback');
+          },
+        },
+      }),
       async close() {
         await agent.close();
       },

@@ -53,7 +53,28 @@ export interface ProviderAdapter {
    * `{publicUrl}/voice/{kind}/{name}`. Throws CallbackRejected when the request is not genuine.
    */
   voiceDocument?(req: CallbackRequest): Promise<{ contentType: string; body: string }>;
+  /**
+   * Tells the provider that a message reached its user (Okta saw the code used), for the kinds that
+   * take such feedback and only when the provider's `feedback: true` is set (src/feedback/).
+   */
+  feedback?: ProviderFeedback;
   close?(): Promise<void>;
+}
+
+/** The message a verification is about. */
+export interface FeedbackTarget {
+  /** The provider's message or call id, as `send` returned it. */
+  transactionId: string;
+  channel: Channel;
+  /** When Okta saw the code used, epoch ms. */
+  verifiedAt: number;
+}
+
+export interface ProviderFeedback {
+  /** The channels whose messages the provider takes feedback on. */
+  readonly channels: ReadonlySet<Channel>;
+  /** One feedback call. Resolves once the provider took it; throws a ProviderError otherwise. */
+  send(target: FeedbackTarget, signal: AbortSignal): Promise<void>;
 }
 
 /** A status callback as it arrived at `POST /callbacks/:provider/:name[/:token]`. */

@@ -5,7 +5,7 @@ import { createHash, createHmac, createPrivateKey, randomUUID, type KeyObject } 
 import { jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import type { ErrorCategory } from '../core/domain.js';
-import { adapterChannels, baseProviderSchema, e164, e164Or, type ProviderKind } from './base.js';
+import { adapterChannels, baseProviderSchema, e164, e164Or, feedbackChannels, feedbackOption, type ProviderKind } from './base.js';
 import { E164 } from '../core/domain.js';
 import { smsEncoding } from '../core/sms-encoding.js';
 import { categoryForStatus, httpCall, isSuccess, parseJson, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
@@ -48,6 +48,12 @@ const schema = baseProviderSchema.extend({
   }).default('sha256'),
   smsBaseUrl: baseUrl('https://rest.nexmo.com'),
   voiceBaseUrl: baseUrl('https://api.nexmo.com'),
+  conversionBaseUrl: baseUrl('https://api.nexmo.com'),
+  /**
+   * Conversion API (`delivered=true`) for each SMS whose code was used, with the SMS API credentials;
+   * Vonage enables the API on request.
+   */
+  feedback: feedbackOption,
 }).superRefine((c, ctx) => {
   const channels = c.channels ?? vonageProvider.channels;
   const need = (field: keyof typeof c, channel: string, message: string) => {
@@ -126,6 +132,10 @@ export const vonageProvider: ProviderKind<typeof schema> = {
     // Parsed once: the schema already proved it is an RSA key.
     const privateKey = config.privateKey === undefined ? undefined : createPrivateKey(config.privateKey);
     const webhookKey = config.signatureSecret === undefined ? undefined : new TextEncoder().encode(config.signatureSecret);
+    const channels = adapterChannels(vonageProvider, config);
+    // SMS only: the Conversion API's voice operation names the ids of the retired Text-To-Speech API,
+    // not the Voice API's call uuid this adapter gets.
+    const feedback = feedbackChannels(config.feedback, channels, ['sms']);
 
     async function sendSms(text: string, to: string, reference: string, signal: AbortSignal) {
       const form = new URLSearchParams({
@@ -182,7 +192,7 @@ export const vonageProvider: ProviderKind<typeof schema> = {
     return {
       name,
       kind: 'vonage',
-      channels: adapterChannels(vonageProvider, config),
+      channels,
       timeoutMs: config.timeoutMs,
       voices: VOICES,
       send(msg, signal) {
@@ -210,6 +220,20 @@ export const vonageProvider: ProviderKind<typeof schema> = {
         }
         return readEvent(parseJson(req.rawBody), req.receivedAt);
       },
+      ...(feedback === undefined ? {} : {
+        feedback: {
+          channels: feedback,
+          async send(target, signal) {
+            // Everything goes in the query, credentials included, as the Conversion API defines it.
+            const query = new URLSearchParams({
+              api_key: config.apiKey ?? '', api_secret: config.apiSecret ?? '',
+              'message-id': target.transactionId, delivered: 'true', timestamp: conversionTime(target.verifiedAt),
+            });
+            const reply = await httpCall(agent, { url: `${config.conversionBaseUrl}/conversions/sms?${query.toString()}`, headers: { accept: 'application/json' }, signal });
+            if (!isSuccess(reply)) throw statusError(reply, categoryForStatus(reply.status), undefined, 'vonage conversion refused');
+          },
+        },
+      }),
       async close() {
         await agent.close();
       },
@@ -302,6 +326,11 @@ function readEvent(event: unknown, receivedAt: Date): DeliveryReceipt[] {
     providerCode: nonEmptyStringField(event, 'detail'),
     at: receiptTime(field(event, 'timestamp'), receivedAt, CLOCK_SKEW_S * 1000),
   }];
+}
+
+/** The Conversion API's `timestamp`: UTC, `yyyy-MM-dd HH:mm:ss`. */
+function conversionTime(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 /** The caller id: `voiceFrom`, else `from` when it is a number. */

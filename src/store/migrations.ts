@@ -138,6 +138,20 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 6,
+    name: 'provider feedback',
+    // What each verified send's provider was told (src/feedback/, src/store/feedback.ts): the state
+    // (sending while one instance holds it, then sent, refused, failed or dropped), its time, the
+    // provider's code when it refused, and the tries. The index finds the verifications still to tell.
+    sql: `
+      ALTER TABLE hook_calls ADD COLUMN feedback_status TEXT;
+      ALTER TABLE hook_calls ADD COLUMN feedback_at BIGINT;
+      ALTER TABLE hook_calls ADD COLUMN feedback_code TEXT;
+      ALTER TABLE hook_calls ADD COLUMN feedback_tries INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX hook_calls_verified_at ON hook_calls (verified_at);
+    `,
+  },
+  {
     version: 7,
     name: 'admin audit log',
     // Who did what on the admin page (src/store/audit.ts). The id orders the entries and pages them;

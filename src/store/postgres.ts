@@ -10,6 +10,7 @@ import { postgresWrites } from './postgres-writes.js';
 import { createEventInbox } from './okta-events.js';
 import { createAuditLog } from './audit.js';
 import { createResendLog } from './resends.js';
+import { createFeedbackLog } from './feedback.js';
 import type { CallRecord, CallResult, Claim, DeliveryStore } from './types.js';
 
 export interface PostgresStoreOptions {
@@ -116,6 +117,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     events: createEventInbox({ all: rows, steps }),
     audit: createAuditLog({ all: rows, steps }),
     resends: createResendLog({ all: rows, steps }),
+    feedback: createFeedbackLog({ all: rows, steps }),
     async claim(r: CallRecord): Promise<Claim> {
       return (await writes.claim(r)) ? { claimed: true } : { claimed: false, answer: await answerOf(r.eventId) };
     },

@@ -4,7 +4,7 @@
 import type { Attempt, Channel, FailureReason, RequestType, Status } from '../core/domain.js';
 import type { OktaAnswer } from '../okta/contract.js';
 import type { DeliveryReceipt, ReceiptStatus } from '../providers/types.js';
-import type { BlockCount, ProviderStats, ResendState, CallRecord, CallResult, CallRow, ConversionBy, ConversionRow, SearchFilters, SummaryBy, SummaryRow, TimelineRow } from './types.js';
+import type { BlockCount, ProviderStats, ResendState, CallRecord, CallResult, CallRow, ConversionBy, ConversionRow, FeedbackStatus, SearchFilters, SummaryBy, SummaryRow, TimelineRow } from './types.js';
 
 export type Param = string | number | null;
 export interface Query {
@@ -137,7 +137,8 @@ const CALL_COLUMNS = `event_id, received_at, state, request_type, channel, phone
   locale, preview, status, reason, blocked_by, provider, transaction_id, attempts, attempt_count, latency_ms, completed_at,
   receipt_status, receipt_provider_status, receipt_code, receipt_at, verified_at, verified_by, verify_basis, verify_failures, verify_failed_at,
   resend_state, resend_at, resend_provider, resend_transaction_id, resend_receipt_status, resend_receipt_provider_status, resend_receipt_code,
-  resend_receipt_at`;
+  resend_receipt_at,
+  feedback_status, feedback_at, feedback_code, feedback_tries`;
 
 export function searchQuery(f: SearchFilters): Query {
   const where: string[] = [];
@@ -216,6 +217,10 @@ export interface CallDbRow {
   resend_receipt_provider_status: string | null;
   resend_receipt_code: string | null;
   resend_receipt_at: number | string | null;
+  feedback_status: string | null;
+  feedback_at: number | string | null;
+  feedback_code: string | null;
+  feedback_tries: number | string | null;
 }
 
 export function toCallRow(r: CallDbRow): CallRow {
@@ -260,6 +265,10 @@ export function toCallRow(r: CallDbRow): CallRow {
   if (r.resend_receipt_provider_status !== null) row.resendReceiptProviderStatus = r.resend_receipt_provider_status;
   if (r.resend_receipt_code !== null) row.resendReceiptCode = r.resend_receipt_code;
   if (r.resend_receipt_at !== null) row.resendReceiptAt = Number(r.resend_receipt_at);
+  if (r.feedback_status !== null) row.feedbackStatus = r.feedback_status as FeedbackStatus;
+  if (r.feedback_at !== null) row.feedbackAt = Number(r.feedback_at);
+  if (r.feedback_code !== null) row.feedbackCode = r.feedback_code;
+  if (Number(r.feedback_tries ?? 0) > 0) row.feedbackTries = Number(r.feedback_tries);
   return row;
 }
 

@@ -9,6 +9,7 @@ import {
 import { createEventInbox, type SqlDb } from './okta-events.js';
 import { createAuditLog } from './audit.js';
 import { createResendLog } from './resends.js';
+import { createFeedbackLog } from './feedback.js';
 import type { CallRecord, CallResult, Claim, DeliveryStore, LatencyPercentiles } from './types.js';
 import { openSqlite } from './sqlite-file.js';
 import type { ClaimedRow } from './sqlite-writer.js';
@@ -74,6 +75,7 @@ export async function openSqliteStore(path: string): Promise<DeliveryStore> {
     events: createEventInbox(sqlDb),
     audit: createAuditLog(sqlDb),
     resends: createResendLog(sqlDb),
+    feedback: createFeedbackLog(sqlDb),
     async claim(r: CallRecord): Promise<Claim> {
       const held = await writer.write<ClaimedRow | null>({ kind: 'claim', params: claimParams(r), eventId: r.eventId });
       return held === null ? { claimed: true } : { claimed: false, answer: answerFromRow(held) };

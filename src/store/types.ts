@@ -104,6 +104,11 @@ export interface CallRow extends CallRecord {
   resendReceiptProviderStatus?: string;
   resendReceiptCode?: string;
   resendReceiptAt?: number;
+  /** What the provider was told of the verification (src/feedback/), when, its code if it refused, and the tries. */
+  feedbackStatus?: FeedbackStatus;
+  feedbackAt?: number;
+  feedbackCode?: string;
+  feedbackTries?: number;
 }
 
 /** `sending` once claimed; then sent, failed (the attempt did), or no_provider (none of the plan was left). */
@@ -129,6 +134,44 @@ export interface ResendLog {
   claim(eventId: string, now: number): Promise<ResendClaim>;
   /** Writes what the claimed resend ended as, with the call's attempts including the resend's. */
   record(eventId: string, r: ResendRecord): Promise<void>;
+}
+
+/**
+ * Where a verified send's feedback stands: `sending` while one instance holds it, then `sent`, `refused`
+ * (the provider answered 4xx), `failed` (no answer worth having after every try) or `dropped` (the queue
+ * was full).
+ */
+export type FeedbackStatus = 'sending' | 'sent' | 'refused' | 'failed' | 'dropped';
+
+/**
+ * A verified send whose provider may be told: the message the user got, which after a resend
+ * (pipeline/resend.ts) is the resend's, its first message having been undelivered.
+ */
+export interface FeedbackDue {
+  eventId: string;
+  provider: string;
+  transactionId: string;
+  channel: Channel;
+  /** When Okta saw the code used, epoch ms. */
+  verifiedAt: number;
+}
+
+/** The feedback record on the delivery log's rows (migration 6). */
+export interface FeedbackLog {
+  /**
+   * Sends of `providers` verified since `sinceMs` that no one has told the provider about: never taken,
+   * or taken before `staleBefore` and never settled (the instance died). Oldest verification first.
+   */
+  due(providers: readonly string[], sinceMs: number, staleBefore: number, limit: number): Promise<FeedbackDue[]>;
+  /**
+   * Takes the send for this instance (`sending`) and reads the message to tell of as the row has it now;
+   * undefined when it is settled, or another instance took it since `staleBefore`.
+   */
+  take(eventId: string, now: number, staleBefore: number): Promise<FeedbackDue | undefined>;
+  /** Gives a taken send back untold (its message went through a provider that takes no feedback). */
+  release(eventId: string): Promise<void>;
+  /** Records how it ended; a settled send is never changed again. */
+  settle(eventId: string, s: { status: Exclude<FeedbackStatus, 'sending'>; at: number; tries: number; code?: string }): Promise<void>;
 }
 
 export type ConversionBy = SummaryBy;
@@ -257,6 +300,8 @@ export interface DeliveryStore {
   readonly audit: AuditLog;
   /** Resends after undelivered receipts, on the calls' rows. */
   readonly resends: ResendLog;
+  /** What each verified send's provider was told. */
+  readonly feedback: FeedbackLog;
   /** Every provider attempted in completed calls received since `sinceMs`, most attempts first (then by name). */
   providerStats(sinceMs: number): Promise<ProviderStats[]>;
   /** Completed calls received since `sinceMs` that the guard refused, per rule, most first (then by rule). */

@@ -33,6 +33,8 @@ export interface Metrics {
   verification(channel: string, requestType: string, outcome: 'SUCCESS' | 'FAILURE' | 'unmatched'): void;
   /** An undelivered receipt of a call held for a resend, by what became of it (pipeline/resend.ts RESEND_OUTCOMES). */
   resend(channel: Channel, outcome: string): void;
+  /** A feedback call to a provider (src/feedback/): sent, retried, refused, failed or dropped. */
+  feedback(provider: string, outcome: string): void;
 }
 
 
@@ -52,6 +54,7 @@ export function createMetrics(): Metrics {
   const oktaEvents = new Counter({ name: 'byot_okta_events_total', help: 'Okta events (event hook and System Log) by result and event type', labelNames: ['result', 'event_type'], registers: [registry] });
   const verifications = new Counter({ name: 'byot_verifications_total', help: 'Codes Okta reported as used (SUCCESS) or wrong (FAILURE), and verifications that matched no send, by channel and request type', labelNames: ['channel', 'request_type', 'outcome'], registers: [registry] });
   const resends = new Counter({ name: 'byot_resends_total', help: 'Undelivered receipts of calls held for a resend, by channel and what became of them', labelNames: ['channel', 'outcome'], registers: [registry] });
+  const feedback = new Counter({ name: 'byot_provider_feedback_total', help: 'Conversion feedback to providers, by provider and outcome (sent, retried, refused, failed, dropped)', labelNames: ['provider', 'outcome'], registers: [registry] });
   const unusual = new Counter({ name: 'byot_hook_unusual_total', help: 'Requests with something unusual in them (e.g. an unknown deliveryChannel)', labelNames: ['note'], registers: [registry] });
 
   return {
@@ -80,5 +83,6 @@ export function createMetrics(): Metrics {
     oktaEvents: (result, eventType, count = 1) => oktaEvents.inc({ result, event_type: eventType }, count),
     verification: (channel, requestType, outcome) => verifications.inc({ channel, request_type: requestType, outcome }),
     resend: (channel, outcome) => resends.inc({ channel, outcome }),
+    feedback: (provider, outcome) => feedback.inc({ provider, outcome }),
   };
 }

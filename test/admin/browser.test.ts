@@ -123,6 +123,12 @@ describe('the admin page in a browser', { skip }, () => {
     }
     await seedHistory(gw.gateway.store);
     await seedResend(gw.gateway.store);
+    // Okta reported the code sent to +44 7700 900123 used, and its provider refused the feedback.
+    const verified = gw.rows().find((r) => /^\+4477\*+123$/.test(r.phone_masked))!;
+    const now = Date.now();
+    await gw.gateway.store.events.receive([{ uuid: 'uuid-browser-feedback', published: now, eventType: 'user.authentication.auth_via_mfa', raw: '{}' }], 'hook', now);
+    await gw.gateway.store.events.settle('uuid-browser-feedback', { state: 'verified', eventId: verified.event_id, at: now, basis: 'factor' }, now);
+    await gw.gateway.store.feedback.settle(verified.event_id, { status: 'refused', at: now, tries: 1, code: '20404' });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
     // Nothing may leave for another origin: no CDN, no fonts, no analytics.
@@ -183,7 +189,7 @@ describe('the admin page in a browser', { skip }, () => {
     t.diagnostic(`screenshot: ${await shot('1-overview')}`);
   });
 
-  test('find a delivery by phone: masked number, attempts and receipt', async (t) => {
+  test('find a delivery by phone: masked number, attempts, receipt and provider feedback', async (t) => {
     await open('/admin/deliveries');
     assert.equal(await page.locator('tr.row').count(), Math.min(50, gw.rows().length));
     await page.fill('#f-phone', '+44 7700 900123');
@@ -199,6 +205,7 @@ describe('the admin page in a browser', { skip }, () => {
     assert.match(detailText, /Attempts \(2\)/);
     assert.match(detailText, /unavailable/);
     assert.match(detailText, /503/);
+    assert.match(detailText, /Provider feedback\s*refused \(code 20404\) at .+, 1 try/);
     assert.ok(!page.url().includes('7700'), 'the number stays out of the address bar');
     assert.ok(!(await page.content()).includes('7700900123'), 'no full number on the page');
     t.diagnostic(`screenshot: ${await shot('2-deliveries')}`);

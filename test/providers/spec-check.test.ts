@@ -44,6 +44,15 @@ describe('published definition check', () => {
     assert.match(twilio.requestProblems(form(messages, { To: '+1', From: '+1', Body: 'x' }, { authorization: 'Bearer x' })).join(), /must be Basic credentials/);
   });
 
+  it('refuses credentials missing from the query, where a definition asks for them there', () => {
+    const conversion = providerSpec('vonage-conversion');
+    const url = (q: Record<string, string>) => ({ method: 'POST', url: `/conversions/sms?${new URLSearchParams(q).toString()}`, headers: {}, body: '' });
+    const fields = { 'message-id': '0A01', delivered: 'true', timestamp: '2026-03-01 12:00:05' };
+    assert.deepEqual(conversion.requestProblems(url({ api_key: 'k', api_secret: 's', ...fields })), []);
+    assert.match(conversion.requestProblems(url({ api_key: 'k', ...fields })).join(), /query parameter api_secret must carry the key/);
+    assert.match(conversion.requestProblems(url({ api_key: 'k', api_secret: 's', ...fields, timestamp: '2026-03-01T12:00:05Z' })).join(), /timestamp must match pattern/);
+  });
+
   it('checks an answer against the documented response for its status', () => {
     const req = json('/v2/calls', { connection_id: '1', to: '+15550002222', from: '+15550001111' });
     assert.deepEqual(telnyx.responseProblems(req, 200, 'application/json', JSON.stringify({

@@ -15,6 +15,7 @@ import { openPostgresStore } from '../../src/store/postgres.js';
 import { isPostgresUrl } from '../../src/store/open.js';
 import { migrations } from '../../src/store/migrations.js';
 import type { CallRecord, CallResult, DeliveryStore } from '../../src/store/types.js';
+import { testSchemas } from '../support/stores.js';
 import type { Attempt, Status } from '../../src/core/domain.js';
 import type { OktaAnswer } from '../../src/okta/contract.js';
 
@@ -69,10 +70,7 @@ function sqliteBackend(): Backend {
 }
 
 function postgresBackend(url: string): Backend {
-  const run = `byot_test_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  const schemas: string[] = [];
-  const admin = new pg.Client({ connectionString: url });
-  let connected: Promise<unknown> | undefined;
+  const schemas = testSchemas(url, 'test');
   const withClient = async <T>(location: string, fn: (c: pg.Client) => Promise<T>): Promise<T> => {
     const c = new pg.Client({ connectionString: location });
     await c.connect();
@@ -85,14 +83,7 @@ function postgresBackend(url: string): Backend {
   return {
     name: 'PostgreSQL',
     async fresh() {
-      connected ??= admin.connect();
-      await connected;
-      const schema = `${run}_${schemas.length + 1}`;
-      await admin.query(`CREATE SCHEMA ${schema}`);
-      schemas.push(schema);
-      const u = new URL(url);
-      u.searchParams.set('options', `-c search_path=${schema}`);
-      const location = u.toString();
+      const location = await schemas.fresh();
       return {
         location,
         open: () => openPostgresStore(location, { poolSize: 5 }),
@@ -100,11 +91,7 @@ function postgresBackend(url: string): Backend {
         query: <T>(sql: string) => withClient(location, async (c) => (await c.query(sql)).rows as T[]),
       };
     },
-    async cleanup() {
-      if (!connected) return;
-      for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await admin.end();
-    },
+    cleanup: () => schemas.dropAll(),
   };
 }
 

@@ -16,7 +16,7 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 export type SpecName =
   | 'twilio' | '8x8-sms' | '8x8-voice' | 'telnyx' | 'vonage-sms' | 'vonage-voice'
-  | 'plivo' | 'sinch-sms' | 'sinch-voice' | 'infobip';
+  | 'plivo' | 'sinch-sms' | 'sinch-voice' | 'infobip' | 'vonage-conversion' | 'aws-sms-voice-v2';
 
 interface Schema { [key: string]: unknown }
 interface Parameter { name: string; in: 'path' | 'query' | 'header'; required?: boolean; schema?: Schema }
@@ -224,6 +224,9 @@ function securityProblems(req: CapturedRequest, operation: Operation, doc: Docum
       const want = scheme.scheme?.toLowerCase() === 'basic' ? 'Basic' : 'Bearer';
       const value = header(req, 'authorization') ?? '';
       return new RegExp(`^${want} \\S+$`, 'i').test(value) ? [] : [`authorization must be ${want} credentials`];
+    }
+    if (scheme.type === 'apiKey' && scheme.in === 'query' && scheme.name) {
+      return new URL(req.url, 'http://mock').searchParams.get(scheme.name) ? [] : [`query parameter ${scheme.name} must carry the key`];
     }
     if (scheme.type === 'apiKey' && scheme.in === 'header' && scheme.name) {
       const value = header(req, scheme.name.toLowerCase());

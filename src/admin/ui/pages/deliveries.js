@@ -12,7 +12,8 @@ import { channelLabel, requestTypeLabel } from '../labels.js';
  *   blockedBy?: string, provider?: string, transactionId?: string, attempts: Attempt[], attemptCount: number, latencyMs?: number,
  *   completedAt?: number, receiptStatus?: string, receiptProviderStatus?: string, receiptCode?: string, receiptAt?: number,
  *   resendState?: string, resendAt?: number, resendProvider?: string, resendReceiptStatus?: string, resendReceiptProviderStatus?: string,
- *   resendReceiptCode?: string, resendReceiptAt?: number }} Row
+ *   resendReceiptCode?: string, resendReceiptAt?: number,
+ *   feedbackStatus?: string, feedbackAt?: number, feedbackCode?: string, feedbackTries?: number }} Row
  */
 
 const FIELDS = ['phone', 'user', 'transactionId', 'status', 'receipt', 'from', 'to'];
@@ -165,6 +166,9 @@ function details(r) {
       // The one resend after an undelivered receipt (pipeline/resend.ts), and what its provider reported.
       ...(r.resendState ? [/** @type {[string, HTMLElement]} */ (['Resend', h('span', null, badge(r.resendState),
         ` ${r.resendProvider ?? ''} at ${fmtTime(r.resendAt)}${r.resendReceiptStatus ? `; receipt ${r.resendReceiptStatus} ${r.resendReceiptProviderStatus ?? ''}${r.resendReceiptCode ? ` (code ${r.resendReceiptCode})` : ''} at ${fmtTime(r.resendReceiptAt)}` : ''}`)])] : []),
+      // What the provider was told once Okta reported the code used (providers with feedback: true).
+      ...(r.feedbackStatus ? [/** @type {[string, HTMLElement]} */ (['Provider feedback',
+        h('span', null, badge(r.feedbackStatus), `${r.feedbackCode ? ` (code ${r.feedbackCode})` : ''} at ${fmtTime(r.feedbackAt)}, ${fmtInt(r.feedbackTries ?? 0)} ${r.feedbackTries === 1 ? 'try' : 'tries'}`)])] : []),
     ]),
     h('h3', null, `Attempts (${r.attempts.length})`),
     table(['#', 'Provider', 'Result', 'Provider code', 'Transaction id', 'Time'],
