@@ -126,7 +126,7 @@ export function createHook(deps: HookDeps): HandleHook {
       } else {
         monitored = verdict.monitored;
         for (const rule of monitored ?? []) metrics.monitored(rule);
-        plan = router.plan({ channel: req.channel, requestType: req.requestType, locale: req.locale, dest });
+        plan = router.plan({ channel: req.channel, requestType: req.requestType, locale: req.locale, dest, eventId: req.eventId });
         outcome = await deliver(plan.chain, message(req, dest, config.messages), deadline, { opts: config.hook, log, breakers, metrics });
         // A code that reached a provider awaits its verification (the conversion rules).
         if (outcome.status !== 'FAILED') {

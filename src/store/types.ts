@@ -145,6 +145,21 @@ export interface ProviderStats {
   deliveredRate: number | null;
 }
 
+/** What one provider delivered to one country on one channel over a period (adaptive routing reads it). */
+export interface RouteStats {
+  provider: string;
+  /** `unknown` when the number had none. */
+  country: string;
+  channel: Channel;
+  /** Calls it answered that sent a code (completed, not Preview, not FAILED). */
+  sent: number;
+  /** Of those, the ones with a final receipt (delivered, undelivered, failed), and the delivered ones. */
+  receipted: number;
+  delivered: number;
+  /** Of those sent, the codes Okta reported as used. */
+  verified: number;
+}
+
 /** Calls the guard refused under one rule. */
 export interface BlockCount {
   /** The guard's rule (`limits.phone`, `countries.sms`…), `unknown` when none was recorded. */
@@ -194,6 +209,8 @@ export interface DeliveryStore {
   readonly events: EventInbox;
   /** Every provider attempted in completed calls received since `sinceMs`, most attempts first (then by name). */
   providerStats(sinceMs: number): Promise<ProviderStats[]>;
+  /** Per provider, country and channel: codes sent, receipted, delivered and verified since `sinceMs` (most sent first). */
+  routeStats(sinceMs: number): Promise<RouteStats[]>;
   /** Completed calls received since `sinceMs` that the guard refused, per rule, most first (then by rule). */
   blockCounts(sinceMs: number): Promise<BlockCount[]>;
   /** Throws when the store cannot be reached. */
