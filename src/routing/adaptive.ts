@@ -95,13 +95,16 @@ export function rankPart<T extends { provider: string; reason: string }>(
   const judged = ranked.filter((r) => r.judged);
   const byDelivered = judged.length > 0 && judged.every((r) => r.figures!.receipted > 0);
   const byVerified = judged.some((r) => r.figures!.verified > 0);
+  const prior = `ranks as ${config.prior.toFixed(2)}`;
   for (const r of judged) {
     if (!byDelivered && !byVerified) r.judged = false;
     else r.score = (byDelivered ? r.figures!.deliveredLow : 1) * (byVerified ? r.figures!.verifiedLow : 1);
   }
   const order = keep ? ranked : [...ranked].sort((a, b) => b.score - a.score);
   return order.map((r) => {
-    const how = keep ?? (r.judged ? `score ${r.score.toFixed(2)}` : `below ${config.minSamples} sent or nothing to judge by, ranks as ${config.prior.toFixed(2)}`);
+    const enough = r.figures !== undefined && r.figures.sent >= config.minSamples;
+    const how = keep ?? (r.judged ? `score ${r.score.toFixed(2)}`
+      : enough ? `no receipts or used codes to judge by, ${prior}` : `not judged below ${config.minSamples} sent, ${prior}`);
     return { ...r.item, reason: `${r.item.reason}; adaptive: ${figuresText(r.figures)}, ${how}` };
   });
 }

@@ -79,7 +79,7 @@ describe('routing.adaptive through the HTTP endpoints', () => {
     const request = (await admin.post('/admin/api/preview/request', { channel: 'sms', phone: PHONE })).body.request;
     const plan = (await admin.post('/admin/api/preview/plan', { request })).body.plan;
     assert.deepEqual(plan.steps.map((s: { provider: string }) => s.provider), ['second', 'first']);
-    assert.equal(plan.steps[0].reason, 'rule chain #2; adaptive: nothing sent yet, below 4 sent or nothing to judge by, ranks as 0.50');
+    assert.equal(plan.steps[0].reason, 'rule chain #2; adaptive: nothing sent yet, not judged below 4 sent, ranks as 0.50');
     assert.equal(plan.steps[1].reason, 'rule chain #1; adaptive: delivered 0% of 4, verified 0% of 4, score 0.00');
 
     // byot explain reads the same delivery log once and shows the same figures.
@@ -88,7 +88,7 @@ describe('routing.adaptive through the HTTP endpoints', () => {
     const out = await runCli(['explain', '--config', file, '--phone', PHONE, '--channel', 'sms'], { env: { NO_COLOR: '1' } });
     assert.equal(out.code, 0, out.stderr);
     // It reads the log as it is now: the two calls `second` answered since, without receipts yet.
-    assert.match(out.stdout, /1\.\s+second .*adaptive: no receipts of 2 sent, verified 0% of 2, below 4 sent/);
+    assert.match(out.stdout, /1\.\s+second .*adaptive: no receipts of 2 sent, verified 0% of 2, not judged below 4 sent/);
     assert.match(out.stdout, /2\.\s+first .*adaptive: delivered 0% of 4, verified 0% of 4, score 0\.00/);
     assert.match(out.stdout, /Measured\s+the last 86400 s of the delivery log at /);
     const asJson = JSON.parse((await runCli(['explain', '--config', file, '--phone', PHONE, '--channel', 'sms', '--json'])).stdout);

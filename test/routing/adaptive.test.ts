@@ -67,7 +67,7 @@ test('providers are ordered by their measured delivered rate, each reason naming
   assert.match(plan.steps[0]!.reason, /^rule chain #2; adaptive: delivered 97% of 412, verified 0% of 412, score 0\.95$/);
   assert.match(plan.steps[2]!.reason, /^rule chain #1; adaptive: delivered 50% of 400, .*score 0\.45$/);
   // Fallbacks stay behind the chain; with nothing measured they keep their order.
-  assert.match(plan.steps[3]!.reason, /^fallback #1; adaptive: nothing sent yet, below 20 sent or nothing to judge by, ranks as 0\.50$/);
+  assert.match(plan.steps[3]!.reason, /^fallback #1; adaptive: nothing sent yet, not judged below 20 sent, ranks as 0\.50$/);
 });
 
 test('conversion counts once a verified code is seen: a provider whose codes go unused goes behind', () => {
@@ -85,18 +85,22 @@ test('the delivered rate counts only when every judged provider has receipts; th
   // Delivered rate is left out (alpha has no receipts): bravo's 80% verified beats alpha's 50%.
   assert.deepEqual(order(plan).slice(0, 3), ['bravo', 'charlie', 'alpha']);
   assert.match(plan.steps[2]!.reason, /no receipts of 200 sent, verified 50% of 200/);
+  // Neither receipts nor used codes (a kind without receipts, no Okta events): nobody is judged.
+  const blind = planWith([gb('alpha', 200, 0, 0, 0), gb('bravo', 200, 0, 0, 0)]);
+  assert.deepEqual(order(blind).slice(0, 3), ['alpha', 'bravo', 'charlie']);
+  assert.match(blind.steps[0]!.reason, /adaptive: no receipts of 200 sent, verified 0% of 200, no receipts or used codes to judge by, ranks as 0\.50$/);
 });
 
 test('below minSamples a provider is not judged: it keeps its place among the unjudged and ranks as the prior', () => {
   // alpha: 19 sent, all undelivered, is not judged yet; charlie measured well goes ahead of it.
   const few = planWith([gb('alpha', 19, 0, 19, 0), gb('charlie', 100, 95, 100, 0)]);
   assert.deepEqual(order(few).slice(0, 3), ['charlie', 'alpha', 'bravo']);
-  assert.match(few.steps[1]!.reason, /delivered 0% of 19, verified 0% of 19, below 20 sent or nothing to judge by, ranks as 0\.50/);
+  assert.match(few.steps[1]!.reason, /delivered 0% of 19, verified 0% of 19, not judged below 20 sent, ranks as 0\.50/);
   // At 20 it is judged, and goes behind bravo, which has not been measured at all.
   const enough = planWith([gb('alpha', 20, 0, 20, 0), gb('charlie', 100, 95, 100, 0)]);
   assert.deepEqual(order(enough).slice(0, 3), ['charlie', 'bravo', 'alpha']);
   assert.match(enough.steps[2]!.reason, /score 0\.00$/);
-  // Figures are per country and channel: the same provider by voice, or to France, is not judged.
+  // Figures are per country and channel: the same provider's figures by voice do not count for SMS.
   assert.deepEqual(order(planWith([{ ...gb('alpha', 500, 0, 500, 0), channel: 'voice' }])).slice(0, 3), ['alpha', 'bravo', 'charlie']);
 });
 
