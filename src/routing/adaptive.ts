@@ -27,10 +27,12 @@ export interface MeasuredRoute {
   verified: number;
 }
 
-/** A measured route with its two lower bounds, computed once per refresh. */
+/** A measured route with its two lower bounds and its figures in words, computed once per refresh. */
 export interface RouteFigures extends MeasuredRoute {
   deliveredLow: number;
   verifiedLow: number;
+  /** `delivered 97% of 412, verified 88% of 450`. */
+  summary: string;
 }
 
 const keyOf = (provider: string, country: string, channel: Channel): string => `${channel}\0${country}\0${provider}`;
@@ -53,6 +55,7 @@ export class RouteScores {
         ...r,
         deliveredLow: wilsonLower(r.delivered, r.receipted, this.z),
         verifiedLow: wilsonLower(r.verified, r.sent, this.z),
+        summary: summaryOf(r),
       });
     }
     this.table = table;
@@ -72,9 +75,11 @@ interface Ranked<T> {
   score: number;
 }
 
-/** The words a plan adds to a provider's reason: its figures and how they placed it. */
-function figuresText(f: RouteFigures | undefined): string {
-  if (!f || f.sent === 0) return 'nothing sent yet';
+const NOTHING_SENT = 'nothing sent yet';
+
+/** A provider's figures in the words its reason gives them. */
+function summaryOf(f: MeasuredRoute): string {
+  if (f.sent === 0) return NOTHING_SENT;
   const pct = (k: number, n: number): string => `${Math.round((k / n) * 100)}%`;
   const delivered = f.receipted > 0 ? `delivered ${pct(f.delivered, f.receipted)} of ${f.receipted}` : `no receipts of ${f.sent} sent`;
   return `${delivered}, verified ${pct(f.verified, f.sent)} of ${f.sent}`;
@@ -100,11 +105,11 @@ export function rankPart<T extends { provider: string; reason: string }>(
     if (!byDelivered && !byVerified) r.judged = false;
     else r.score = (byDelivered ? r.figures!.deliveredLow : 1) * (byVerified ? r.figures!.verifiedLow : 1);
   }
-  const order = keep ? ranked : [...ranked].sort((a, b) => b.score - a.score);
+  const order = keep || ranked.length < 2 ? ranked : [...ranked].sort((a, b) => b.score - a.score);
   return order.map((r) => {
     const enough = r.figures !== undefined && r.figures.sent >= config.minSamples;
     const how = keep ?? (r.judged ? `score ${r.score.toFixed(2)}`
       : enough ? `no receipts or used codes to judge by, ${prior}` : `not judged below ${config.minSamples} sent, ${prior}`);
-    return { ...r.item, reason: `${r.item.reason}; adaptive: ${figuresText(r.figures)}, ${how}` };
+    return { ...r.item, reason: `${r.item.reason}; adaptive: ${r.figures?.summary ?? NOTHING_SENT}, ${how}` };
   });
 }

@@ -3,7 +3,7 @@
 // go first within their part of the chain, and providers whose breaker is open go to the back.
 // With `routing.adaptive`, each part is first ordered by what its providers measurably deliver
 // (adaptive.ts); the language and the breakers still come before that order.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Channel, Destination, RequestType } from '../core/domain.js';
 import type { BaseProviderConfig } from '../providers/base.js';
 import type { RoutingConfig, RoutingRule } from './schema.js';
@@ -114,7 +114,7 @@ export function createRouter(
    */
   function byMeasure(steps: RouteStep[], input: RouteInput): RouteStep[] {
     if (!adaptive || !table) return steps;
-    const explore = input.eventId !== undefined && unitShare(`explore:${input.eventId}`) < adaptive.exploration;
+    const explore = adaptive.exploration > 0 && input.eventId !== undefined && unitShare(`explore:${input.eventId}`) < adaptive.exploration;
     const keep = explore ? 'exploring, configured order kept' : undefined;
     const lookup = (provider: string) => table.get(provider, input.dest.country, input.channel);
     const head = steps.filter((s) => s.group !== 'fallback');
@@ -207,7 +207,7 @@ export function splitPick(weights: readonly [string, number][], key: string): st
   return weights.at(-1)![0];
 }
 
-/** A point in [0, 1) fixed by the key: the same key always falls at the same place. */
+/** A point in [0, 1) fixed by the key: the same key always falls at the same place (one-shot SHA-256, on every request under adaptive). */
 function unitShare(key: string): number {
-  return createHash('sha256').update(key).digest().readUInt32BE(0) / 2 ** 32;
+  return hash('sha256', key, 'buffer').readUInt32BE(0) / 2 ** 32;
 }
