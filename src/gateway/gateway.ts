@@ -96,7 +96,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   }));
   const adaptive = config.routing.adaptive;
   const routeScores = adaptive && scoreRefresh(new RouteScores(adaptive), adaptive, {
-    load: (sinceMs) => store.routeStats(sinceMs),
+    load: (sinceMs, untilMs) => store.routeStats(sinceMs, untilMs),
     onError: (err) => log.warn({ err }, 'could not read the delivery figures for adaptive routing; keeping the last ones'),
   });
   if (routeScores) {

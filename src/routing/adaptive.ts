@@ -35,7 +35,8 @@ export interface RouteFigures extends MeasuredRoute {
   summary: string;
 }
 
-const keyOf = (provider: string, country: string, channel: Channel): string => `${channel}\0${country}\0${provider}`;
+/** The table's key of a provider's figures for a country and channel. */
+export const keyOf = (provider: string, country: string, channel: Channel): string => `${channel}\0${country}\0${provider}`;
 
 /** The in-memory table plans read: replaced whole at each refresh. */
 export class RouteScores {

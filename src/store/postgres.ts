@@ -155,8 +155,8 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       ]);
       return toProviderStats(attempts, receipts);
     },
-    async routeStats(sinceMs) {
-      return (await rows<RouteStatsDbRow>(routeStatsQuery(sinceMs))).map(toRouteStats);
+    async routeStats(sinceMs, untilMs) {
+      return (await rows<RouteStatsDbRow>(routeStatsQuery(sinceMs, untilMs))).map(toRouteStats);
     },
     async blockCounts(sinceMs) {
       return (await rows<Parameters<typeof toBlockCount>[0]>(blockCountsQuery(sinceMs))).map(toBlockCount);

@@ -422,17 +422,17 @@ export function toConversionRows(rows: ConversionDbRow[], times: { group_key: st
 }
 
 /** What each provider delivered per country and channel: one aggregate over the window, read periodically, never per request. */
-export function routeStatsQuery(sinceMs: number): Query {
+export function routeStatsQuery(sinceMs: number, untilMs = Number.MAX_SAFE_INTEGER): Query {
   return {
     sql: `
       SELECT provider, ${GROUP_KEYS.country} AS country, channel, COUNT(*) AS sent,
         SUM(CASE WHEN receipt_status IN ('delivered', 'undelivered', 'failed') THEN 1 ELSE 0 END) AS receipted,
         SUM(CASE WHEN receipt_status = 'delivered' THEN 1 ELSE 0 END) AS delivered,
         SUM(CASE WHEN verified_at IS NOT NULL THEN 1 ELSE 0 END) AS verified
-      FROM hook_calls WHERE ${SENT_SINCE} AND provider IS NOT NULL
+      FROM hook_calls WHERE ${SENT_SINCE} AND received_at < ? AND provider IS NOT NULL
       GROUP BY provider, ${GROUP_KEYS.country}, channel
       ORDER BY sent DESC, provider, country, channel`,
-    params: [ms(sinceMs, 'sinceMs')],
+    params: [ms(sinceMs, 'sinceMs'), ms(untilMs, 'untilMs')],
   };
 }
 

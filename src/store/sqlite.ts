@@ -102,8 +102,8 @@ export async function openSqliteStore(path: string): Promise<DeliveryStore> {
     async providerStats(sinceMs) {
       return toProviderStats(all<AttemptCountRow>(attemptCountsQuery(sinceMs, 'sqlite')), all<ReceiptCountRow>(receiptCountsQuery(sinceMs)));
     },
-    async routeStats(sinceMs) {
-      return all<RouteStatsDbRow>(routeStatsQuery(sinceMs)).map(toRouteStats);
+    async routeStats(sinceMs, untilMs) {
+      return all<RouteStatsDbRow>(routeStatsQuery(sinceMs, untilMs)).map(toRouteStats);
     },
     async blockCounts(sinceMs) {
       return all<Parameters<typeof toBlockCount>[0]>(blockCountsQuery(sinceMs)).map(toBlockCount);

@@ -209,8 +209,8 @@ export interface DeliveryStore {
   readonly events: EventInbox;
   /** Every provider attempted in completed calls received since `sinceMs`, most attempts first (then by name). */
   providerStats(sinceMs: number): Promise<ProviderStats[]>;
-  /** Per provider, country and channel: codes sent, receipted, delivered and verified since `sinceMs` (most sent first). */
-  routeStats(sinceMs: number): Promise<RouteStats[]>;
+  /** Per provider, country and channel: codes sent, receipted, delivered and verified in calls received from `sinceMs` until before `untilMs` (most sent first). */
+  routeStats(sinceMs: number, untilMs?: number): Promise<RouteStats[]>;
   /** Completed calls received since `sinceMs` that the guard refused, per rule, most first (then by rule). */
   blockCounts(sinceMs: number): Promise<BlockCount[]>;
   /** Throws when the store cannot be reached. */

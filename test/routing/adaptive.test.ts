@@ -6,7 +6,7 @@ import { parseConfigText } from '../../src/config/load.js';
 import { buildAdapters } from '../../src/gateway/adapters.js';
 import { createRouter, type RouteInput } from '../../src/routing/plan.js';
 import { RouteScores, type MeasuredRoute } from '../../src/routing/adaptive.js';
-import { scoreRefresh } from '../../src/routing/score-refresh.js';
+import { SETTLE_MS, scoreRefresh } from '../../src/routing/score-refresh.js';
 import { Breaker } from '../../src/delivery/breaker.js';
 import { toDestination } from '../../src/core/phone.js';
 import type { Channel } from '../../src/core/domain.js';
@@ -142,44 +142,76 @@ test('a split keeps its weights; its fallbacks are ranked', () => {
   assert.deepEqual(order(plan).slice(2), ['spare', 'backup']);
 });
 
+/** A delivery log in miniature: timestamped figures, summed over what each read asks for. */
+function miniLog() {
+  const entries: { at: number; row: MeasuredRoute }[] = [];
+  const reads: [number, number][] = [];
+  const state = { failing: false };
+  const load = async (sinceMs: number, untilMs: number): Promise<MeasuredRoute[]> => {
+    reads.push([sinceMs, untilMs]);
+    if (state.failing) throw new Error('the log is unreachable');
+    return entries.filter((e) => e.at >= sinceMs && e.at < untilMs).map((e) => e.row);
+  };
+  return { entries, reads, state, load };
+}
+
 test('the table is refreshed from the log over the window: old figures age out (mock clock)', async () => {
   let now = 10_000_000;
-  /** A delivery log in miniature: timestamped figures, summed over what the window asks for. */
-  const log: { at: number; row: MeasuredRoute }[] = [];
-  const asked: number[] = [];
-  let failing = false;
-  const load = async (sinceMs: number): Promise<MeasuredRoute[]> => {
-    asked.push(sinceMs);
-    if (failing) throw new Error('the log is unreachable');
-    return log.filter((e) => e.at >= sinceMs).map((e) => e.row);
-  };
+  const log = miniLog();
   const errors: unknown[] = [];
-  const refresh = scoreRefresh(new RouteScores(adaptive), adaptive, { load, now: () => now, onError: (err) => errors.push(err) });
+  const refresh = scoreRefresh(new RouteScores(adaptive), adaptive, { load: log.load, now: () => now, onError: (err) => errors.push(err) });
   const router = createRouter(config, adapters, new Map(), refresh.scores);
   const first = () => order(router.plan(input(UK)))[0];
 
-  log.push({ at: now, row: gb('alpha', 100, 10, 100, 0) });
+  // Two halves of alpha's figures, in different buckets: together they judge it.
+  log.entries.push({ at: now - 1, row: gb('alpha', 50, 5, 50, 0) }, { at: now - 600_000, row: gb('alpha', 50, 5, 50, 0) });
   assert.equal(first(), 'alpha', 'nothing read yet: configured order');
   await refresh.refresh();
-  assert.equal(asked.at(-1), now - 3_600_000);
+  // The whole window is read, bucket by bucket (3600 s / 24 = 150 s), up to now.
+  assert.ok(log.reads[0]![0] <= now - 3_600_000 && log.reads[0]![0] > now - 3_600_000 - 150_000);
+  assert.ok(log.reads.every(([since, until]) => until - since === 150_000));
+  assert.ok(log.reads.at(-1)![1] > now);
   assert.equal(refresh.scores.refreshedAt, now);
   assert.equal(first(), 'bravo', 'alpha measured as poor: behind the unjudged bravo');
+  assert.match(router.plan(input(UK)).steps.at(-3)!.reason, /delivered 10% of 100, verified 0% of 100/);
 
   // A failed read keeps what was known.
   now += 60_000;
-  failing = true;
+  log.state.failing = true;
   await refresh.refresh();
   assert.equal(errors.length, 1);
   assert.equal(first(), 'bravo');
-  failing = false;
+  log.state.failing = false;
 
-  // Concurrent refreshes share one read.
-  const before = asked.length;
-  await Promise.all([refresh.refresh(), refresh.refresh()]);
-  assert.equal(asked.length, before + 1);
+  // A refresh asked for during one shares it.
+  const running = refresh.refresh();
+  assert.equal(refresh.refresh(), running);
+  await running;
 
   // An hour later, the poor figures have left the window: alpha is back in its place.
   now += 3_600_000;
   await refresh.refresh();
   assert.equal(first(), 'alpha');
+});
+
+test('a bucket is read again while receipts and verifications may still change it, then kept', async () => {
+  const day = parseConfigText(yaml('{ minSamples: 20, windowSeconds: 86400 }'), {}).routing.adaptive!;
+  let now = Date.UTC(2026, 10, 22, 12, 0, 0);
+  const log = miniLog();
+  const refresh = scoreRefresh(new RouteScores(day), day, { load: log.load, now: () => now });
+  const figures = () => refresh.scores.get('alpha', 'GB', 'sms');
+
+  log.entries.push({ at: now - 5 * 3_600_000, row: gb('alpha', 30, 30, 30, 0) });
+  await refresh.refresh();
+  assert.equal(log.reads.length, 25, 'a day in hourly buckets, the current one included');
+  assert.equal(figures()!.delivered, 30);
+
+  // A minute later only the buckets of the last two hours are read again.
+  now += 60_000;
+  log.reads.length = 0;
+  log.entries.push({ at: now - 30 * 60_000, row: gb('alpha', 10, 0, 10, 0) });
+  await refresh.refresh();
+  assert.ok(log.reads.length <= 4, `${log.reads.length} reads`);
+  assert.ok(log.reads.every(([, until]) => until > now - SETTLE_MS));
+  assert.deepEqual([figures()!.sent, figures()!.delivered], [40, 30]);
 });

@@ -201,6 +201,8 @@ function inboxContract(name: string, open: () => Promise<DeliveryStore>, cleanup
         { provider: 'vonage', country: 'unknown', channel: 'sms', sent: 1, receipted: 0, delivered: 0, verified: 0 },
       ]);
       assert.deepEqual(await store.routeStats(T0 + 1), []);
+      // Until before a time: only the call a minute earlier.
+      assert.deepEqual(await store.routeStats(T0 - MIN, T0), [{ provider: 'vonage', country: 'GB', channel: 'sms', sent: 1, receipted: 1, delivered: 1, verified: 0 }]);
     });
   });
 }
