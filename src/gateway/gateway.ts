@@ -135,7 +135,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     adapters,
     guard,
     async close() {
-      routeScores?.close();
+      await routeScores?.close();
       // Fastify lets in-flight hook calls finish before it resolves.
       await app.close();
       await oktaEvents.close();

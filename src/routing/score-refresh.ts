@@ -26,7 +26,8 @@ export interface ScoreRefresh {
   refresh(): Promise<void>;
   /** Reads again every `refreshSeconds` until `close`. */
   start(): void;
-  close(): void;
+  /** Stops the timer; resolves once a read in progress has finished (before the log closes). */
+  close(): Promise<void>;
 }
 
 export function scoreRefresh(scores: RouteScores, config: AdaptiveConfig, deps: ScoreRefreshDeps): ScoreRefresh {
@@ -66,9 +67,10 @@ export function scoreRefresh(scores: RouteScores, config: AdaptiveConfig, deps: 
       timer = setInterval(() => { void this.refresh(); }, config.refreshSeconds * 1_000);
       timer.unref();
     },
-    close() {
+    async close() {
       clearInterval(timer);
       timer = undefined;
+      await running;
     },
   };
 }
