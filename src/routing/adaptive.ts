@@ -1,6 +1,6 @@
 // Adaptive routing (`routing.adaptive`): within each part of a chain, providers are ordered by what
 // they measurably delivered to the request's country on its channel. The figures come from the
-// delivery log, read as one aggregate every `refreshSeconds` into an in-memory table keyed by
+// delivery log, read off the hook's path (score-refresh.ts) into an in-memory table keyed by
 // provider, country and channel; a plan only looks its providers up in that table, so the work per
 // request is a few Map reads, whatever the size of the log.
 //
@@ -81,7 +81,8 @@ const NOTHING_SENT = 'nothing sent yet';
 /** A provider's figures in the words its reason gives them. */
 function summaryOf(f: MeasuredRoute): string {
   if (f.sent === 0) return NOTHING_SENT;
-  const pct = (k: number, n: number): string => `${Math.round((k / n) * 100)}%`;
+  // Rounded down, so that 100% means every one.
+  const pct = (k: number, n: number): string => `${Math.floor((k / n) * 100)}%`;
   const delivered = f.receipted > 0 ? `delivered ${pct(f.delivered, f.receipted)} of ${f.receipted}` : `no receipts of ${f.sent} sent`;
   return `${delivered}, verified ${pct(f.verified, f.sent)} of ${f.sent}`;
 }
