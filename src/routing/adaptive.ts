@@ -9,23 +9,12 @@
 // cautiously. A factor counts only when the part's providers give it something to go on: the
 // delivered rate when every judged provider has receipts, the conversion when at least one of them
 // has a verified code (without Okta's events every send looks unverified).
-import type { Channel } from '../core/domain.js';
+import type { Channel, RouteStats } from '../core/domain.js';
 import { wilsonLower, zFor } from '../guard/conversion/wilson.js';
 import type { AdaptiveConfig } from './schema.js';
 
-/** What the delivery log measured of one provider for one country (`unknown` when none) and channel over the window. */
-export interface MeasuredRoute {
-  provider: string;
-  country: string;
-  channel: Channel;
-  /** Codes it sent (calls it answered that were not FAILED). */
-  sent: number;
-  /** Of those, the ones with a final receipt, and the delivered ones. */
-  receipted: number;
-  delivered: number;
-  /** Of those sent, the codes Okta reported as used. */
-  verified: number;
-}
+/** What the delivery log measured of one provider for one country and channel over the window. */
+export type MeasuredRoute = RouteStats;
 
 /** A measured route with its two lower bounds and its figures in words, computed once per refresh. */
 export interface RouteFigures extends MeasuredRoute {

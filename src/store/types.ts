@@ -1,4 +1,6 @@
-import type { Attempt, Channel, FailureReason, RequestType, Status } from '../core/domain.js';
+import type { Attempt, Channel, FailureReason, RequestType, RouteStats, Status } from '../core/domain.js';
+
+export type { RouteStats };
 import type { OktaAnswer } from '../okta/contract.js';
 import type { DeliveryReceipt, ReceiptStatus } from '../providers/types.js';
 import type { EventInbox } from '../okta/events/inbox.js';
@@ -143,21 +145,6 @@ export interface ProviderStats {
   acceptedRate: number | null;
   /** delivered ÷ final receipts (delivered, undelivered, failed); null without any. */
   deliveredRate: number | null;
-}
-
-/** What one provider delivered to one country on one channel over a period (adaptive routing reads it). */
-export interface RouteStats {
-  provider: string;
-  /** `unknown` when the number had none. */
-  country: string;
-  channel: Channel;
-  /** Calls it answered that sent a code (completed, not Preview, not FAILED). */
-  sent: number;
-  /** Of those, the ones with a final receipt (delivered, undelivered, failed), and the delivered ones. */
-  receipted: number;
-  delivered: number;
-  /** Of those sent, the codes Okta reported as used. */
-  verified: number;
 }
 
 /** Calls the guard refused under one rule. */
