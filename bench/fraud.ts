@@ -226,6 +226,7 @@ function memoryStore(): DeliveryStore {
     latencyPercentiles: async () => null,
     conversion: none,
     providerStats: none,
+    routeStats: none,
     blockCounts: none,
     // The simulation feeds verifications to the guard itself; no Okta events arrive here.
     events: new Proxy({} as DeliveryStore['events'], { get: () => () => Promise.reject(new Error('no Okta events in the simulation')) }),

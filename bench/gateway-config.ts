@@ -33,6 +33,8 @@ export interface GatewayConfigOptions {
   redisUrl?: string;
   /** guard.store.keyPrefix, so a run's keys in a shared Redis can be found and deleted. */
   keyPrefix?: string;
+  /** routing.adaptive: true, to measure the cost of ordering by measured figures. */
+  adaptive?: boolean;
 }
 
 export function gatewayConfig(o: GatewayConfigOptions): string {
@@ -71,7 +73,7 @@ phone:
 providers:
   fast:${provider('fast')}
   slow:${provider('slow')}
-routing:
+routing:${o.adaptive ? '\n  adaptive: true' : ''}
   rules:
     - name: uk
       match: { country: GB }

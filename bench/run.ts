@@ -14,10 +14,11 @@
 // lives in a temp dir, removed at the end; every child is killed on exit, failure or signal.
 //
 //   node dist/bench/run.js [--seconds 10] [--warmup 2] [--connections 50] [--rate 500] [--phases 50]
-//                          [--slow-ms 50] [--cpu-prof DIR] [--check]
+//                          [--slow-ms 50] [--cpu-prof DIR] [--adaptive] [--check]
 //
 // --cpu-prof DIR runs the benchmarked gateway with `node --cpu-prof` and writes its profile to DIR
 // (summarise it with `node dist/bench/profile-summary.js DIR/*.cpuprofile`).
+// --adaptive runs the gateway with `routing.adaptive: true` (its figures refreshed from the run's log).
 // --check exits with status 1 when a target is missed.
 // --backend postgres+redis runs the scale-out comparison instead (bench/scale-out.ts, its own options).
 import { mkdtempSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
@@ -46,6 +47,7 @@ interface Options {
   phases: number;
   slowMs: number;
   cpuProf?: string;
+  adaptive: boolean;
   check: boolean;
 }
 
@@ -59,6 +61,7 @@ function options(): Options {
       phases: { type: 'string', default: '50' },
       'slow-ms': { type: 'string', default: '50' },
       'cpu-prof': { type: 'string' },
+      adaptive: { type: 'boolean', default: false },
       check: { type: 'boolean', default: false },
     },
   });
@@ -70,6 +73,7 @@ function options(): Options {
     phases: numberOption('phases', values.phases, 1),
     slowMs: numberOption('slow-ms', values['slow-ms'], 0),
     ...(values['cpu-prof'] === undefined ? {} : { cpuProf: resolve(values['cpu-prof']) }),
+    adaptive: values.adaptive,
     check: values.check,
   };
 }
@@ -132,7 +136,8 @@ interface Report {
   bench: 'byot-gateway';
   node: string;
   cpus: number;
-  settings: Omit<Options, 'check' | 'cpuProf'>;
+  settings: Omit<Options, 'check' | 'cpuProf' | 'adaptive'>;
+  adaptive: boolean;
   /** The guard section the gateway ran with (GUARD_YAML). */
   guard: string;
   /** The gateway ran under `node --cpu-prof`: its figures include the profiler's overhead. */
@@ -181,7 +186,7 @@ async function main(o: Options, dir: string): Promise<Report> {
 
   const gatewayPort = await freePort();
   const configFile = join(dir, 'byot.yaml');
-  writeFileSync(configFile, gatewayConfig({ port: gatewayPort, mockUrl, dir }));
+  writeFileSync(configFile, gatewayConfig({ port: gatewayPort, mockUrl, dir, adaptive: o.adaptive }));
 
   if (o.cpuProf !== undefined) mkdirSync(o.cpuProf, { recursive: true });
   // Start-up, three times: the first creates the SQLite log; the last one stays up for the load.
@@ -246,6 +251,7 @@ async function main(o: Options, dir: string): Promise<Report> {
     settings: { seconds: o.seconds, warmup: o.warmup, connections: o.connections, rate: o.rate, phases: o.phases, slowMs: o.slowMs },
     guard: GUARD_YAML.replace(/\s+/g, ' ').trim(),
     profiled: o.cpuProf !== undefined,
+    adaptive: o.adaptive,
     startup: {
       gatewayMs: startupMedian,
       gatewaySamplesMs: samples.map((s) => round(s, 0)),
@@ -295,7 +301,7 @@ function table(r: Report): string {
       row(`CPU cores: ${label}`, n(b.cpu[key], 2), n(g.cpu[key], 2), '');
     }
   };
-  rows.push(`byot-gateway benchmark: node ${r.node}, ${r.cpus} CPUs, loopback, guard on with country/global limits raised${r.profiled ? ', gateway under --cpu-prof' : ''}`);
+  rows.push(`byot-gateway benchmark: node ${r.node}, ${r.cpus} CPUs, loopback, guard on with country/global limits raised${r.adaptive ? ', routing.adaptive on' : ''}${r.profiled ? ', gateway under --cpu-prof' : ''}`);
   rows.push('');
   row('', 'baseline', 'gateway', 'gw/base', 'target');
   section(`closed loop: instant provider, ${s.connections} connections, ${s.seconds} s`, 'closed', { rps: `gateway ≥ ${TARGETS.throughputRatio * 100}% of baseline` });

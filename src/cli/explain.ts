@@ -1,10 +1,13 @@
 // `byot explain`: what the gateway would do with a request, and why, without sending anything.
+import { existsSync } from 'node:fs';
 import pino from 'pino';
 import { CHANNELS, EXAMPLE_NUMBER, REQUEST_TYPES, withoutRequestTypePrefix, type Channel, type Destination, type RequestType } from '../core/domain.js';
 import { configFromEnv, loadConfigFile, type Config } from '../config/load.js';
 import { buildAdapters } from '../gateway/adapters.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { createRouter } from '../routing/plan.js';
+import { RouteScores } from '../routing/adaptive.js';
+import { isPostgresUrl, openStore } from '../store/open.js';
 import { dryRun } from '../pipeline/dry-run.js';
 import type { SpokenVoice } from '../delivery/spoken.js';
 import { failureAnswerText, normaliseLocale } from '../okta/contract.js';
@@ -23,7 +26,8 @@ Options:
   --locale L      the user's locale (default en-US)
   --json          print the explanation as JSON
 
-Every circuit breaker is taken as closed; nothing is sent to any provider.
+Every circuit breaker is taken as closed; nothing is sent to any provider. With routing.adaptive,
+the figures that order the providers are read from the delivery log (store.path or store.url).
 
 Examples:
   byot explain --config byot.yaml --phone ${EXAMPLE_NUMBER} --channel sms
@@ -61,16 +65,21 @@ export interface Explanation {
     /** The rule resends once through the rest of the chain when a receipt says undelivered (pipeline/resend.ts). */
     resendOnUndelivered: boolean;
   };
+  /** With `routing.adaptive`: where the figures behind the order were read. */
+  measured?: string;
   /** One sentence: what Okta would get. */
   outcome: string;
 }
 
 /** What the gateway would do with the request (pipeline/dry-run.ts), in the words `explain` prints. */
-export function explainRequest(config: Config, input: ExplainInput, opts: { adapters?: ReadonlyMap<string, ProviderAdapter> } = {}): Explanation {
+export function explainRequest(
+  config: Config, input: ExplainInput, opts: { adapters?: ReadonlyMap<string, ProviderAdapter>; scores?: RouteScores; measured?: string } = {},
+): Explanation {
   const request = { ...input, locale: normaliseLocale(input.locale) };
   const adapters = opts.adapters ?? buildAdapters(config, pino({ level: 'silent' }));
-  // Breakers are all closed here: explain shows the configured intent, not the live health.
-  const d = dryRun(request, config, createRouter(config, adapters, new Map()));
+  // Breakers are all closed here: explain shows the configured intent, not the live health. No
+  // eventId is given, so no request explores: the order shown is the measured one.
+  const d = dryRun(request, config, createRouter(config, adapters, new Map(), opts.scores));
   const failure = failureAnswerText(config.hook.onFailure);
   const destination = d.destination;
   if (!destination) {
@@ -100,12 +109,31 @@ export function explainRequest(config: Config, input: ExplainInput, opts: { adap
     destination,
     guard: { allow: true },
     route: { rule: plan.rule, matched: plan.matched, chain, skipped: plan.skipped.map((s) => ({ ...s })), resendOnUndelivered: plan.resendOnUndelivered },
+    ...(opts.measured ? { measured: opts.measured } : {}),
     outcome,
   };
 }
 
 /** What explaining a request reads of the configuration. */
-const EXPLAIN_SECTIONS = ['phone', 'hook', 'routing', 'guard', 'providers', 'messages', 'resilience'] as const;
+const EXPLAIN_SECTIONS = ['phone', 'hook', 'routing', 'guard', 'providers', 'messages', 'resilience', 'store'] as const;
+
+/** The figures `routing.adaptive` orders by, read once from the delivery log, and where they came from. */
+async function measuredScores(config: Config): Promise<{ scores: RouteScores; measured: string }> {
+  const adaptive = config.routing.adaptive!;
+  const scores = new RouteScores(adaptive);
+  const location = config.store.url ?? config.store.path;
+  const where = isPostgresUrl(location) ? 'the PostgreSQL delivery log' : `the delivery log at ${location}`;
+  // Opening a SQLite path would create an empty log: a missing one simply has nothing measured.
+  if (!isPostgresUrl(location) && !existsSync(location)) return { scores, measured: `nothing measured: no delivery log at ${location}` };
+  const store = await openStore(location);
+  try {
+    const at = Date.now();
+    scores.replace(await store.routeStats(at - adaptive.windowSeconds * 1_000), at);
+  } finally {
+    await store.close();
+  }
+  return { scores, measured: `the last ${adaptive.windowSeconds} s of ${where}` };
+}
 
 export async function explainCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const parsed = parseCommand(args, {
@@ -126,7 +154,8 @@ export async function explainCommand(args: string[], env: NodeJS.ProcessEnv = pr
   // Explain sends nothing: the hook's, the admin page's and the providers' secrets are not needed.
   const config = file ? await loadConfigFile(file, env, { sections: EXPLAIN_SECTIONS, unsetVariables: 'placeholder' }) : configFromEnv(env);
 
-  const explanation = explainRequest(config, { phone: v.phone, channel, requestType, locale: v.locale ?? 'en-US' });
+  const measured = config.routing.adaptive ? await measuredScores(config) : {};
+  const explanation = explainRequest(config, { phone: v.phone, channel, requestType, locale: v.locale ?? 'en-US' }, measured);
   const o = createOutput();
   if (v.json) o.out(`${JSON.stringify(explanation, null, 2)}\n`);
   else o.out(formatExplanation(o, explanation, config.source));
@@ -164,6 +193,7 @@ export function formatExplanation(o: Output, e: Explanation, source: string): st
     if (r.skipped.length > 0) block('Skipped', r.skipped.map((s) => [s.provider, s.reason]));
     if (r.resendOnUndelivered) line('Resend', 'once, through the next provider of the chain that did not fail, if a receipt says undelivered');
   }
+  if (e.measured) line('Measured', e.measured);
   line('Outcome', e.outcome);
   return `${lines.join('\n')}\n`;
 }

@@ -111,3 +111,18 @@ export interface DeliveryReceipt {
   providerCode?: string;
   at: Date;
 }
+
+/** What one provider delivered to one country on one channel over a period (adaptive routing reads it). */
+export interface RouteStats {
+  provider: string;
+  /** `unknown` when the number had none. */
+  country: string;
+  channel: Channel;
+  /** Calls it answered that sent a code (completed, not Preview, not FAILED). */
+  sent: number;
+  /** Of those, the ones with a final receipt (delivered, undelivered, failed), and the delivered ones. */
+  receipted: number;
+  delivered: number;
+  /** Of those sent, the codes Okta reported as used. */
+  verified: number;
+}

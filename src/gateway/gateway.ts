@@ -14,6 +14,8 @@ import { createAuthenticator } from '../okta/auth.js';
 import { createHook } from '../pipeline/hook.js';
 import { createResender } from '../pipeline/resend.js';
 import { createRouter } from '../routing/plan.js';
+import { RouteScores } from '../routing/adaptive.js';
+import { scoreRefresh, type ScoreRefresh } from '../routing/score-refresh.js';
 import { Breaker } from '../delivery/breaker.js';
 import { createMetrics, type Metrics } from '../telemetry/metrics.js';
 import type { Router } from '../routing/plan.js';
@@ -43,6 +45,8 @@ export interface Gateway {
   metrics: Metrics;
   router: Router;
   breakers: ReadonlyMap<string, Breaker>;
+  /** With `routing.adaptive`: the measured figures routing orders by, read from the delivery log. */
+  routeScores?: ScoreRefresh;
   adapters: ReadonlyMap<string, ProviderAdapter>;
   /**
    * The toll-fraud guard. Whoever learns that a code was used (the Okta verification feed) calls
@@ -94,7 +98,17 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       log[state === 'closed' ? 'info' : 'warn']({ provider, state }, 'circuit breaker changed state');
     })];
   }));
-  const router = createRouter(config, adapters, breakers);
+  const adaptive = config.routing.adaptive;
+  const routeScores = adaptive && scoreRefresh(new RouteScores(adaptive), adaptive, {
+    load: (sinceMs, untilMs) => store.routeStats(sinceMs, untilMs),
+    onError: (err) => log.warn({ err }, 'could not read the delivery figures for adaptive routing; keeping the last ones'),
+  });
+  if (routeScores) {
+    // Read once before the first request, so a restart keeps the order it had.
+    await routeScores.refresh();
+    routeScores.start();
+  }
+  const router = createRouter(config, adapters, breakers, routeScores ? routeScores.scores : undefined);
   const redis = config.limits.url ? await connectRedis(config.limits.url, log) : undefined;
   const guardLog = log.child({ component: 'guard' });
   const alerter = createAlerter(config.alerts, guardLog);
@@ -136,10 +150,12 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     metrics,
     router,
     breakers,
+    ...(routeScores ? { routeScores } : {}),
     adapters,
     guard,
     feedback,
     async close() {
+      await routeScores?.close();
       // Fastify lets in-flight hook calls finish before it resolves.
       await app.close();
       await oktaEvents.close();

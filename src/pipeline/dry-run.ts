@@ -40,7 +40,7 @@ export function dryRun(req: DryRunRequest, config: DryRunConfig, router: Router)
   if (!destination) return finish({ status: 'FAILED', reason: 'invalid_number', attempts: [] });
   const refusedBy = policyRule(config.guard, req.channel, destination) ?? enrollmentRule(config.guard, req.requestType, req.channel, destination);
   if (refusedBy) return finish({ status: 'FAILED', reason: 'blocked', blockedBy: refusedBy, attempts: [] }, { destination, refusedBy });
-  const plan = router.plan({ channel: req.channel, requestType: req.requestType, locale: req.locale, dest: destination });
+  const plan = router.plan({ channel: req.channel, requestType: req.requestType, locale: req.locale, dest: destination, eventId: req.eventId });
   const first = plan.chain[0];
   return finish(first
     ? { status: 'SUCCESSFUL', provider: first.name, transactionId: 'dry-run', attempts: [] }

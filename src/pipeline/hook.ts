@@ -133,7 +133,7 @@ export function createHook(deps: HookDeps): HandleHook {
       } else {
         monitored = verdict.monitored;
         for (const rule of monitored ?? []) metrics.monitored(rule);
-        plan = router.plan({ channel: req.channel, requestType: req.requestType, locale: req.locale, dest });
+        plan = router.plan({ channel: req.channel, requestType: req.requestType, locale: req.locale, dest, eventId: req.eventId });
         const msg = message(req, dest, config.messages);
         outcome = await deliver(plan.chain, msg, deadline, { opts: config.hook, log, breakers, metrics });
         if (plan.resendOnUndelivered && outcome.status === 'SUCCESSFUL' && outcome.provider !== undefined && outcome.transactionId !== undefined) {

@@ -1,7 +1,9 @@
 // Routing is data: ordered rules pick a chain or a weighted split for a request, providers that
 // cannot take it are skipped with a reason, for a call providers that speak the user's language
 // go first within their part of the chain, and providers whose breaker is open go to the back.
-import { createHash } from 'node:crypto';
+// With `routing.adaptive`, each part is first ordered by what its providers measurably deliver
+// (adaptive.ts); the language and the breakers still come before that order.
+import { hash } from 'node:crypto';
 import type { Channel, Destination, RequestType } from '../core/domain.js';
 import type { BaseProviderConfig } from '../providers/base.js';
 import type { RoutingConfig, RoutingRule } from './schema.js';
@@ -9,6 +11,7 @@ import type { ProviderAdapter } from '../providers/types.js';
 import type { Breaker } from '../delivery/breaker.js';
 import { languageOf } from '../providers/markup.js';
 import { speaksUserLanguage, spokenVoice, type SpokenVoice } from '../delivery/spoken.js';
+import { rankPart, RouteScores } from './adaptive.js';
 
 /** What routing looks at. */
 export interface RouteInput {
@@ -16,6 +19,8 @@ export interface RouteInput {
   requestType: RequestType;
   locale: string;
   dest: Destination;
+  /** Okta's eventId: picks the requests that explore (keep the configured order) under `routing.adaptive`. */
+  eventId?: string;
 }
 
 export interface RouteStep {
@@ -25,7 +30,7 @@ export interface RouteStep {
   /** For a call: the language and voice this attempt would speak the code in. */
   voice?: SpokenVoice;
   /** The part of the chain it came from: the rule's providers (or split) or its fallbacks. */
-  group?: 'chain' | 'fallback';
+  group?: 'chain' | 'split' | 'fallback';
 }
 
 export interface RoutePlan {
@@ -53,8 +58,16 @@ export interface Router {
   plan(input: RouteInput): RoutePlan;
 }
 
-export function createRouter(config: RouterConfig, adapters: ReadonlyMap<string, ProviderAdapter>, breakers: ReadonlyMap<string, Breaker>): Router {
+/**
+ * `scores`: the measured figures `routing.adaptive` orders by, kept filled by score-refresh.ts (an
+ * empty table when not given: every provider keeps its place until something is measured).
+ */
+export function createRouter(
+  config: RouterConfig, adapters: ReadonlyMap<string, ProviderAdapter>, breakers: ReadonlyMap<string, Breaker>, scores?: RouteScores,
+): Router {
   const defaultOrder = config.routing.default ?? Object.keys(config.providers);
+  const adaptive = config.routing.adaptive;
+  const table = adaptive ? (scores ?? new RouteScores(adaptive)) : undefined;
 
   return {
     plan(input) {
@@ -81,7 +94,8 @@ export function createRouter(config: RouterConfig, adapters: ReadonlyMap<string,
         if (refusal) skipped.push({ provider: c.provider, reason: refusal });
         else steps.push(c);
       }
-      const spoken = input.channel === 'voice' ? byLanguage(steps, input.locale) : steps;
+      const measured = byMeasure(steps, input);
+      const spoken = input.channel === 'voice' ? byLanguage(measured, input.locale) : measured;
       // An open breaker moves a provider to the back rather than out: trying it beats giving up.
       const healthy = spoken.filter((s) => breakers.get(s.provider)?.available() ?? true);
       const open = spoken.filter((s) => !healthy.includes(s)).map((s) => ({ ...s, reason: `${s.reason}; breaker open, moved to the back` }));
@@ -96,6 +110,23 @@ export function createRouter(config: RouterConfig, adapters: ReadonlyMap<string,
       };
     },
   };
+
+  /**
+   * Under `routing.adaptive`, each part of the chain ordered by score (adaptive.ts), except a split,
+   * which keeps its weights, and the exploring share of requests, which keeps the configured order.
+   */
+  function byMeasure(steps: RouteStep[], input: RouteInput): RouteStep[] {
+    if (!adaptive || !table) return steps;
+    const explore = adaptive.exploration > 0 && input.eventId !== undefined && unitShare(`explore:${input.eventId}`) < adaptive.exploration;
+    const keep = explore ? 'exploring, configured order kept' : undefined;
+    const lookup = (provider: string) => table.get(provider, input.dest.country, input.channel);
+    const head = steps.filter((s) => s.group !== 'fallback');
+    const tail = steps.filter((s) => s.group === 'fallback');
+    return [
+      ...rankPart(head, lookup, adaptive, head[0]?.group === 'split' ? (keep ?? 'a split keeps its weights') : keep),
+      ...rankPart(tail, lookup, adaptive, keep),
+    ];
+  }
 
   /**
    * Within each part of the chain (the rule's providers, then its fallbacks), those that speak the
@@ -158,8 +189,8 @@ function candidatesOf(rule: Rule, index: number, e164: string): RouteStep[] {
   const total = weights.reduce((sum, [, w]) => sum + w, 0);
   const rest = weights.filter(([p]) => p !== pick).sort((a, b) => b[1] - a[1]);
   return [
-    { provider: pick, reason: `split pick (weight ${rule.split![pick]}/${total})` },
-    ...rest.map(([p, w]) => ({ provider: p, reason: `rest of the split (weight ${w}/${total})` })),
+    { provider: pick, reason: `split pick (weight ${rule.split![pick]}/${total})`, group: 'split' as const },
+    ...rest.map(([p, w]) => ({ provider: p, reason: `rest of the split (weight ${w}/${total})`, group: 'split' as const })),
     ...fallbacks(rule),
   ];
 }
@@ -171,10 +202,15 @@ function fallbacks(rule: Rule): RouteStep[] {
 /** The same number always lands on the same provider, so a user's resends go the same way. */
 export function splitPick(weights: readonly [string, number][], key: string): string {
   const total = weights.reduce((sum, [, w]) => sum + w, 0);
-  let point = (createHash('sha256').update(key).digest().readUInt32BE(0) / 2 ** 32) * total;
+  let point = unitShare(key) * total;
   for (const [provider, weight] of weights) {
     if (point < weight) return provider;
     point -= weight;
   }
   return weights.at(-1)![0];
+}
+
+/** A point in [0, 1) fixed by the key: the same key always falls at the same place (one-shot SHA-256, on every request under adaptive). */
+function unitShare(key: string): number {
+  return hash('sha256', key, 'buffer').readUInt32BE(0) / 2 ** 32;
 }

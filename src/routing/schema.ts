@@ -31,7 +31,30 @@ const routingRule = strictObject({
   resendOnUndelivered: z.boolean().default(false),
 }).refine((r) => (r.providers === undefined) !== (r.split === undefined), 'expected either providers or split');
 
+const share = z.number().min(0).max(1);
+
+/** `routing.adaptive`: order each part of a chain by what its providers measurably deliver (routing/adaptive.ts). */
+const adaptiveOptions = strictObject({
+  /** Codes a provider must have sent to the country on the channel, in the window, before it is judged. */
+  minSamples: z.number().int().min(1).max(1_000_000).default(30),
+  /** Share of requests (picked by their eventId) that keep the configured order, so every provider keeps being measured. */
+  exploration: share.default(0.05),
+  /** How far back the delivery log is read, and how often it is read again. */
+  windowSeconds: z.number().int().min(60).max(31 * 86_400).default(86_400),
+  refreshSeconds: z.number().int().min(1).max(3_600).default(60),
+  /** The score a provider below minSamples ranks with: one measured below it goes behind those not yet judged. */
+  prior: share.default(0.5),
+  /** Confidence of the lower bounds the score multiplies (0.95: Wilson with z = 1.96). */
+  confidence: z.number().min(0.5).max(0.9999).default(0.95),
+});
+
+export const ADAPTIVE_DEFAULTS = adaptiveOptions.parse({});
+
 export const routingSchema = strictObject({
+  /** `true` for the defaults, `false` (the default) for the configured order, or the options. */
+  adaptive: z.union([z.boolean(), adaptiveOptions])
+    .default(false)
+    .transform((a) => (a === false ? undefined : a === true ? ADAPTIVE_DEFAULTS : a)),
   /** Ordered rules; the first whose `match` fits the request decides the providers. */
   rules: z.array(routingRule).default([]),
   /** Providers tried in order when no rule matches (default: every provider, in the order configured). */
@@ -40,3 +63,4 @@ export const routingSchema = strictObject({
 
 export type RoutingConfig = z.output<typeof routingSchema>;
 export type RoutingRule = RoutingConfig['rules'][number];
+export type AdaptiveConfig = z.output<typeof adaptiveOptions>;

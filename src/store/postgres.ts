@@ -3,8 +3,8 @@ import { MIGRATIONS_TABLE, migrationSql, migrations } from './migrations.js';
 import {
   ANSWER_SQL, LATENCY_WHERE, PERCENTILES, RECEIPT_SQL, RESEND_RECEIPT_SQL, answerFromRow, attemptCountsQuery, blockCountsQuery, conversionQuery, latencyParams,
   numbered, receiptCountsQuery, receiptParams, searchQuery, summaryQuery, timelineQuery, toBlockCount, toCallRow, toConversionRows,
-  toProviderStats, toSummaryRow, toTimelineRow, verifyTimesQuery, type AttemptCountRow, type CallDbRow, type ConversionDbRow, type Param,
-  type Query, type ReceiptCountRow, type SummaryDbRow,
+  routeStatsQuery, toProviderStats, toRouteStats, toSummaryRow, toTimelineRow, verifyTimesQuery, type AttemptCountRow, type CallDbRow,
+  type ConversionDbRow, type Param, type Query, type ReceiptCountRow, type RouteStatsDbRow, type SummaryDbRow,
 } from './sql.js';
 import { postgresWrites } from './postgres-writes.js';
 import { createEventInbox } from './okta-events.js';
@@ -162,6 +162,9 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
         rows<ReceiptCountRow>(receiptCountsQuery(sinceMs)),
       ]);
       return toProviderStats(attempts, receipts);
+    },
+    async routeStats(sinceMs, untilMs) {
+      return (await rows<RouteStatsDbRow>(routeStatsQuery(sinceMs, untilMs))).map(toRouteStats);
     },
     async blockCounts(sinceMs) {
       return (await rows<Parameters<typeof toBlockCount>[0]>(blockCountsQuery(sinceMs))).map(toBlockCount);

@@ -4,7 +4,7 @@
 import type { Attempt, Channel, FailureReason, RequestType, Status } from '../core/domain.js';
 import type { OktaAnswer } from '../okta/contract.js';
 import type { DeliveryReceipt, ReceiptStatus } from '../providers/types.js';
-import type { BlockCount, ProviderStats, ResendState, CallRecord, CallResult, CallRow, ConversionBy, ConversionRow, FeedbackStatus, SearchFilters, SummaryBy, SummaryRow, TimelineRow } from './types.js';
+import type { BlockCount, ProviderStats, ResendState, RouteStats, CallRecord, CallResult, CallRow, ConversionBy, ConversionRow, FeedbackStatus, SearchFilters, SummaryBy, SummaryRow, TimelineRow } from './types.js';
 
 export type Param = string | number | null;
 export interface Query {
@@ -461,6 +461,30 @@ export function toConversionRows(rows: ConversionDbRow[], times: { group_key: st
   // Without grouping, one row keyed `all` even when nothing was sent.
   if (!by && out.length === 0) out.push({ key: 'all', sent: 0, verified: 0, failedAttempts: 0, conversionRate: null, medianVerifyMs: null });
   return out;
+}
+
+/** What each provider delivered per country and channel: one aggregate over the window, read periodically, never per request. */
+export function routeStatsQuery(sinceMs: number, untilMs = Number.MAX_SAFE_INTEGER): Query {
+  return {
+    sql: `
+      SELECT provider, ${GROUP_KEYS.country} AS country, channel, COUNT(*) AS sent,
+        SUM(CASE WHEN receipt_status IN ('delivered', 'undelivered', 'failed') THEN 1 ELSE 0 END) AS receipted,
+        SUM(CASE WHEN receipt_status = 'delivered' THEN 1 ELSE 0 END) AS delivered,
+        SUM(CASE WHEN verified_at IS NOT NULL THEN 1 ELSE 0 END) AS verified
+      FROM hook_calls WHERE ${SENT_SINCE} AND received_at < ? AND provider IS NOT NULL
+      GROUP BY provider, ${GROUP_KEYS.country}, channel
+      ORDER BY sent DESC, provider, country, channel`,
+    params: [ms(sinceMs, 'sinceMs'), ms(untilMs, 'untilMs')],
+  };
+}
+
+export interface RouteStatsDbRow { provider: string; country: string; channel: string; sent: number | string; receipted: number | string | null; delivered: number | string | null; verified: number | string | null }
+
+export function toRouteStats(r: RouteStatsDbRow): RouteStats {
+  return {
+    provider: r.provider, country: r.country, channel: r.channel as Channel,
+    sent: Number(r.sent), receipted: Number(r.receipted ?? 0), delivered: Number(r.delivered ?? 0), verified: Number(r.verified ?? 0),
+  };
 }
 
 /** The middle value (the lower of the two middle ones for an even count, as nearestRank(0.5) picks). */

@@ -3,8 +3,8 @@ import { MIGRATIONS_TABLE, migrationSql, migrations } from './migrations.js';
 import {
   ANSWER_SQL, LATENCY_WHERE, PERCENTILES, answerFromRow, attemptCountsQuery, blockCountsQuery, claimParams, completeParams, conversionQuery,
   latencyParams, nearestRank, receiptCountsQuery, receiptParams, searchQuery, summaryQuery, timelineQuery, toBlockCount, toCallRow,
-  toConversionRows, toProviderStats, toSummaryRow, toTimelineRow, verifyTimesQuery, type AttemptCountRow, type CallDbRow,
-  type ConversionDbRow, type Param, type ReceiptCountRow, type SummaryDbRow,
+  routeStatsQuery, toConversionRows, toProviderStats, toRouteStats, toSummaryRow, toTimelineRow, verifyTimesQuery, type AttemptCountRow, type CallDbRow,
+  type ConversionDbRow, type Param, type ReceiptCountRow, type RouteStatsDbRow, type SummaryDbRow,
 } from './sql.js';
 import { createEventInbox, type SqlDb } from './okta-events.js';
 import { createAuditLog } from './audit.js';
@@ -107,6 +107,9 @@ export async function openSqliteStore(path: string): Promise<DeliveryStore> {
     },
     async providerStats(sinceMs) {
       return toProviderStats(all<AttemptCountRow>(attemptCountsQuery(sinceMs, 'sqlite')), all<ReceiptCountRow>(receiptCountsQuery(sinceMs)));
+    },
+    async routeStats(sinceMs, untilMs) {
+      return all<RouteStatsDbRow>(routeStatsQuery(sinceMs, untilMs)).map(toRouteStats);
     },
     async blockCounts(sinceMs) {
       return all<Parameters<typeof toBlockCount>[0]>(blockCountsQuery(sinceMs)).map(toBlockCount);

@@ -1,4 +1,6 @@
-import type { Attempt, Channel, FailureReason, RequestType, Status } from '../core/domain.js';
+import type { Attempt, Channel, FailureReason, RequestType, RouteStats, Status } from '../core/domain.js';
+
+export type { RouteStats };
 import type { OktaAnswer } from '../okta/contract.js';
 import type { DeliveryReceipt, ReceiptStatus } from '../providers/types.js';
 import type { EventInbox } from '../okta/events/inbox.js';
@@ -304,6 +306,8 @@ export interface DeliveryStore {
   readonly feedback: FeedbackLog;
   /** Every provider attempted in completed calls received since `sinceMs`, most attempts first (then by name). */
   providerStats(sinceMs: number): Promise<ProviderStats[]>;
+  /** Per provider, country and channel: codes sent, receipted, delivered and verified in calls received from `sinceMs` until before `untilMs` (most sent first). */
+  routeStats(sinceMs: number, untilMs?: number): Promise<RouteStats[]>;
   /** Completed calls received since `sinceMs` that the guard refused, per rule, most first (then by rule). */
   blockCounts(sinceMs: number): Promise<BlockCount[]>;
   /** Throws when the store cannot be reached. */

@@ -168,6 +168,40 @@ function inboxContract(fresh: () => Promise<DeliveryStore>): void {
     assert.deepEqual(await store.conversion({ sinceMs: T0 + 60 * MIN }), [{ key: 'all', sent: 0, verified: 0, failedAttempts: 0, conversionRate: null, medianVerifyMs: null }]);
     assert.deepEqual(await store.conversion({ sinceMs: T0 + 60 * MIN, by: 'country' }), []);
   });
+
+  test('route stats: per provider, country and channel, codes sent, receipted, delivered and verified (adaptive routing)', async () => {
+    const store = await fresh();
+    const mk = async (over: Partial<CallRecord>, res: Partial<CallResult>, receipt?: 'delivered' | 'undelivered' | 'failed' | 'sent', verified = false) => {
+      const transactionId = `SM${++seq}`;
+      const id = await send(store, over, { transactionId, ...res });
+      if (receipt) await store.recordReceipt(res.provider ?? 'twilio', { transactionId, status: receipt, providerStatus: receipt, at: new Date(T0 + MIN) });
+      if (verified) {
+        const e = ev();
+        await store.events.receive([e], 'hook', T0);
+        await store.events.settle(e.uuid, { state: 'verified', eventId: id, at: T0 + MIN, basis: 'factor' }, T0);
+      }
+    };
+    await mk({}, { provider: 'twilio' }, 'delivered', true);
+    await mk({}, { provider: 'twilio' }, 'delivered');
+    await mk({}, { provider: 'twilio' }, 'undelivered');
+    await mk({}, { provider: 'twilio' }, 'sent'); // not final: sent, not receipted
+    await mk({}, { provider: 'vonage' }, 'failed');
+    await mk({ channel: 'voice' }, { provider: 'twilio', status: 'PENDING' }, undefined, true);
+    await mk({ country: undefined }, { provider: 'vonage' });
+    // Not counted: a FAILED call, Okta's Preview, a call before the window.
+    await mk({}, { provider: 'vonage', status: 'FAILED' });
+    await mk({ preview: true }, { provider: 'vonage' }, 'delivered');
+    await mk({ receivedAt: T0 - MIN }, { provider: 'vonage' }, 'delivered');
+    assert.deepEqual(await store.routeStats(T0), [
+      { provider: 'twilio', country: 'GB', channel: 'sms', sent: 4, receipted: 3, delivered: 2, verified: 1 },
+      { provider: 'twilio', country: 'GB', channel: 'voice', sent: 1, receipted: 0, delivered: 0, verified: 1 },
+      { provider: 'vonage', country: 'GB', channel: 'sms', sent: 1, receipted: 1, delivered: 0, verified: 0 },
+      { provider: 'vonage', country: 'unknown', channel: 'sms', sent: 1, receipted: 0, delivered: 0, verified: 0 },
+    ]);
+    assert.deepEqual(await store.routeStats(T0 + 1), []);
+    // Until before a time: only the call a minute earlier.
+    assert.deepEqual(await store.routeStats(T0 - MIN, T0), [{ provider: 'vonage', country: 'GB', channel: 'sms', sent: 1, receipted: 1, delivered: 1, verified: 0 }]);
+  });
 }
 
 onBothDatabases('Okta event inbox', 'inbox', inboxContract);

@@ -74,7 +74,7 @@ export function planFor(ctx: AdminContext, request: unknown): PlanResult {
   if (!parsed.ok) return { ok: false, causes: parsed.causes };
   const r = parsed.request;
   const dest = toDestination(r.phone, ctx.config.phone.defaultRegion as CountryCode);
-  const plan = dest ? ctx.router.plan({ channel: r.channel, requestType: r.requestType, locale: r.locale, dest }) : undefined;
+  const plan = dest ? ctx.router.plan({ channel: r.channel, requestType: r.requestType, locale: r.locale, dest, eventId: r.eventId }) : undefined;
   return {
     ok: true,
     requestType: r.requestType,

@@ -27,3 +27,9 @@ export function wilsonUpper(k: number, n: number, z: number): number {
   const spread = z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
   return Math.min(1, (centre + spread) / (1 + z2 / n));
 }
+
+/** Lower bound of Wilson's interval for `k` successes out of `n` (0 when n is 0). */
+export function wilsonLower(k: number, n: number, z: number): number {
+  if (n <= 0) return 0;
+  return 1 - wilsonUpper(n - k, n, z);
+}
