@@ -8,8 +8,8 @@ export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
 
 /** Every page and API route of the admin, with the method it answers. */
 export const PAGES = ['/admin', '/admin/', '/admin/deliveries', '/admin/providers', '/admin/preview', '/admin/config'];
-export const API_GETS = ['/admin/api/session', '/admin/api/overview', '/admin/api/deliveries', '/admin/api/providers', '/admin/api/conversion', '/admin/api/routing', '/admin/api/config'];
-export const API_POSTS = ['/admin/api/deliveries', '/admin/api/preview/request', '/admin/api/preview/plan', '/admin/api/preview/send', '/admin/logout'];
+export const API_GETS = ['/admin/api/session', '/admin/api/overview', '/admin/api/deliveries', '/admin/api/deliveries/export', '/admin/api/providers', '/admin/api/conversion', '/admin/api/routing', '/admin/api/config'];
+export const API_POSTS = ['/admin/api/deliveries', '/admin/api/deliveries/export', '/admin/api/preview/request', '/admin/api/preview/plan', '/admin/api/preview/send', '/admin/logout'];
 
 /** `admin:` YAML with the test token and one user whose password comes from the environment. */
 export function adminYaml(extra = ''): string {
