@@ -240,7 +240,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
         ? { user: auth.user, via: auth.via, csrfToken: auth.session.csrf, expiresAt: auth.session.expiresAt }
         : { user: auth.user, via: auth.via };
     });
-    admin.get('/api/overview', api, async (req) => overview(ctx, read(overviewQuery, req.query, 'query').days));
+    admin.get('/api/overview', api, async (req) => overview(ctx, read(overviewQuery, req.query, 'query')));
     admin.get('/api/deliveries', api, async (req) => deliveries(ctx, read(deliveriesQuery, req.query, 'query')));
     // The same search with the filters in the body, so a typed phone number stays out of URLs and access logs.
     admin.post('/api/deliveries', api, async (req) => deliveries(ctx, read(deliveriesQuery, req.body, 'search')));

@@ -99,6 +99,46 @@ describe('admin API over a known delivery log', () => {
     assert.equal((await admin.get('/admin/api/overview?days=abc')).status, 400);
   });
 
+  test('chart buckets fit the period: a minute for the last hours, 5 minutes up to 12 h, an hour up to 3 days, a day beyond', async () => {
+    const bucket = async (q: string) => {
+      const res = await admin.get(`/admin/api/overview?${q}`);
+      assert.equal(res.status, 200, `${q}: ${res.text}`);
+      return res.body.bucketMs;
+    };
+    assert.equal(await bucket('hours=1'), 60_000);
+    assert.equal(await bucket('hours=3'), 60_000);
+    assert.equal(await bucket('hours=12'), 300_000);
+    assert.equal(await bucket('hours=24'), 3_600_000);
+    assert.equal(await bucket('days=3'), 3_600_000);
+    assert.equal(await bucket('days=7'), 86_400_000);
+    const hour = await admin.get('/admin/api/overview?hours=1');
+    assert.equal(hour.body.total.executions, 6);
+    assert.equal(hour.body.untilMs - hour.body.sinceMs, 3_600_000);
+    const perMinute = hour.body.timeline.channel.reduce((n: number, r: any) => n + r.executions, 0);
+    assert.equal(perMinute, 6);
+    for (const r of hour.body.timeline.channel) assert.equal(r.bucket % 60_000, 0);
+  });
+
+  test('a custom From/To range: only the calls inside it, and a clear 400 for a reversed, open-ended or too long one', async () => {
+    const inside = await admin.get(`/admin/api/overview?from=${started - 60_000}&to=${Date.now() + 1}`);
+    assert.equal(inside.status, 200);
+    assert.equal(inside.body.total.executions, 6);
+    assert.equal(inside.body.bucketMs, 60_000);
+    const before = await admin.get(`/admin/api/overview?from=${started - 3_600_000}&to=${started - 1_000}`);
+    assert.deepEqual([before.body.total.executions, before.body.blockedTotal, before.body.latency, before.body.providerHealth], [0, 0, null, []]);
+    const bad = async (q: string, path: string) => {
+      const res = await admin.get(`/admin/api/overview?${q}`);
+      assert.equal(res.status, 400, q);
+      assert.deepEqual(res.body.causes.map((c: any) => c.path), [path], q);
+    };
+    await bad('from=2026-12-05&to=2026-12-01', 'from');
+    await bad('to=2026-12-01', 'to');
+    await bad('from=2026-01-01&to=2026-06-01', 'from');
+    await bad('days=7&hours=3', 'from');
+    await bad('hours=73', 'hours');
+    await bad('from=yesterday', 'from');
+  });
+
   test('refusals before the pipeline (401, 400) reach the Overview, though the delivery log has none', async () => {
     const post = (headers: Record<string, string>, body: string) =>
       fetch(`${gw.url}/okta/telephony`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });

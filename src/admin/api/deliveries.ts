@@ -13,7 +13,8 @@ import type { AdminContext } from './context.js';
 export type DeliveryView = Omit<CallRow, 'phoneHash'>;
 
 const status = z.enum(['SUCCESSFUL', 'PENDING', 'FAILED']);
-const time = z.union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true }), z.iso.date()])
+/** Epoch ms, or an ISO date / date-time. */
+export const time = z.union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true }), z.iso.date()])
   .transform((v) => (typeof v === 'number' ? v : Date.parse(v)));
 /** A name as configuration writes them (providers, guard rules): letters, digits and `._:-`. */
 const name = (max: number) => z.string().trim().max(max).regex(/^[\w.:-]*$/, 'expected letters, digits, ".", "_", ":" or "-"');
