@@ -13,6 +13,11 @@ import { ADMIN_PASSWORD, ADMIN_TOKEN, API_GETS, PAGES, loggedIn, startAdminGatew
 
 const ROUTING = `resilience:
   breaker: { threshold: 50 }
+guard:
+  numbers: { refuseInvalid: false }
+  limits: { phone: false, user: false, prefix: false, country: false, ip: false, global: false, distinctPerPrefix: false }
+  countries:
+    voice: { deny: [FR] }
 providers:
   flaky: { kind: console }
   steady: { kind: console }
@@ -344,6 +349,34 @@ describe('admin API over a known delivery log', () => {
 
     assert.equal((await admin.post('/admin/api/preview/request', { channel: 'fax', phone: '+1' })).status, 400);
     assert.equal((await admin.post('/admin/api/preview/request', {})).status, 400);
+  });
+
+  test("Preview: the guard's verdict in the plan and the exact text each provider would send or speak", async () => {
+    const sms = (await admin.post('/admin/api/preview/request', { channel: 'sms', phone: '+447700900999', locale: 'fr-FR' })).body.request;
+    const code = sms.data.messageProfile.otpCode;
+    const plan = (await admin.post('/admin/api/preview/plan', { request: sms })).body;
+    assert.equal(plan.guard.allow, true);
+    assert.match(plan.guard.note, /velocity limits are counted only when a code is sent/);
+    // One SMS body for every provider of the chain, with the request's code in it.
+    assert.deepEqual(plan.texts.map((t: any) => [t.provider, t.locale]), [['flaky', 'fr-FR'], ['steady', 'fr-FR']]);
+    assert.equal(plan.texts[0].text, plan.texts[1].text);
+    assert.ok(plan.texts[0].text.includes(code), plan.texts[0].text);
+
+    const voice = (await admin.post('/admin/api/preview/request', { channel: 'voice', phone: '+447700900999', locale: 'fr-FR' })).body.request;
+    const spoken = (await admin.post('/admin/api/preview/plan', { request: voice })).body.texts;
+    assert.deepEqual(spoken.map((t: any) => t.provider), ['flaky', 'steady']);
+    const digits = [...voice.data.messageProfile.otpCode].join(', ');
+    for (const t of spoken) assert.ok(t.text.includes(digits), `the script says the code digit by digit: ${t.text}`);
+
+    const refused = (await admin.post('/admin/api/preview/request', { channel: 'voice', phone: '+33612345678' })).body.request;
+    const r = (await admin.post('/admin/api/preview/plan', { request: refused })).body;
+    assert.deepEqual([r.guard.allow, r.guard.rule, r.plan, r.texts], [false, 'countries.voice', null, []]);
+    const dry = (await admin.post('/admin/api/preview/send', { request: refused, dryRun: true })).body;
+    assert.deepEqual([dry.outcome.status, dry.outcome.reason, dry.outcome.blockedBy], ['FAILED', 'blocked', 'countries.voice']);
+
+    const junk = (await admin.post('/admin/api/preview/request', { phone: '123' })).body.request;
+    const none = (await admin.post('/admin/api/preview/plan', { request: junk })).body;
+    assert.deepEqual([none.ok, none.guard, none.plan, none.texts], [true, undefined, null, []]);
   });
 
   test("Preview: an edited request that Okta's contract refuses shows the causes", async () => {
