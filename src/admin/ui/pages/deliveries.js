@@ -99,7 +99,8 @@ export async function deliveriesPage(main) {
     for (const r of rows) {
       const detail = h('tr', { class: 'detail', hidden: true }, h('td', { colspan: 11 }, details(r)));
       const line = h('tr', { class: 'row', tabindex: 0, 'data-event': r.eventId, title: 'Show attempts and receipt' },
-        h('td', { class: 'nowrap' }, fmtTime(r.receivedAt)),
+        // The date over the time and its zone when the table is short of room.
+        h('td', { class: 'when' }, h('span', { class: 'nowrap' }, day(r.receivedAt)), ' ', h('span', { class: 'nowrap' }, clock(r.receivedAt))),
         h('td', null, requestTypeLabel(r.requestType), r.preview ? h('span', { class: 'tag' }, 'preview') : null),
         h('td', null, channelLabel(r.channel)),
         h('td', { class: 'mono phone' }, r.phoneMasked),
@@ -199,6 +200,11 @@ export async function deliveriesPage(main) {
   onUtcChange(() => { if (main.isConnected) draw(); });
   await run();
 }
+
+/** The date of fmtTime's `2026-12-01 14:03:12 CET`. @param {number} ms */
+const day = (ms) => fmtTime(ms).split(' ')[0] ?? '';
+/** Its time and zone. @param {number} ms */
+const clock = (ms) => fmtTime(ms).split(' ').slice(1).join(' ');
 
 /** @param {Row} r */
 function details(r) {
