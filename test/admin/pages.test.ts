@@ -84,6 +84,7 @@ describe('Deliveries, Overview and Preview in a browser at 360 and 1,440 px', { 
   };
   const shot = async (page: Page, name: string) => {
     const file = join(SHOTS, name);
+    await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: file, fullPage: true });
     return file;
   };

@@ -220,8 +220,10 @@ function latestValues(id, spec, xs, per) {
     const v = i >= 0 ? line.values[i] : null;
     const at = i >= 0 ? xs[i] : undefined;
     const shown = v === null || v === undefined ? '—' : spec.percent ? `${v.toFixed(1)}%` : fmtInt(v);
+    // For volumes, the period's total too: the latest bucket is often still empty.
+    const total = spec.percent ? '' : ` · ${fmtInt(line.values.reduce((n, x) => (n ?? 0) + (x ?? 0), 0))} in the period`;
     return h('li', null, h('strong', null, line.label), ` ${shown}`,
-      h('span', { class: 'muted' }, at === undefined ? ' (none in this period)' : ` in the ${per} from ${fmtTime(at)}`));
+      h('span', { class: 'muted' }, at === undefined ? ' (none in this period)' : ` in the ${per} from ${fmtTime(at)}${total}`));
   }));
 }
 
