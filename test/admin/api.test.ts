@@ -9,28 +9,7 @@ import { fakeProvider } from '../support/fake-provider.js';
 import { ProviderError } from '../../src/providers/types.js';
 import { maskPhone } from '../../src/core/mask.js';
 import { EXPORT_MAX_ROWS } from '../../src/admin/api/export.js';
-import { ADMIN_PASSWORD, ADMIN_TOKEN, API_GETS, PAGES, loggedIn, startAdminGateway, type AdminClient } from './support.js';
-
-const ROUTING = `resilience:
-  breaker: { threshold: 50 }
-guard:
-  numbers: { refuseInvalid: false }
-  limits: { phone: false, user: false, prefix: false, country: false, ip: false, global: false, distinctPerPrefix: false }
-  countries:
-    voice: { deny: [FR] }
-providers:
-  flaky: { kind: console }
-  steady: { kind: console }
-routing:
-  rules:
-    - name: uk
-      match: { country: GB }
-      providers: [flaky]
-      fallback: [steady]
-    - name: france
-      match: { country: FR }
-      providers: [flaky]
-  default: [steady]`;
+import { ADMIN_PASSWORD, ADMIN_TOKEN, API_GETS, FLAKY_STEADY_YAML as ROUTING, PAGES, loggedIn, startAdminGateway, type AdminClient } from './support.js';
 
 /** The numbers the log is filled with; none may come back whole. */
 const NUMBERS = ['+12025550143', '+12025550144', '+447700900123', '+33612345678'];
