@@ -222,6 +222,7 @@ function memoryStore(): DeliveryStore {
     recordReceipt: async () => 0,
     summary: none,
     search: none,
+    count: async () => 0,
     timeline: none,
     latencyPercentiles: async () => null,
     conversion: none,

@@ -12,7 +12,8 @@ import { conversionQuery, conversionView } from './conversion.js';
 import { LoginBrake, SESSION_COOKIE, SessionStore, clearedCookie, readCookie, sessionCookie, type BrakeDecision, type Session } from './session.js';
 import { BadRequest, read, type AdminContext } from './api/context.js';
 import { overview, overviewQuery } from './api/overview.js';
-import { deliveries, deliveriesQuery } from './api/deliveries.js';
+import { deliveries, deliveriesQuery, exportQuery } from './api/deliveries.js';
+import { EXPORT_MAX_ROWS, deliveriesCsv } from './api/export.js';
 import { providers } from './api/providers.js';
 import { planFor, previewBody, previewRequest, previewRequestInput, sendPreview } from './api/preview.js';
 import { redactedConfig, routing } from './api/config.js';
@@ -257,10 +258,22 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
         ? { user: auth.user, role: auth.role, via: auth.via, csrfToken: auth.session.csrf, expiresAt: auth.session.expiresAt }
         : { user: auth.user, role: auth.role, via: auth.via };
     });
-    admin.get('/api/overview', api, async (req) => overview(ctx, read(overviewQuery, req.query, 'query').days));
+    admin.get('/api/overview', api, async (req) => overview(ctx, read(overviewQuery, req.query, 'query')));
     admin.get('/api/deliveries', api, async (req) => deliveries(ctx, read(deliveriesQuery, req.query, 'query')));
     // The same search with the filters in the body, so a typed phone number stays out of URLs and access logs.
     admin.post('/api/deliveries', api, async (req) => deliveries(ctx, read(deliveriesQuery, req.body, 'search')));
+    // The same search as a CSV file; POST for the same reason.
+    const exportCsv = async (reply: FastifyReply, input: unknown) => {
+      const csv = await deliveriesCsv(ctx, read(exportQuery, input, 'export'));
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="deliveries-${new Date().toISOString().slice(0, 10)}.csv"`)
+        .header('x-total-count', String(csv.total))
+        .header('x-export-limit', String(EXPORT_MAX_ROWS))
+        .send(csv.body);
+    };
+    admin.get('/api/deliveries/export', api, async (req, reply) => exportCsv(reply, req.query));
+    admin.post('/api/deliveries/export', api, async (req, reply) => exportCsv(reply, req.body));
     admin.get('/api/providers', api, async () => providers(ctx));
     admin.get('/api/conversion', api, async (req) => conversionView(ctx, read(conversionQuery, req.query, 'query').window));
     admin.get('/api/routing', api, async () => routing(ctx));

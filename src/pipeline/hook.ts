@@ -55,6 +55,15 @@ export interface HookResult {
   outcome?: Outcome;
   /** The route taken, with reasons (absent for replays and unusable numbers). */
   plan?: RoutePlan;
+  /** Dry runs only: what each provider of the plan would be given to send or speak, in attempt order. */
+  texts?: PlannedText[];
+}
+
+/** The exact text an attempt carries: the SMS body, or the script a call speaks (with the code in it). */
+export interface PlannedText {
+  provider: string;
+  text: string;
+  locale: string;
 }
 
 export interface HookOptions {
@@ -192,7 +201,8 @@ export function createHook(deps: HookDeps): HandleHook {
   return async (req, deadline, opts = {}) => {
     if (opts.dryRun) {
       const d = dryRun({ ...req }, config, router);
-      return { answer: d.answer, ...(d.destination ? { outcome: d.outcome } : {}), ...(d.plan ? { plan: d.plan } : {}) };
+      const texts = d.plan && d.destination ? plannedTexts(message(req, d.destination, config.messages), d.plan) : undefined;
+      return { answer: d.answer, ...(d.destination ? { outcome: d.outcome } : {}), ...(d.plan ? { plan: d.plan } : {}), ...(texts ? { texts } : {}) };
     }
     const running = inflight.get(req.eventId);
     if (running) {
@@ -209,6 +219,14 @@ export function createHook(deps: HookDeps): HandleHook {
     inflight.set(req.eventId, result);
     return result;
   };
+}
+
+/** The message each attempt of the plan would carry: the same one a real send builds. */
+function plannedTexts(msg: AttemptMessage, plan: RoutePlan): PlannedText[] {
+  return plan.chain.map((adapter) => {
+    const m = typeof msg === 'function' ? msg(adapter) : msg;
+    return { provider: adapter.name, text: m.text, locale: m.locale };
+  });
 }
 
 /** The SMS, or per provider the voice script in the language it has a voice for (delivery/spoken.ts). */

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { MIGRATIONS_TABLE, migrationSql, migrations } from './migrations.js';
 import {
-  ANSWER_SQL, LATENCY_WHERE, PERCENTILES, RECEIPT_SQL, RESEND_RECEIPT_SQL, answerFromRow, attemptCountsQuery, blockCountsQuery, conversionQuery, latencyParams,
+  ANSWER_SQL, PERCENTILES, RECEIPT_SQL, RESEND_RECEIPT_SQL, answerFromRow, attemptCountsQuery, blockCountsQuery, conversionQuery, countQuery, latencyWhere,
   numbered, receiptCountsQuery, receiptParams, searchQuery, summaryQuery, timelineQuery, toBlockCount, toCallRow, toConversionRows,
   routeStatsQuery, toProviderStats, toRouteStats, toSummaryRow, toTimelineRow, verifyTimesQuery, type AttemptCountRow, type CallDbRow,
   type ConversionDbRow, type Param, type Query, type ReceiptCountRow, type RouteStatsDbRow, type SummaryDbRow,
@@ -138,16 +138,20 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     async search(filters) {
       return (await rows<CallDbRow>(searchQuery(filters))).map(toCallRow);
     },
+    async count(filters) {
+      return Number((await rows<{ n: number }>(countQuery(filters)))[0]?.n ?? 0);
+    },
     async timeline(opts) {
       return (await rows<Parameters<typeof toTimelineRow>[0]>(timelineQuery(opts))).map(toTimelineRow);
     },
-    async latencyPercentiles(sinceMs) {
+    async latencyPercentiles(sinceMs, untilMs) {
       // percentile_disc is the nearest-rank percentile the SQLite store computes by hand.
+      const where = latencyWhere({ sinceMs, untilMs });
       const [row] = await rows<{ p: number[] | null }>({
         sql: `SELECT percentile_disc(ARRAY[${PERCENTILES.p50}, ${PERCENTILES.p90}, ${PERCENTILES.p99}]::float8[])
                 WITHIN GROUP (ORDER BY latency_ms) AS p
-              FROM hook_calls WHERE ${LATENCY_WHERE}`,
-        params: latencyParams(sinceMs),
+              FROM hook_calls WHERE ${where.sql}`,
+        params: where.params,
       });
       const p = row?.p;
       return p ? { p50: Number(p[0]), p90: Number(p[1]), p99: Number(p[2]) } : null;
@@ -156,18 +160,19 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       const [counts, times] = await Promise.all([rows<ConversionDbRow>(conversionQuery(opts)), rows<{ group_key: string; ms: number }>(verifyTimesQuery(opts))]);
       return toConversionRows(counts, times, opts.by);
     },
-    async providerStats(sinceMs) {
+    async providerStats(sinceMs, untilMs) {
+      const period = { sinceMs, untilMs };
       const [attempts, receipts] = await Promise.all([
-        rows<AttemptCountRow>(attemptCountsQuery(sinceMs, 'postgres')),
-        rows<ReceiptCountRow>(receiptCountsQuery(sinceMs)),
+        rows<AttemptCountRow>(attemptCountsQuery(period, 'postgres')),
+        rows<ReceiptCountRow>(receiptCountsQuery(period)),
       ]);
       return toProviderStats(attempts, receipts);
     },
     async routeStats(sinceMs, untilMs) {
       return (await rows<RouteStatsDbRow>(routeStatsQuery(sinceMs, untilMs))).map(toRouteStats);
     },
-    async blockCounts(sinceMs) {
-      return (await rows<Parameters<typeof toBlockCount>[0]>(blockCountsQuery(sinceMs))).map(toBlockCount);
+    async blockCounts(sinceMs, untilMs) {
+      return (await rows<Parameters<typeof toBlockCount>[0]>(blockCountsQuery({ sinceMs, untilMs }))).map(toBlockCount);
     },
     async ping() {
       if (closed) throw new Error('the delivery log is closed');

@@ -4,7 +4,7 @@
 import type { Attempt, Channel, FailureReason, RequestType, Status } from '../core/domain.js';
 import type { OktaAnswer } from '../okta/contract.js';
 import type { DeliveryReceipt, ReceiptStatus } from '../providers/types.js';
-import type { BlockCount, ProviderStats, ResendState, RouteStats, CallRecord, CallResult, CallRow, ConversionBy, ConversionRow, FeedbackStatus, SearchFilters, SummaryBy, SummaryRow, TimelineRow } from './types.js';
+import type { BlockCount, ProviderStats, ResendState, RouteStats, CallRecord, CallResult, CallRow, ConversionBy, ConversionRow, FeedbackStatus, Period, SearchFilters, SummaryBy, SummaryRow, TimelineRow } from './types.js';
 
 export type Param = string | number | null;
 export interface Query {
@@ -97,9 +97,18 @@ function ms(value: number, what: string): number {
   return Math.ceil(value);
 }
 
-export function summaryQuery(opts: { sinceMs: number; by?: SummaryBy }): Query {
+/** Completed calls received in the period: `received_at >= sinceMs`, and `< untilMs` when given. */
+function doneIn(p: Period): Query {
+  const params: Param[] = [ms(p.sinceMs, 'sinceMs')];
+  if (p.untilMs === undefined) return { sql: DONE_SINCE, params };
+  params.push(ms(p.untilMs, 'untilMs'));
+  return { sql: `${DONE_SINCE} AND received_at < ?`, params };
+}
+
+export function summaryQuery(opts: Period & { by?: SummaryBy }): Query {
   if (opts.by !== undefined && !(opts.by in GROUP_KEYS)) throw new RangeError(`cannot summarise by ${String(opts.by)}`);
   const key = opts.by ? GROUP_KEYS[opts.by] : "'all'";
+  const done = doneIn(opts);
   return {
     sql: `
       SELECT ${key} AS group_key,
@@ -108,9 +117,9 @@ export function summaryQuery(opts: { sinceMs: number; by?: SummaryBy }): Query {
         SUM(CASE WHEN status = 'SUCCESSFUL' AND latency_ms IS NOT NULL THEN 1 ELSE 0 END) AS timed,
         SUM(CASE WHEN status = 'SUCCESSFUL' THEN latency_ms ELSE 0 END) AS total_ms
       FROM hook_calls
-      WHERE ${DONE_SINCE}
+      WHERE ${done.sql}
       ${opts.by ? 'GROUP BY group_key ORDER BY executions DESC, group_key' : ''}`,
-    params: [ms(opts.sinceMs, 'sinceMs')],
+    params: done.params,
   };
 }
 
@@ -140,7 +149,13 @@ const CALL_COLUMNS = `event_id, received_at, state, request_type, channel, phone
   resend_receipt_at,
   feedback_status, feedback_at, feedback_code, feedback_tries`;
 
-export function searchQuery(f: SearchFilters): Query {
+/** `%text%` in lower case for LIKE with a backslash escape: the text's own `%`, `_` and backslash match only themselves. */
+export function containsPattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** The WHERE clause of `search` and `count`; `paging` adds the cursors (a count ignores them). */
+function searchWhere(f: SearchFilters, paging: boolean): Query {
   const where: string[] = [];
   const params: Param[] = [];
   const eq = (column: string, value: string | undefined) => {
@@ -148,6 +163,7 @@ export function searchQuery(f: SearchFilters): Query {
     where.push(`${column} = ?`);
     params.push(value);
   };
+  eq('event_id', f.eventId);
   eq('phone_hash', f.phoneHash);
   eq('user_id', f.userId);
   eq('login', f.login);
@@ -156,26 +172,55 @@ export function searchQuery(f: SearchFilters): Query {
     params.push(f.transactionId, f.transactionId);
   }
   eq('status', f.status);
+  eq('provider', f.provider);
+  eq('country', f.country);
+  eq('channel', f.channel);
+  eq('request_type', f.requestType);
+  eq('blocked_by', f.blockedBy);
+  if (f.userLike !== undefined) {
+    // LOWER on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+    where.push("(LOWER(user_id) LIKE ? ESCAPE '\\' OR LOWER(login) LIKE ? ESCAPE '\\')");
+    const pattern = containsPattern(f.userLike);
+    params.push(pattern, pattern);
+  }
   if (f.receiptStatus === 'none') where.push('receipt_status IS NULL');
   else eq('receipt_status', f.receiptStatus);
   if (f.fromMs !== undefined) {
     where.push('received_at >= ?');
     params.push(ms(f.fromMs, 'fromMs'));
   }
-  for (const [bound, value] of [['toMs', f.toMs], ['beforeMs', f.beforeMs]] as const) {
+  const bounds: [string, number | undefined][] = [['toMs', f.toMs]];
+  if (paging) bounds.push(['beforeMs', f.beforeMs]);
+  for (const [bound, value] of bounds) {
     if (value === undefined) continue;
     where.push('received_at < ?');
     params.push(ms(value, bound));
   }
+  if (paging && f.after !== undefined) {
+    // Rows after this one in the order of `search` (received_at, then event_id, both descending).
+    where.push('(received_at < ? OR (received_at = ? AND event_id < ?))');
+    const at = ms(f.after.receivedAt, 'after.receivedAt');
+    params.push(at, at, f.after.eventId);
+  }
+  return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+}
+
+export function searchQuery(f: SearchFilters): Query {
+  const { sql, params } = searchWhere(f, true);
   const limit = f.limit === undefined || !Number.isFinite(f.limit)
     ? SEARCH_DEFAULT_LIMIT
     : Math.min(SEARCH_MAX_LIMIT, Math.max(1, Math.floor(f.limit)));
-  params.push(limit);
   return {
-    sql: `SELECT ${CALL_COLUMNS} FROM hook_calls ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    sql: `SELECT ${CALL_COLUMNS} FROM hook_calls ${sql}
       ORDER BY received_at DESC, event_id DESC LIMIT ?`,
-    params,
+    params: [...params, limit],
   };
+}
+
+/** How many calls match the filters of `search`, whatever the page (limit and cursors ignored). */
+export function countQuery(f: SearchFilters): Query {
+  const { sql, params } = searchWhere(f, false);
+  return { sql: `SELECT COUNT(*) AS n FROM hook_calls ${sql}`, params };
 }
 
 export interface CallDbRow {
@@ -272,9 +317,10 @@ export function toCallRow(r: CallDbRow): CallRow {
   return row;
 }
 
-export function timelineQuery(opts: { sinceMs: number; bucketMs: number; by: 'provider' | 'channel' }): Query {
+export function timelineQuery(opts: Period & { bucketMs: number; by: 'provider' | 'channel' }): Query {
   if (opts.by !== 'provider' && opts.by !== 'channel') throw new RangeError(`cannot chart by ${String(opts.by)}`);
   if (!Number.isSafeInteger(opts.bucketMs) || opts.bucketMs <= 0) throw new RangeError('bucketMs must be a positive whole number of milliseconds');
+  const done = doneIn(opts);
   return {
     // `x - x % n` floors on both databases (received_at is positive), whatever type the driver binds n as.
     sql: `
@@ -282,10 +328,10 @@ export function timelineQuery(opts: { sinceMs: number; bucketMs: number; by: 'pr
         COUNT(*) AS executions,
         SUM(CASE WHEN status = 'SUCCESSFUL' THEN 1 ELSE 0 END) AS successes
       FROM hook_calls
-      WHERE ${DONE_SINCE}
+      WHERE ${done.sql}
       GROUP BY bucket, group_key
       ORDER BY bucket, group_key`,
-    params: [opts.bucketMs, ms(opts.sinceMs, 'sinceMs')],
+    params: [opts.bucketMs, ...done.params],
   };
 }
 
@@ -297,36 +343,37 @@ export function toTimelineRow(r: { bucket: number | string; group_key: string; e
  * Attempts of completed calls since a time, per provider, outcome and category. The attempts are a
  * JSON list in each row; the databases read JSON differently, so this one query has two forms.
  */
-export function attemptCountsQuery(sinceMs: number, dialect: 'sqlite' | 'postgres'): Query {
+export function attemptCountsQuery(period: Period, dialect: 'sqlite' | 'postgres'): Query {
+  const done = doneIn(period);
   const sql = dialect === 'sqlite'
     ? `SELECT json_extract(a.value, '$.provider') AS provider, json_extract(a.value, '$.ok') AS ok,
          json_extract(a.value, '$.category') AS category, COUNT(*) AS n, SUM(json_extract(a.value, '$.ms')) AS total_ms
        FROM hook_calls, json_each(hook_calls.attempts) AS a
-       WHERE ${DONE_SINCE}
+       WHERE ${done.sql}
        GROUP BY 1, 2, 3`
     : `SELECT a->>'provider' AS provider, (a->>'ok')::boolean AS ok, a->>'category' AS category,
          COUNT(*) AS n, SUM((a->>'ms')::numeric) AS total_ms
        FROM hook_calls, jsonb_array_elements(hook_calls.attempts::jsonb) AS a
-       WHERE ${DONE_SINCE}
+       WHERE ${done.sql}
        GROUP BY 1, 2, 3`;
-  return { sql, params: [ms(sinceMs, 'sinceMs')] };
+  return { sql, params: done.params };
 }
 
 /** Receipts of completed calls since a time, per answering provider and receipt status, and likewise of their resends. */
-export function receiptCountsQuery(sinceMs: number): Query {
-  const since = ms(sinceMs, 'sinceMs');
+export function receiptCountsQuery(period: Period): Query {
+  const done = doneIn(period);
   return {
     sql: `
       SELECT provider, receipt_status, COUNT(*) AS n
       FROM hook_calls
-      WHERE ${DONE_SINCE} AND provider IS NOT NULL AND receipt_status IS NOT NULL
+      WHERE ${done.sql} AND provider IS NOT NULL AND receipt_status IS NOT NULL
       GROUP BY provider, receipt_status
       UNION ALL
       SELECT resend_provider, resend_receipt_status, COUNT(*) AS n
       FROM hook_calls
-      WHERE ${DONE_SINCE} AND resend_provider IS NOT NULL AND resend_receipt_status IS NOT NULL
+      WHERE ${done.sql} AND resend_provider IS NOT NULL AND resend_receipt_status IS NOT NULL
       GROUP BY resend_provider, resend_receipt_status`,
-    params: [since, since],
+    params: [...done.params, ...done.params],
   };
 }
 
@@ -375,15 +422,16 @@ export function toProviderStats(attempts: AttemptCountRow[], receipts: ReceiptCo
 }
 
 /** Calls the guard refused (FAILED, reason blocked) since a time, counted per rule, most first. */
-export function blockCountsQuery(sinceMs: number): Query {
+export function blockCountsQuery(period: Period): Query {
+  const done = doneIn(period);
   return {
     sql: `
       SELECT COALESCE(blocked_by, 'unknown') AS rule, COUNT(*) AS count, MAX(received_at) AS last_at
       FROM hook_calls
-      WHERE ${DONE_SINCE} AND status = 'FAILED' AND reason = 'blocked'
+      WHERE ${done.sql} AND status = 'FAILED' AND reason = 'blocked'
       GROUP BY rule
       ORDER BY count DESC, rule`,
-    params: [ms(sinceMs, 'sinceMs')],
+    params: done.params,
   };
 }
 
@@ -392,8 +440,10 @@ export function toBlockCount(r: { rule: string; count: number | string; last_at:
 }
 
 /** The latencies `latencyPercentiles` ranks: successful, completed calls, as `summary` averages them. */
-export const LATENCY_WHERE = `${DONE_SINCE} AND status = 'SUCCESSFUL' AND latency_ms IS NOT NULL`;
-export const latencyParams = (sinceMs: number): Param[] => [ms(sinceMs, 'sinceMs')];
+export function latencyWhere(period: Period): Query {
+  const done = doneIn(period);
+  return { sql: `${done.sql} AND status = 'SUCCESSFUL' AND latency_ms IS NOT NULL`, params: done.params };
+}
 
 export const PERCENTILES = { p50: 0.5, p90: 0.9, p99: 0.99 } as const;
 

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import { MIGRATIONS_TABLE, migrationSql, migrations } from './migrations.js';
 import {
-  ANSWER_SQL, LATENCY_WHERE, PERCENTILES, answerFromRow, attemptCountsQuery, blockCountsQuery, claimParams, completeParams, conversionQuery,
-  latencyParams, nearestRank, receiptCountsQuery, receiptParams, searchQuery, summaryQuery, timelineQuery, toBlockCount, toCallRow,
+  ANSWER_SQL, PERCENTILES, answerFromRow, attemptCountsQuery, blockCountsQuery, claimParams, completeParams, conversionQuery,
+  countQuery, latencyWhere, nearestRank, receiptCountsQuery, receiptParams, searchQuery, summaryQuery, timelineQuery, toBlockCount, toCallRow,
   routeStatsQuery, toConversionRows, toProviderStats, toRouteStats, toSummaryRow, toTimelineRow, verifyTimesQuery, type AttemptCountRow, type CallDbRow,
   type ConversionDbRow, type Param, type ReceiptCountRow, type RouteStatsDbRow, type SummaryDbRow,
 } from './sql.js';
@@ -10,7 +10,7 @@ import { createEventInbox, type SqlDb } from './okta-events.js';
 import { createAuditLog } from './audit.js';
 import { createResendLog } from './resends.js';
 import { createFeedbackLog } from './feedback.js';
-import type { CallRecord, CallResult, Claim, DeliveryStore, LatencyPercentiles } from './types.js';
+import type { CallRecord, CallResult, Claim, DeliveryStore, LatencyPercentiles, Period } from './types.js';
 import { openSqlite } from './sqlite-file.js';
 import type { ClaimedRow } from './sqlite-writer.js';
 import { WriterThread } from './sqlite-writes.js';
@@ -50,14 +50,14 @@ export async function openSqliteStore(path: string): Promise<DeliveryStore> {
 
   // Nearest-rank percentiles without a percentile function: count, then fetch each rank with LIMIT 1 OFFSET,
   // sorting from whichever end is nearer so the sorter keeps few rows. One read transaction: one snapshot.
-  const percentiles = db.transaction((sinceMs: number): LatencyPercentiles | null => {
-    const params = latencyParams(sinceMs);
-    const { n } = db.prepare<Param[], { n: number }>(`SELECT COUNT(*) AS n FROM hook_calls WHERE ${LATENCY_WHERE}`).get(...params)!;
+  const percentiles = db.transaction((period: Period): LatencyPercentiles | null => {
+    const { sql: where, params } = latencyWhere(period);
+    const { n } = db.prepare<Param[], { n: number }>(`SELECT COUNT(*) AS n FROM hook_calls WHERE ${where}`).get(...params)!;
     if (n === 0) return null;
     const asc = db.prepare<Param[], { latency_ms: number }>(
-      `SELECT latency_ms FROM hook_calls WHERE ${LATENCY_WHERE} ORDER BY latency_ms ASC LIMIT 1 OFFSET ?`);
+      `SELECT latency_ms FROM hook_calls WHERE ${where} ORDER BY latency_ms ASC LIMIT 1 OFFSET ?`);
     const desc = db.prepare<Param[], { latency_ms: number }>(
-      `SELECT latency_ms FROM hook_calls WHERE ${LATENCY_WHERE} ORDER BY latency_ms DESC LIMIT 1 OFFSET ?`);
+      `SELECT latency_ms FROM hook_calls WHERE ${where} ORDER BY latency_ms DESC LIMIT 1 OFFSET ?`);
     const at = (p: number): number => {
       const rank = nearestRank(p, n);
       const row = rank - 1 <= n - rank ? asc.get(...params, rank - 1) : desc.get(...params, n - rank);
@@ -95,24 +95,28 @@ export async function openSqliteStore(path: string): Promise<DeliveryStore> {
     async search(filters) {
       return all<CallDbRow>(searchQuery(filters)).map(toCallRow);
     },
+    async count(filters) {
+      return Number(all<{ n: number }>(countQuery(filters))[0]?.n ?? 0);
+    },
     async timeline(opts) {
       return all<Parameters<typeof toTimelineRow>[0]>(timelineQuery(opts)).map(toTimelineRow);
     },
-    async latencyPercentiles(sinceMs) {
-      return percentiles(sinceMs);
+    async latencyPercentiles(sinceMs, untilMs) {
+      return percentiles({ sinceMs, untilMs });
     },
     async conversion(opts) {
       // One read transaction: the counts and the medians from one snapshot.
       return db.transaction(() => toConversionRows(all<ConversionDbRow>(conversionQuery(opts)), all(verifyTimesQuery(opts)), opts.by))();
     },
-    async providerStats(sinceMs) {
-      return toProviderStats(all<AttemptCountRow>(attemptCountsQuery(sinceMs, 'sqlite')), all<ReceiptCountRow>(receiptCountsQuery(sinceMs)));
+    async providerStats(sinceMs, untilMs) {
+      const period = { sinceMs, untilMs };
+      return toProviderStats(all<AttemptCountRow>(attemptCountsQuery(period, 'sqlite')), all<ReceiptCountRow>(receiptCountsQuery(period)));
     },
     async routeStats(sinceMs, untilMs) {
       return all<RouteStatsDbRow>(routeStatsQuery(sinceMs, untilMs)).map(toRouteStats);
     },
-    async blockCounts(sinceMs) {
-      return all<Parameters<typeof toBlockCount>[0]>(blockCountsQuery(sinceMs)).map(toBlockCount);
+    async blockCounts(sinceMs, untilMs) {
+      return all<Parameters<typeof toBlockCount>[0]>(blockCountsQuery({ sinceMs, untilMs })).map(toBlockCount);
     },
     async ping() {
       if (closed) throw new Error('the delivery log is closed');

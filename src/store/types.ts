@@ -53,14 +53,30 @@ export interface SummaryRow {
   avgMs: number | null;
 }
 
+/** Calls received from `sinceMs` (inclusive) to `untilMs` (exclusive; now when absent), epoch milliseconds. */
+export interface Period {
+  sinceMs: number;
+  untilMs?: number;
+}
+
 /** Filters of `search`; every one given must match. Times are epoch milliseconds of receipt. */
 export interface SearchFilters {
+  eventId?: string;
   phoneHash?: string;
   userId?: string;
   /** Exact match, as Okta sent it. */
   login?: string;
+  /** Part of the user id or the login, in any case (`%` and `_` are matched as themselves). */
+  userLike?: string;
   transactionId?: string;
   status?: Status;
+  /** The provider that gave the final answer. */
+  provider?: string;
+  country?: string;
+  channel?: Channel;
+  requestType?: RequestType;
+  /** The guard's rule that refused the call (`limits.phone`, `countries.sms`…). */
+  blockedBy?: string;
   /** The receipt's status, or `none` for calls without a receipt. */
   receiptStatus?: ReceiptStatus | 'none';
   /** received_at >= fromMs */
@@ -69,6 +85,8 @@ export interface SearchFilters {
   toMs?: number;
   /** Paging cursor: received_at < beforeMs (pass the receivedAt of the last row of the previous page). */
   beforeMs?: number;
+  /** Paging cursor without ties: rows after this one in the order of `search` (the last row of the previous page). */
+  after?: { receivedAt: number; eventId: string };
   /** Default 50, at most 500. */
   limit?: number;
 }
@@ -281,19 +299,21 @@ export interface DeliveryStore {
    * Completed calls received since `sinceMs`. Without `by`, one row keyed `all` (zeros when none);
    * with `by`, one row per value, most executions first.
    */
-  summary(opts: { sinceMs: number; by?: SummaryBy }): Promise<SummaryRow[]>;
+  summary(opts: Period & { by?: SummaryBy }): Promise<SummaryRow[]>;
   /** Calls matching every filter given, newest first (pending ones included); `transactionId` matches a resend's too. */
   search(filters: SearchFilters): Promise<CallRow[]>;
+  /** How many calls match the filters of `search`, all pages together. */
+  count(filters: SearchFilters): Promise<number>;
   /**
    * Completed calls received since `sinceMs`, counted per bucket of `bucketMs` (aligned on the epoch)
    * and per key; buckets without calls are absent. Ordered by bucket, then key.
    */
-  timeline(opts: { sinceMs: number; bucketMs: number; by: 'provider' | 'channel' }): Promise<TimelineRow[]>;
+  timeline(opts: Period & { bucketMs: number; by: 'provider' | 'channel' }): Promise<TimelineRow[]>;
   /**
    * Nearest-rank percentiles of the latency of successful calls received since `sinceMs` (the calls
    * `summary` averages); null when there were none.
    */
-  latencyPercentiles(sinceMs: number): Promise<LatencyPercentiles | null>;
+  latencyPercentiles(sinceMs: number, untilMs?: number): Promise<LatencyPercentiles | null>;
   /** Codes sent and used since `sinceMs`; without `by`, one row keyed `all`; with it, most sent first. */
   conversion(opts: { sinceMs: number; by?: ConversionBy }): Promise<ConversionRow[]>;
   /** The Okta event inbox, in the same database. */
@@ -305,11 +325,11 @@ export interface DeliveryStore {
   /** What each verified send's provider was told. */
   readonly feedback: FeedbackLog;
   /** Every provider attempted in completed calls received since `sinceMs`, most attempts first (then by name). */
-  providerStats(sinceMs: number): Promise<ProviderStats[]>;
+  providerStats(sinceMs: number, untilMs?: number): Promise<ProviderStats[]>;
   /** Per provider, country and channel: codes sent, receipted, delivered and verified in calls received from `sinceMs` until before `untilMs` (most sent first). */
   routeStats(sinceMs: number, untilMs?: number): Promise<RouteStats[]>;
-  /** Completed calls received since `sinceMs` that the guard refused, per rule, most first (then by rule). */
-  blockCounts(sinceMs: number): Promise<BlockCount[]>;
+  /** Completed calls received since `sinceMs` (until `untilMs`) that the guard refused, per rule, most first (then by rule). */
+  blockCounts(sinceMs: number, untilMs?: number): Promise<BlockCount[]>;
   /** Throws when the store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

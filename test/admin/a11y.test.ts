@@ -176,7 +176,8 @@ describe('roles, blocks, audit and accessibility in a browser', { skip }, () => 
       const buttonRing = await page.evaluate('getComputedStyle(document.activeElement).outlineStyle');
       assert.equal(buttonRing, 'solid', 'every focusable thing shows its ring');
 
-      assert.deepEqual(await page.locator('.segmented button').evaluateAll((bs) => bs.map((b) => b.getAttribute('aria-pressed'))), ['false', 'false', 'true', 'false'],
+      assert.deepEqual(await page.locator('#ranges button').evaluateAll((bs) => bs.map((b) => [b.getAttribute('data-range'), b.getAttribute('aria-pressed')])),
+        [['1h', 'false'], ['3h', 'false'], ['12h', 'false'], ['24h', 'false'], ['7d', 'false'], ['30d', 'true'], ['90d', 'false']],
         'the 30-day period is the pressed one');
       for (const id of ['chart-volume-provider', 'chart-rate-provider', 'chart-volume-channel', 'chart-rate-channel']) {
         const chart = page.locator(`#${id}`);
@@ -185,7 +186,7 @@ describe('roles, blocks, audit and accessibility in a browser', { skip }, () => 
         await summary.click();
         const cells = await chart.locator('details.chart-table tbody tr:first-child td').allTextContents();
         assert.ok(cells.length >= 2, `${id} has a table of its figures`);
-        assert.match(cells[0]!, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+        assert.match(cells[0]!, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+$/, 'a period starts at a time with its zone');
       }
       // The volume table adds up to the calls the test made.
       const volume = await page.locator('#chart-volume-channel details.chart-table tbody td:not(:first-child)').allTextContents();

@@ -8,23 +8,8 @@ import { oktaRequest } from '../support/okta.js';
 import { fakeProvider } from '../support/fake-provider.js';
 import { ProviderError } from '../../src/providers/types.js';
 import { maskPhone } from '../../src/core/mask.js';
-import { ADMIN_PASSWORD, ADMIN_TOKEN, API_GETS, PAGES, loggedIn, startAdminGateway, type AdminClient } from './support.js';
-
-const ROUTING = `resilience:
-  breaker: { threshold: 50 }
-providers:
-  flaky: { kind: console }
-  steady: { kind: console }
-routing:
-  rules:
-    - name: uk
-      match: { country: GB }
-      providers: [flaky]
-      fallback: [steady]
-    - name: france
-      match: { country: FR }
-      providers: [flaky]
-  default: [steady]`;
+import { EXPORT_MAX_ROWS } from '../../src/admin/api/export.js';
+import { ADMIN_PASSWORD, ADMIN_TOKEN, API_GETS, FLAKY_STEADY_YAML as ROUTING, PAGES, loggedIn, startAdminGateway, type AdminClient } from './support.js';
 
 /** The numbers the log is filled with; none may come back whole. */
 const NUMBERS = ['+12025550143', '+12025550144', '+447700900123', '+33612345678'];
@@ -96,6 +81,46 @@ describe('admin API over a known delivery log', () => {
     assert.equal(day.body.total.executions, 6);
     assert.equal((await admin.get('/admin/api/overview?days=0')).status, 400);
     assert.equal((await admin.get('/admin/api/overview?days=abc')).status, 400);
+  });
+
+  test('chart buckets fit the period: a minute for the last hours, 5 minutes up to 12 h, an hour up to 3 days, a day beyond', async () => {
+    const bucket = async (q: string) => {
+      const res = await admin.get(`/admin/api/overview?${q}`);
+      assert.equal(res.status, 200, `${q}: ${res.text}`);
+      return res.body.bucketMs;
+    };
+    assert.equal(await bucket('hours=1'), 60_000);
+    assert.equal(await bucket('hours=3'), 60_000);
+    assert.equal(await bucket('hours=12'), 300_000);
+    assert.equal(await bucket('hours=24'), 3_600_000);
+    assert.equal(await bucket('days=3'), 3_600_000);
+    assert.equal(await bucket('days=7'), 86_400_000);
+    const hour = await admin.get('/admin/api/overview?hours=1');
+    assert.equal(hour.body.total.executions, 6);
+    assert.equal(hour.body.untilMs - hour.body.sinceMs, 3_600_000);
+    const perMinute = hour.body.timeline.channel.reduce((n: number, r: any) => n + r.executions, 0);
+    assert.equal(perMinute, 6);
+    for (const r of hour.body.timeline.channel) assert.equal(r.bucket % 60_000, 0);
+  });
+
+  test('a custom From/To range: only the calls inside it, and a clear 400 for a reversed, open-ended or too long one', async () => {
+    const inside = await admin.get(`/admin/api/overview?from=${started - 60_000}&to=${Date.now() + 1}`);
+    assert.equal(inside.status, 200);
+    assert.equal(inside.body.total.executions, 6);
+    assert.equal(inside.body.bucketMs, 60_000);
+    const before = await admin.get(`/admin/api/overview?from=${started - 3_600_000}&to=${started - 1_000}`);
+    assert.deepEqual([before.body.total.executions, before.body.blockedTotal, before.body.latency, before.body.providerHealth], [0, 0, null, []]);
+    const bad = async (q: string, path: string) => {
+      const res = await admin.get(`/admin/api/overview?${q}`);
+      assert.equal(res.status, 400, q);
+      assert.deepEqual(res.body.causes.map((c: any) => c.path), [path], q);
+    };
+    await bad('from=2026-12-05&to=2026-12-01', 'from');
+    await bad('to=2026-12-01', 'to');
+    await bad('from=2026-01-01&to=2026-06-01', 'from');
+    await bad('days=7&hours=3', 'from');
+    await bad('hours=73', 'hours');
+    await bad('from=yesterday', 'from');
   });
 
   test('refusals before the pipeline (401, 400) reach the Overview, though the delivery log has none', async () => {
@@ -176,6 +201,72 @@ describe('admin API over a known delivery log', () => {
     assert.deepEqual(reversed.body.causes, [{ path: 'from', message: 'expected a From date on or before the To date' }]);
   });
 
+  test('search by part of a user in any case, event id, provider, country, channel, request type and guard rule; the total', async () => {
+    const ids = async (q: string) => {
+      const res = await admin.get(`/admin/api/deliveries?${q}`);
+      assert.equal(res.status, 200, `${q}: ${res.text}`);
+      return res.body as { rows: any[]; total: number };
+    };
+    const jane = await ids('user=JANE%40EXAMPLE');
+    assert.equal(jane.total, 2);
+    assert.deepEqual(jane.rows.map((r) => r.login), ['jane@example.com', 'jane@example.com']);
+    assert.equal((await ids('user=uJANE')).total, 2, 'part of the user id');
+    assert.equal((await ids('user=%25')).total, 0, 'a % is a percent sign, not "anything"');
+    const one = jane.rows[0];
+    assert.deepEqual((await ids(`eventId=${encodeURIComponent(one.eventId)}`)).rows.map((r) => r.eventId), [one.eventId]);
+    assert.equal((await ids('provider=steady')).total, 3);
+    assert.equal((await ids('country=gb')).total, 1, 'the country in any case');
+    assert.equal((await ids('channel=voice')).total, 1);
+    assert.equal((await ids('requestType=password-reset')).total, 1);
+    const blocked = await ids('rule=velocity.phone');
+    assert.deepEqual(blocked.rows.map((r) => r.eventId), ['blocked-1']);
+    assert.equal((await ids('status=FAILED&country=FR')).total, 1);
+    const page = await ids('limit=2');
+    assert.equal(page.rows.length, 2);
+    assert.equal(page.total, 6, 'the total counts every page');
+  });
+
+  test('every filter is bounded: a clear 400 naming it', async () => {
+    for (const [q, path] of [
+      ['channel=fax', 'channel'], ['requestType=sms-login', 'requestType'], ['country=GBR', 'country'], ['country=1', 'country'],
+      [`provider=${'p'.repeat(65)}`, 'provider'], ['provider=a%20b', 'provider'], ['rule=limits%3Bdrop', 'rule'], [`user=${'u'.repeat(257)}`, 'user'],
+      [`eventId=${'e'.repeat(257)}`, 'eventId'], ['limit=201', 'limit'],
+    ] as const) {
+      for (const res of [await admin.get(`/admin/api/deliveries?${q}`), await admin.get(`/admin/api/deliveries/export?${q}`)]) {
+        if (path === 'limit' && res.headers.get('content-type')?.startsWith('text/csv')) continue; // the export has no limit
+        assert.equal(res.status, 400, q);
+        assert.deepEqual(res.body.causes.map((c: any) => c.path), [path], q);
+      }
+    }
+  });
+
+  test('CSV export: the current filters, masked numbers only, formulas neutralised, the cap stated', async () => {
+    const store = gw.gateway.store;
+    await store.claim({ eventId: 'formula-1', receivedAt: Date.now(), requestType: 'mfa-verification', channel: 'sms', phoneMasked: maskPhone('+12025550177'), phoneHash: 'y',
+      country: 'US', userId: '@SUM(1+1)', login: '=HYPERLINK("http://evil.example","x"), -2', locale: 'en', preview: false });
+    const res = await admin.post('/admin/api/deliveries/export', { user: 'hyperlink' });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/csv/);
+    assert.match(res.headers.get('content-disposition') ?? '', /^attachment; filename="deliveries-\d{4}-\d{2}-\d{2}\.csv"$/);
+    assert.equal(res.headers.get('x-total-count'), '1');
+    assert.equal(res.headers.get('x-export-limit'), '10000');
+    const [head, row, end] = res.text.split('\r\n');
+    assert.equal(head?.split(',')[0], 'received_at');
+    assert.equal(end, '');
+    assert.match(row ?? '', /^\d{4}-\d{2}-\d{2}T[\d:.]+Z,formula-1,mfa-verification,sms,'\+1202\*+177,US,'@SUM\(1\+1\),"'=HYPERLINK\(""http:\/\/evil\.example"",""x""\), -2",no,pending,/);
+
+    const all = await admin.get('/admin/api/deliveries/export');
+    assert.equal(all.headers.get('x-total-count'), String(gw.rows().length));
+    const lines = all.text.trim().split('\r\n');
+    assert.equal(lines.length, gw.rows().length + 1);
+    for (const n of NUMBERS) assert.ok(!all.text.includes(n.slice(1)), 'no full number');
+    assert.ok(!/phone_hash|answer|otp|receipt_code/i.test(lines[0]!), 'no hash, no stored answer, no code');
+    const gb = await admin.get('/admin/api/deliveries/export?country=GB&status=SUCCESSFUL');
+    assert.equal(gb.text.trim().split('\r\n').length, 2);
+    assert.match(gb.text, /,GB,/);
+    assert.equal((await admin.get('/admin/api/deliveries/export?from=2026-12-05&to=2026-12-01')).status, 400);
+  });
+
   test('paging: limit and before walk the whole log once', async () => {
     const seen: string[] = [];
     let before: number | undefined;
@@ -239,6 +330,34 @@ describe('admin API over a known delivery log', () => {
     assert.equal((await admin.post('/admin/api/preview/request', {})).status, 400);
   });
 
+  test("Preview: the guard's verdict in the plan and the exact text each provider would send or speak", async () => {
+    const sms = (await admin.post('/admin/api/preview/request', { channel: 'sms', phone: '+447700900999', locale: 'fr-FR' })).body.request;
+    const code = sms.data.messageProfile.otpCode;
+    const plan = (await admin.post('/admin/api/preview/plan', { request: sms })).body;
+    assert.equal(plan.guard.allow, true);
+    assert.match(plan.guard.note, /velocity limits are counted only when a code is sent/);
+    // One SMS body for every provider of the chain, with the request's code in it.
+    assert.deepEqual(plan.texts.map((t: any) => [t.provider, t.locale]), [['flaky', 'fr-FR'], ['steady', 'fr-FR']]);
+    assert.equal(plan.texts[0].text, plan.texts[1].text);
+    assert.ok(plan.texts[0].text.includes(code), plan.texts[0].text);
+
+    const voice = (await admin.post('/admin/api/preview/request', { channel: 'voice', phone: '+447700900999', locale: 'fr-FR' })).body.request;
+    const spoken = (await admin.post('/admin/api/preview/plan', { request: voice })).body.texts;
+    assert.deepEqual(spoken.map((t: any) => t.provider), ['flaky', 'steady']);
+    const digits = [...voice.data.messageProfile.otpCode].join(', ');
+    for (const t of spoken) assert.ok(t.text.includes(digits), `the script says the code digit by digit: ${t.text}`);
+
+    const refused = (await admin.post('/admin/api/preview/request', { channel: 'voice', phone: '+33612345678' })).body.request;
+    const r = (await admin.post('/admin/api/preview/plan', { request: refused })).body;
+    assert.deepEqual([r.guard.allow, r.guard.rule, r.plan, r.texts], [false, 'countries.voice', null, []]);
+    const dry = (await admin.post('/admin/api/preview/send', { request: refused, dryRun: true })).body;
+    assert.deepEqual([dry.outcome.status, dry.outcome.reason, dry.outcome.blockedBy], ['FAILED', 'blocked', 'countries.voice']);
+
+    const junk = (await admin.post('/admin/api/preview/request', { phone: '123' })).body.request;
+    const none = (await admin.post('/admin/api/preview/plan', { request: junk })).body;
+    assert.deepEqual([none.ok, none.guard, none.plan, none.texts], [true, undefined, null, []]);
+  });
+
   test("Preview: an edited request that Okta's contract refuses shows the causes", async () => {
     const broken = request('+12025550143');
     delete broken.data.messageProfile.phoneNumber;
@@ -291,6 +410,35 @@ describe('admin API over a known delivery log', () => {
     assert.equal(again.body.replayed, true);
     assert.deepEqual(again.body.answer, res.body.answer);
     assert.equal(steady.sent.length, sends);
+  });
+});
+
+describe('CSV export of a large log', () => {
+  let gw: TestGateway;
+  after(() => gw?.close());
+
+  test(`streams pages without a gap or a repeat and stops at the cap, saying how many matched`, async () => {
+    gw = await startAdminGateway();
+    const store = gw.gateway.store;
+    const now = Date.now();
+    const extra = 7;
+    // Pairs of rows share a millisecond, so a page boundary falls inside a tie.
+    for (let start = 0; start < EXPORT_MAX_ROWS + extra; start += 500) {
+      await Promise.all(Array.from({ length: Math.min(500, EXPORT_MAX_ROWS + extra - start) }, (_, k) => store.claim({
+        eventId: `bulk-${String(start + k).padStart(5, '0')}`, receivedAt: now - Math.floor((start + k) / 2), requestType: 'mfa-verification', channel: 'sms',
+        phoneMasked: '+1202*****143', phoneHash: 'h', locale: 'en', preview: false,
+      })));
+    }
+    const admin = await loggedIn(gw);
+    const res = await admin.get('/admin/api/deliveries/export');
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-total-count'), String(EXPORT_MAX_ROWS + extra));
+    const ids = res.text.trim().split('\r\n').slice(1).map((l) => l.split(',')[1]!);
+    assert.equal(ids.length, EXPORT_MAX_ROWS);
+    assert.equal(new Set(ids).size, EXPORT_MAX_ROWS, 'no row twice');
+    // Newest first: the oldest rows are the ones left out.
+    assert.deepEqual(ids.slice(0, 2).sort(), ['bulk-00000', 'bulk-00001']);
+    assert.ok(!ids.includes(`bulk-${EXPORT_MAX_ROWS + extra - 1}`));
   });
 });
 

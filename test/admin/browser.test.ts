@@ -4,10 +4,8 @@
 // A screenshot of each page goes to $BYOT_SCREENSHOTS or <tmp>/byot-admin-screenshots.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SECRET, type TestGateway } from '../support/gateway.js';
 import { oktaRequest } from '../support/okta.js';
 import { fakeProvider } from '../support/fake-provider.js';
@@ -17,12 +15,8 @@ import { createLogger } from '../../src/telemetry/log.js';
 import { maskPhone, phoneHash } from '../../src/core/mask.js';
 import type { DeliveryStore } from '../../src/store/types.js';
 import { ADMIN_PASSWORD, ADMIN_TOKEN, ADMIN_USER, PAGES, API_GETS, startAdminGateway } from './support.js';
+import { SHOTS, launchChromium, skip } from './browser-support.js';
 
-const CHROMIUM = process.env.BYOT_CHROMIUM ?? '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `no Chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) or set BYOT_CHROMIUM to a Chromium binary`;
-const SHOTS = process.env.BYOT_SCREENSHOTS ?? join(tmpdir(), 'byot-admin-screenshots');
 
 const ROUTING = `providers:
   console: { kind: console }
@@ -109,7 +103,6 @@ describe('the admin page in a browser', { skip }, () => {
   };
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     const flaky = fakeProvider('flaky', new ProviderError('unavailable', 'HTTP 503', { providerCode: '503' }));
     gw = await startAdminGateway({ adapters: new Map([['console', consoleAdapter()], ['flaky', flaky]]), yaml: ROUTING });
     const calls: [string, string, string][] = [
@@ -129,7 +122,7 @@ describe('the admin page in a browser', { skip }, () => {
     await gw.gateway.store.events.receive([{ uuid: 'uuid-browser-feedback', published: now, eventType: 'user.authentication.auth_via_mfa', raw: '{}' }], 'hook', now);
     await gw.gateway.store.events.settle('uuid-browser-feedback', { state: 'verified', eventId: verified.event_id, at: now, basis: 'factor' }, now);
     await gw.gateway.store.feedback.settle(verified.event_id, { status: 'refused', at: now, tries: 1, code: '20404' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
     // Nothing may leave for another origin: no CDN, no fonts, no analytics.
     await context.route('**/*', (route) => {
@@ -265,6 +258,8 @@ describe('the admin page in a browser', { skip }, () => {
     assert.equal(gw.rows().length, before, 'a dry run records nothing');
 
     await page.click('#send-real');
+    await page.waitForSelector('#confirm-send:not([hidden])');
+    await page.click('#confirm-real');
     await waitForText('#answer-head', /sent for real/);
     const answer = await page.textContent('#answer-json') ?? '';
     assert.match(answer, /"status": "SUCCESSFUL"/);

@@ -5,19 +5,15 @@
 // <tmp>/byot-admin-screenshots, named layout-<width>-<page>.png.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { TestGateway } from '../support/gateway.js';
 import { oktaRequest } from '../support/okta.js';
 import { fakeProvider } from '../support/fake-provider.js';
 import { ProviderError } from '../../src/providers/types.js';
-import { ADMIN_PASSWORD, ADMIN_USER, startAdminGateway } from './support.js';
+import { startAdminGateway } from './support.js';
+import { SHOTS, launchChromium, logIn, skip } from './browser-support.js';
 
-const CHROMIUM = process.env.BYOT_CHROMIUM ?? '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}: install Debian's chromium package or set BYOT_CHROMIUM`;
-const SHOTS = process.env.BYOT_SCREENSHOTS ?? join(tmpdir(), 'byot-admin-screenshots');
 const PAGES = [['overview', '/admin/'], ['deliveries', '/admin/deliveries'], ['providers', '/admin/providers'], ['preview', '/admin/preview'], ['blocks', '/admin/blocks'], ['audit', '/admin/audit'], ['config', '/admin/config']] as const;
 
 describe('the admin page at phone and desktop widths', { skip }, () => {
@@ -25,7 +21,6 @@ describe('the admin page at phone and desktop widths', { skip }, () => {
   let browser: Browser;
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     gw = await startAdminGateway({
       adapters: new Map([['steady', fakeProvider('steady')], ['flaky', fakeProvider('flaky', new ProviderError('unavailable', 'HTTP 503', { providerCode: '503' }))]]),
       yaml: 'providers:\n  steady: { kind: console }\n  flaky: { kind: console }\nrouting:\n  default: [flaky, steady]',
@@ -35,7 +30,7 @@ describe('the admin page at phone and desktop widths', { skip }, () => {
       body.data.userProfile.login = 'a.rather.long.login.name@example.com';
       await gw.hook(body);
     }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
@@ -45,11 +40,6 @@ describe('the admin page at phone and desktop widths', { skip }, () => {
   const newPage = async (width: number): Promise<Page> => {
     const context = await browser.newContext({ viewport: { width, height: 800 }, deviceScaleFactor: 1 });
     return context.newPage();
-  };
-  const logIn = async (page: Page) => {
-    await page.fill('#username', ADMIN_USER);
-    await page.fill('#password', ADMIN_PASSWORD);
-    await page.click('#login');
   };
   const ready = (page: Page) => page.waitForSelector('body[data-ready="1"]');
   /** How far the page is wider than the screen, in CSS pixels (0 when it fits). */

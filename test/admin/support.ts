@@ -8,8 +8,33 @@ export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
 
 /** Every page and API route of the admin, with the method it answers. */
 export const PAGES = ['/admin', '/admin/', '/admin/deliveries', '/admin/providers', '/admin/preview', '/admin/blocks', '/admin/audit', '/admin/config'];
-export const API_GETS = ['/admin/api/session', '/admin/api/overview', '/admin/api/deliveries', '/admin/api/providers', '/admin/api/conversion', '/admin/api/routing', '/admin/api/config', '/admin/api/blocks', '/admin/api/audit'];
-export const API_POSTS = ['/admin/api/deliveries', '/admin/api/preview/request', '/admin/api/preview/plan', '/admin/api/preview/send', '/admin/logout'];
+export const API_GETS = ['/admin/api/session', '/admin/api/overview', '/admin/api/deliveries', '/admin/api/deliveries/export', '/admin/api/providers', '/admin/api/conversion', '/admin/api/routing', '/admin/api/config', '/admin/api/blocks', '/admin/api/audit'];
+export const API_POSTS = ['/admin/api/deliveries', '/admin/api/deliveries/export', '/admin/api/preview/request', '/admin/api/preview/plan', '/admin/api/preview/send', '/admin/logout'];
+
+/**
+ * Two providers — flaky (the tests make it fail) and steady — with routes for GB (flaky, then steady)
+ * and FR (flaky alone), and a guard that refuses voice calls to France and nothing else.
+ */
+export const FLAKY_STEADY_YAML = `resilience:
+  breaker: { threshold: 50 }
+guard:
+  numbers: { refuseInvalid: false }
+  limits: { phone: false, user: false, prefix: false, country: false, ip: false, global: false, distinctPerPrefix: false }
+  countries:
+    voice: { deny: [FR] }
+providers:
+  flaky: { kind: console }
+  steady: { kind: console }
+routing:
+  rules:
+    - name: uk
+      match: { country: GB }
+      providers: [flaky]
+      fallback: [steady]
+    - name: france
+      match: { country: FR }
+      providers: [flaky]
+  default: [steady]`;
 
 /** `admin:` YAML with the test token and one user whose password comes from the environment. */
 export function adminYaml(extra = ''): string {

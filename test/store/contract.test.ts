@@ -148,6 +148,17 @@ const SEED: Seed[] = [
   { name: 'inflight', rec: { receivedAt: T0 + 150_000, userId: 'u1', phoneHash: 'hash-a' } },
 ];
 
+/** Rows of the filter tests, all received in one millisecond: a request type, a guard rule, LIKE's wildcards in a login. */
+const EXTRA: Seed[] = [
+  { name: 'reset', rec: { receivedAt: T0 + 145_000, requestType: 'password-reset', userId: 'u5', login: 'carol@example.com' },
+    res: result('SUCCESSFUL', { provider: 'sinch', transactionId: 'si-1', latencyMs: 120 }) },
+  { name: 'blocked', rec: { receivedAt: T0 + 145_000, userId: 'u6' },
+    res: result('FAILED', { reason: 'blocked', blockedBy: 'limits.phone', latencyMs: 2 }) },
+  { name: 'tie', rec: { receivedAt: T0 + 145_000, userId: 'u7' } },
+  { name: 'wild', rec: { receivedAt: T0 + 145_000, userId: 'u8', login: '100%_off\\deal@example.com' },
+    res: result('SUCCESSFUL', { provider: 'sinch', transactionId: 'si-2', latencyMs: 130 }) },
+];
+
 async function seed(store: DeliveryStore, rows: Seed[]): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
   for (const s of rows) {
@@ -369,6 +380,66 @@ function contract(backend: Backend): void {
       assert.equal((await store.search({ transactionId: 'SM-first' }))[0]?.resendState, 'sent');
     });
 
+    describe('filters over known rows', () => {
+      let store: DeliveryStore;
+      let ids: Map<string, string>;
+      const names = (rows: { eventId: string }[]) => rows.map((r) => [...ids].find(([, id]) => id === r.eventId)?.[0]);
+      before(async () => {
+        ({ store } = await fresh());
+        ids = await seed(store, [...SEED, ...EXTRA]);
+      });
+
+      test('search: event id, provider, country, channel, request type and guard rule', async () => {
+        assert.deepEqual(names(await store.search({ eventId: ids.get('a3') })), ['a3']);
+        assert.deepEqual(names(await store.search({ eventId: 'no-such-event' })), []);
+        assert.deepEqual(names(await store.search({ provider: 'vonage' })), ['a3']);
+        assert.deepEqual(names(await store.search({ provider: 'twilio', fromMs: T0 })), ['a7', 'a6', 'a2', 'a1']);
+        assert.deepEqual(names(await store.search({ country: 'GB' })), ['a4', 'a3']);
+        assert.deepEqual(names(await store.search({ channel: 'voice' })), ['a6', 'a3']);
+        assert.deepEqual(names(await store.search({ requestType: 'password-reset' })), ['reset']);
+        assert.deepEqual(names(await store.search({ blockedBy: 'limits.phone' })), ['blocked']);
+        assert.deepEqual(names(await store.search({ blockedBy: 'limits' })), [], 'the rule is matched exactly');
+        assert.deepEqual(names(await store.search({ channel: 'sms', country: 'GB', status: 'FAILED' })), ['a4']);
+      });
+
+      test('search by part of the user id or login, in any case; LIKE wildcards match only themselves', async () => {
+        assert.deepEqual(names(await store.search({ userLike: 'BOB@' })), ['a4', 'a3']);
+        assert.equal(await store.count({ userLike: 'Example.COM' }), SEED.length + EXTRA.length - 1, 'every login but the one without');
+        assert.deepEqual(names(await store.search({ userLike: 'u3' })), ['a5'], 'the user id too');
+        assert.deepEqual(names(await store.search({ userLike: '100%_OFF' })), ['wild']);
+        assert.deepEqual(names(await store.search({ userLike: '%' })), ['wild'], 'a % is a percent sign');
+        assert.deepEqual(names(await store.search({ userLike: '_' })), ['wild'], 'an _ is an underscore');
+        assert.deepEqual(names(await store.search({ userLike: 'f\\d' })), ['wild'], 'a backslash is a backslash');
+        assert.deepEqual(names(await store.search({ userLike: '1_0' })), [], 'not "any one character"');
+      });
+
+      test('guard blocks in a period with an end', async () => {
+        assert.deepEqual((await store.blockCounts(T0, T0 + 146_000)).map((b) => [b.rule, b.count]), [['limits.phone', 1]]);
+        assert.deepEqual(await store.blockCounts(T0, T0 + 145_000), [], 'untilMs is exclusive');
+      });
+
+      test('count: every call matching the filters, whatever the page', async () => {
+        assert.equal(await store.count({}), SEED.length + EXTRA.length);
+        assert.equal(await store.count({ limit: 2, beforeMs: T0 + 100_000 }), SEED.length + EXTRA.length, 'paging is ignored');
+        assert.equal(await store.count({ country: 'GB' }), 2);
+        assert.equal(await store.count({ userLike: 'ALICE', status: 'SUCCESSFUL' }), 2);
+        assert.equal(await store.count({ receiptStatus: 'none', fromMs: T0, toMs: T0 + 80_000 }), 4);
+        assert.equal(await store.count({ provider: 'nobody' }), 0);
+      });
+
+      test('search: the after cursor pages through rows sharing one millisecond without a gap', async () => {
+        const seen: string[] = [];
+        let after: { receivedAt: number; eventId: string } | undefined;
+        for (;;) {
+          const page = await store.search({ limit: 2, after, toMs: T0 + 146_000, fromMs: T0 + 145_000 });
+          if (page.length === 0) break;
+          seen.push(...names(page).map(String));
+          after = page.at(-1)!;
+        }
+        assert.deepEqual(seen.sort(), ['blocked', 'reset', 'tie', 'wild']);
+      });
+    });
+
     describe('queries over known rows', () => {
       let store: DeliveryStore;
       let ids: Map<string, string>;
@@ -382,6 +453,17 @@ function contract(backend: Backend): void {
         assert.deepEqual(await store.summary({ sinceMs: T0 }), [{ key: 'all', executions: 7, successes: 4, failures: 3, avgMs: 188 }]);
         assert.deepEqual(await store.summary({ sinceMs: T0 - 5_000 }), [{ key: 'all', executions: 8, successes: 5, failures: 3, avgMs: 2_150 }]);
         assert.deepEqual(await store.summary({ sinceMs: T0 + 60 * MINUTE }), [{ key: 'all', executions: 0, successes: 0, failures: 0, avgMs: null }]);
+      });
+
+      test('a period with an end: summary, timeline, percentiles, provider stats and blocks stop before untilMs', async () => {
+        const period = { sinceMs: T0, untilMs: T0 + 20_000 };
+        assert.deepEqual(await store.summary(period), [{ key: 'all', executions: 2, successes: 2, failures: 0, avgMs: 150 }]);
+        assert.deepEqual(await store.summary({ ...period, by: 'provider' }), [{ key: 'twilio', executions: 2, successes: 2, failures: 0, avgMs: 150 }]);
+        assert.deepEqual(await store.timeline({ ...period, bucketMs: MINUTE, by: 'channel' }), [{ bucket: T0, key: 'sms', executions: 2, successes: 2 }]);
+        assert.deepEqual(await store.latencyPercentiles(T0, T0 + 20_000), { p50: 100, p90: 200, p99: 200 });
+        assert.deepEqual((await store.providerStats(T0, T0 + 20_000)).map((p) => [p.provider, p.attempts]), [['twilio', 2]]);
+        assert.deepEqual(await store.blockCounts(T0, T0 + 20_000), []);
+        assert.equal(await store.latencyPercentiles(T0 + 20_000, T0 + 20_000), null, 'an empty period');
       });
 
       test('summary by provider, country and channel, most executions first', async () => {

@@ -1,8 +1,10 @@
-// The Deliveries page: the delivery log searched by number, user, transaction, status and time.
+// The Deliveries page: the delivery log searched by number, user, event, transaction, outcome,
+// receipt, provider, country, channel, request type, guard rule and time; the count of what matches,
+// and the same search as a CSV file (export.ts).
 import type { CountryCode } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import type { CallRow, SearchFilters } from '../../store/types.js';
-import type { Status } from '../../core/domain.js';
+import { CHANNELS, REQUEST_TYPES, type Status } from '../../core/domain.js';
 import { toDestination } from '../../core/phone.js';
 import { maskPhone, phoneHash } from '../../core/mask.js';
 import type { AdminContext } from './context.js';
@@ -11,59 +13,87 @@ import type { AdminContext } from './context.js';
 export type DeliveryView = Omit<CallRow, 'phoneHash'>;
 
 const status = z.enum(['SUCCESSFUL', 'PENDING', 'FAILED']);
-const time = z.union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true }), z.iso.date()])
+/** Epoch ms, or an ISO date / date-time. */
+export const time = z.union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true }), z.iso.date()])
   .transform((v) => (typeof v === 'number' ? v : Date.parse(v)));
+/** A name as configuration writes them (providers, guard rules): letters, digits and `._:-`. */
+const name = (max: number) => z.string().trim().max(max).regex(/^[\w.:-]*$/, 'expected letters, digits, ".", "_", ":" or "-"');
+/** An enum the page's "Any" choice may leave empty. */
+const anyOf = <T extends readonly [string, ...string[]]>(values: T) => z.union([z.enum(values), z.literal('')]).optional();
 
-export const deliveriesQuery = z.object({
+/** The filters, without paging: what the search, the count and the export share. */
+export const deliveriesFilters = z.object({
   phone: z.string().trim().max(64).optional(),
-  /** An Okta user id or login. */
+  /** Part of an Okta user id or login, in any case. */
   user: z.string().trim().max(256).optional(),
+  eventId: z.string().trim().max(256).optional(),
   transactionId: z.string().trim().max(256).optional(),
   status: z.union([status, z.literal('')]).optional(),
   /** What the provider's receipt said: a SUCCESSFUL answer whose message never arrived is `undelivered`. */
-  receipt: z.enum(['delivered', 'undelivered', 'failed', 'sent', 'none', '']).optional(),
+  receipt: anyOf(['delivered', 'undelivered', 'failed', 'sent', 'none'] as const),
+  /** The provider that gave the final answer. */
+  provider: name(64).optional(),
+  /** ISO 3166 alpha-2, any case. */
+  country: z.union([z.string().trim().regex(/^[A-Za-z]{2}$/, 'expected a two-letter country code').transform((c) => c.toUpperCase()), z.literal('')]).optional(),
+  channel: anyOf(CHANNELS),
+  requestType: anyOf(REQUEST_TYPES),
+  /** The guard's rule that refused the call (`limits.phone`…). */
+  rule: name(128).optional(),
   /** Epoch ms, or an ISO date / date-time. */
   from: time.optional(),
   to: time.optional(),
+});
+
+const fromBeforeTo: [(q: { from?: number; to?: number }) => boolean, { path: string[]; message: string }] = [
+  (q) => q.from === undefined || q.to === undefined || q.from <= q.to,
+  { path: ['from'], message: 'expected a From date on or before the To date' },
+];
+
+export const deliveriesQuery = deliveriesFilters.extend({
   /** Paging: rows received before this (epoch ms). */
   before: z.coerce.number().int().nonnegative().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-}).refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, { path: ['from'], message: 'expected a From date on or before the To date' });
+}).refine(...fromBeforeTo);
 
-export async function deliveries(ctx: AdminContext, q: z.output<typeof deliveriesQuery>): Promise<{ rows: DeliveryView[]; next?: number }> {
-  const filters: SearchFilters = { limit: q.limit };
+export const exportQuery = deliveriesFilters.refine(...fromBeforeTo);
+
+/** The store's filters for the page's. */
+export function searchFilters(ctx: AdminContext, q: z.output<typeof deliveriesFilters>): SearchFilters {
+  const filters: SearchFilters = {};
   if (q.phone) {
     const region = ctx.config.phone.defaultRegion as CountryCode;
     // The same number the hook hashed: E.164 when it reads as a number, else as typed.
     const dest = toDestination(q.phone, region);
     filters.phoneHash = phoneHash(dest?.e164 ?? q.phone, ctx.hashKey);
   }
+  // One box for both an id (00u…) and a login, matched by part.
+  if (q.user) filters.userLike = q.user;
+  if (q.eventId) filters.eventId = q.eventId;
   if (q.transactionId) filters.transactionId = q.transactionId;
   if (q.status) filters.status = q.status as Status;
   if (q.receipt) filters.receiptStatus = q.receipt;
+  if (q.provider) filters.provider = q.provider;
+  if (q.country) filters.country = q.country;
+  if (q.channel) filters.channel = q.channel;
+  if (q.requestType) filters.requestType = q.requestType;
+  if (q.rule) filters.blockedBy = q.rule;
   if (q.from !== undefined) filters.fromMs = q.from;
   if (q.to !== undefined) filters.toMs = q.to;
-  if (q.before !== undefined) filters.beforeMs = q.before;
-  let rows: CallRow[];
-  if (q.user) {
-    // One box for both: an id (00u…) or a login; the log is searched for either.
-    const [byId, byLogin] = await Promise.all([
-      ctx.store.search({ ...filters, userId: q.user }),
-      ctx.store.search({ ...filters, login: q.user }),
-    ]);
-    const merged = new Map([...byId, ...byLogin].map((r) => [r.eventId, r]));
-    rows = [...merged.values()].sort((a, b) => b.receivedAt - a.receivedAt || b.eventId.localeCompare(a.eventId)).slice(0, q.limit);
-  } else {
-    rows = await ctx.store.search(filters);
-  }
-  const view = rows.map(toView);
-  return { rows: view, ...(rows.length === q.limit ? { next: rows.at(-1)!.receivedAt } : {}) };
+  return filters;
 }
 
-function toView(row: CallRow): DeliveryView {
+export async function deliveries(ctx: AdminContext, q: z.output<typeof deliveriesQuery>): Promise<{ rows: DeliveryView[]; total: number; next?: number }> {
+  const filters = searchFilters(ctx, q);
+  const [rows, total] = await Promise.all([
+    ctx.store.search({ ...filters, limit: q.limit, ...(q.before !== undefined ? { beforeMs: q.before } : {}) }),
+    ctx.store.count(filters),
+  ]);
+  return { rows: rows.map(toView), total, ...(rows.length === q.limit ? { next: rows.at(-1)!.receivedAt } : {}) };
+}
+
+export function toView(row: CallRow): DeliveryView {
   const rest: DeliveryView & { phoneHash?: string } = { ...row };
   delete rest.phoneHash;
   // Defence in depth: the log keeps masked numbers only, and so does the page.
   return { ...rest, phoneMasked: rest.phoneMasked.includes('*') ? rest.phoneMasked : maskPhone(rest.phoneMasked) };
 }
-

@@ -10,6 +10,8 @@ import { errorBody, failureAnswerText, parseHookRequest, type ErrorCause, type O
 import { buildTelephonyRequest, type TelephonyHookRequest } from '../../okta/hook-request.js';
 import { toDestination } from '../../core/phone.js';
 import { Deadline } from '../../core/deadline.js';
+import type { HookResult, PlannedText } from '../../pipeline/hook.js';
+import type { OtpRequest } from '../../core/domain.js';
 import type { AdminContext } from './context.js';
 
 export const previewRequestInput = z.object({
@@ -60,21 +62,47 @@ export interface DestinationView {
   valid: boolean;
 }
 
+/** The guard's answer in a dry run, as `byot explain` gives it: its number and country policy only. */
+export interface GuardView {
+  allow: boolean;
+  /** The rule that refuses the request. */
+  rule?: string;
+  note: string;
+}
+
+export const GUARD_NOTE = 'number and country policy; velocity limits are counted only when a code is sent';
+
 export type PlanResult =
   | { ok: false; causes: ErrorCause[] }
   | {
-    ok: true; requestType: string; channel: Channel; locale: string; preview: boolean; notes: string[]; destination: DestinationView | null; plan: PlanView | null;
+    ok: true; requestType: string; channel: Channel; locale: string; preview: boolean; notes: string[]; destination: DestinationView | null;
+    /** Absent when the text is not a phone number (the guard is never reached). */
+    guard?: GuardView;
+    /** Null when routing was not reached: not a number, or refused by the guard. */
+    plan: PlanView | null;
+    /** What each provider of the plan would send or speak, in attempt order. */
+    texts: PlannedText[];
     /** What Okta is answered when nothing is sent, as hook.onFailure says, in words. */
     failureAnswer: string;
   };
 
-/** What the gateway would make of the request: how it reads, where the number is, the route and why. */
-export function planFor(ctx: AdminContext, request: unknown): PlanResult {
+/** The request through the hook pipeline, as the hook route would run it, under a fresh deadline. */
+async function runHook(ctx: AdminContext, request: OtpRequest, dryRun: boolean): Promise<HookResult> {
+  const { hook } = ctx.config;
+  const deadline = new Deadline(performance.now(), hook.budgetMs, hook.reserveMs);
+  return ctx.handleHook(request, deadline, { dryRun }).finally(() => deadline.dispose());
+}
+
+/** What the gateway would make of the request: how it reads, where the number is, the guard's verdict, the route and why, the texts. */
+export async function planFor(ctx: AdminContext, request: unknown): Promise<PlanResult> {
   const parsed = parseHookRequest(request);
   if (!parsed.ok) return { ok: false, causes: parsed.causes };
   const r = parsed.request;
   const dest = toDestination(r.phone, ctx.config.phone.defaultRegion as CountryCode);
-  const plan = dest ? ctx.router.plan({ channel: r.channel, requestType: r.requestType, locale: r.locale, dest, eventId: r.eventId }) : undefined;
+  // The dry run (pipeline/dry-run.ts): the admin, `byot preview --dry-run` and `byot explain` show one result.
+  const d = await runHook(ctx, r, true);
+  const refusedBy = d.outcome?.reason === 'blocked' ? d.outcome.blockedBy : undefined;
+  const plan = d.plan;
   return {
     ok: true,
     requestType: r.requestType,
@@ -83,7 +111,9 @@ export function planFor(ctx: AdminContext, request: unknown): PlanResult {
     preview: r.preview,
     notes: parsed.notes,
     destination: dest ? { e164: dest.e164, country: dest.country, type: dest.type, valid: dest.valid } : null,
+    ...(dest ? { guard: refusedBy ? { allow: false, rule: refusedBy, note: GUARD_NOTE } : { allow: true, note: GUARD_NOTE } } : {}),
     plan: plan ? planView(plan, ctx.breakers) : null,
+    texts: d.texts ?? [],
     failureAnswer: failureAnswerText(ctx.config.hook.onFailure),
   };
 }
@@ -96,6 +126,8 @@ export interface SendResult {
   answer: OktaAnswer;
   outcome?: { status: Status; provider?: string; transactionId?: string; reason?: string; blockedBy?: string; attempts: Attempt[] };
   plan?: PlanView;
+  /** Dry runs: what each provider of the plan would send or speak. */
+  texts?: PlannedText[];
   /** Set when the eventId was seen before and the stored answer was replayed. */
   replayed?: boolean;
   ms: number;
@@ -108,9 +140,7 @@ export async function sendPreview(ctx: AdminContext, request: unknown, dryRun: b
   if (!parsed.ok) {
     return { dryRun, httpStatus: 400, answer: errorBody('Invalid telephony hook request', parsed.causes), ms: 0 };
   }
-  const { hook } = ctx.config;
-  const deadline = new Deadline(performance.now(), hook.budgetMs, hook.reserveMs);
-  const result = await ctx.handleHook(parsed.request, deadline, { dryRun }).finally(() => deadline.dispose());
+  const result = await runHook(ctx, parsed.request, dryRun);
   const o = result.outcome;
   return {
     dryRun,
@@ -122,6 +152,7 @@ export async function sendPreview(ctx: AdminContext, request: unknown, dryRun: b
       },
     } : { replayed: !dryRun }),
     ...(result.plan ? { plan: planView(result.plan, ctx.breakers) } : {}),
+    ...(result.texts ? { texts: result.texts } : {}),
     ms: Math.round(performance.now() - started),
   };
 }

@@ -36,6 +36,27 @@ export class ApiError extends Error {
 }
 
 /**
+ * A file the API makes (POST, so that filters stay out of URLs): its body, name and the counts the
+ * answer's headers give.
+ * @param {string} path
+ * @param {unknown} body
+ * @returns {Promise<{ blob: Blob, name: string, total: number, limit: number }>}
+ */
+export async function download(path, body) {
+  /** @type {Record<string, string>} */
+  const headers = { 'content-type': 'application/json' };
+  if (csrfToken) headers['x-csrf-token'] = csrfToken;
+  const res = await fetch(path, { method: 'POST', headers, credentials: 'same-origin', body: JSON.stringify(body) });
+  if (res.status === 401 && onExpired) onExpired();
+  if (!res.ok) {
+    const json = await res.json().catch(() => undefined);
+    throw new ApiError(res.status, typeof json?.error === 'string' ? json.error : `HTTP ${res.status}`, Array.isArray(json?.causes) ? json.causes : []);
+  }
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'export.csv';
+  return { blob: await res.blob(), name, total: Number(res.headers.get('x-total-count')), limit: Number(res.headers.get('x-export-limit')) };
+}
+
+/**
  * GET (no body) or POST (with one) to /admin/…; resolves to the parsed JSON.
  * @param {string} path e.g. `/admin/api/overview?days=30`
  * @param {unknown} [body]

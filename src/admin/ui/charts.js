@@ -1,6 +1,7 @@
 // Time-series charts with uPlot (bundled, no CDN): one line per provider or channel.
 import uPlot from 'uplot';
-import { fmtTime, h, table } from './dom.js';
+import { h, table } from './dom.js';
+import { fmtTime, utcMode } from './time.js';
 
 export const PALETTE = ['#2563eb', '#16a34a', '#d97706', '#9333ea', '#dc2626', '#0891b2', '#db2777', '#4b5563'];
 
@@ -9,7 +10,7 @@ const INTEGER_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 100
 
 /**
  * @typedef {{ label: string, values: (number | null)[] }} Line
- * @typedef {{ xs: number[], lines: Line[], percent?: boolean, unit?: string }} ChartSpec
+ * @typedef {{ xs: number[], lines: Line[], percent?: boolean, yLabel?: string, xLabel?: string }} ChartSpec
  */
 
 /**
@@ -25,13 +26,15 @@ export function lineChart(el, spec) {
     return undefined;
   }
   const percent = spec.percent === true;
-  const format = (/** @type {number | null | undefined} */ v) => (v === null || v === undefined ? '—' : percent ? `${v.toFixed(1)}%` : `${v}${spec.unit ?? ''}`);
+  const format = (/** @type {number | null | undefined} */ v) => (v === null || v === undefined ? '—' : percent ? `${v.toFixed(1)}%` : String(v));
   // The canvas cannot read the style sheet: its grid follows the system's dark mode here.
   const grid = matchMedia('(prefers-color-scheme: dark)').matches ? '#273244' : '#eef1f5';
   /** @type {uPlot.Options} */
   const opts = {
     width: widthOf(el),
     height: HEIGHT,
+    // The axis in the zone the page shows times in (time.js).
+    ...(utcMode() ? { tzDate: (/** @type {number} */ ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC') } : {}),
     cursor: { drag: { x: false, y: false }, points: { size: 7 } },
     legend: { show: true, live: true },
     scales: {
@@ -41,7 +44,7 @@ export function lineChart(el, spec) {
         : { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.15))] },
     },
     series: [
-      { value: (_u, v) => (v === null ? '—' : new Date(v * 1000).toLocaleString()) },
+      { value: (_u, v) => (v === null ? '—' : fmtTime(v * 1000)) },
       ...spec.lines.map((line, i) => ({
         label: line.label,
         stroke: PALETTE[i % PALETTE.length],
@@ -52,10 +55,11 @@ export function lineChart(el, spec) {
       })),
     ],
     axes: [
-      { stroke: '#64748b', grid: { stroke: grid, width: 1 }, ticks: { stroke: '#e2e8f0', width: 1 } },
+      { stroke: '#64748b', grid: { stroke: grid, width: 1 }, ticks: { stroke: '#e2e8f0', width: 1 }, ...(spec.xLabel ? { label: spec.xLabel, labelSize: 20 } : {}) },
       {
         stroke: '#64748b',
         size: 56,
+        ...(spec.yLabel ? { label: spec.yLabel, labelSize: 20 } : {}),
         grid: { stroke: grid, width: 1 },
         ticks: { stroke: '#e2e8f0', width: 1 },
         ...(percent ? { values: (_u, vals) => vals.map((v) => `${v}%`) } : { incrs: INTEGER_STEPS }),
@@ -69,6 +73,12 @@ export function lineChart(el, spec) {
   plot.root.setAttribute('aria-hidden', 'true');
   el.append(chartTable(spec, format));
   const ro = new ResizeObserver(() => {
+    // The page redraws its charts on each refresh: a chart no longer shown lets go.
+    if (!el.isConnected) {
+      ro.disconnect();
+      plot.destroy();
+      return;
+    }
     const w = widthOf(el);
     if (w !== plot.width) plot.setSize({ width: w, height: HEIGHT });
   });

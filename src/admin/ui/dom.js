@@ -66,14 +66,8 @@ export function fmtPct(part, whole) {
   return `${p >= 99.95 || p === 0 ? p.toFixed(0) : p.toFixed(1)}%`;
 }
 
-const pad = (/** @type {number} */ n) => String(n).padStart(2, '0');
-
-/** Local time, `2024-05-01 14:03:07`. @param {number | null | undefined} ms */
-export function fmtTime(ms) {
-  if (ms === null || ms === undefined) return '—';
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-}
+/** Times with their zone, local or UTC (time.js). */
+export { fmtTime } from './time.js';
 
 /** `3 min ago`. @param {number} ms */
 export function fmtAgo(ms) {

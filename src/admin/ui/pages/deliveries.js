@@ -1,9 +1,11 @@
 // Deliveries: the delivery log, searchable by phone number (the server hashes what is typed with
-// the log's key; only masked numbers come back), user, transaction id, outcome and dates. Each row
-// opens to its attempts and its delivery receipt.
-import { api } from '../api.js';
+// the log's key; only masked numbers come back), user (part of it, any case), event and transaction
+// id, outcome, receipt, provider, country, channel, request type, guard rule and dates; the count
+// of what matches, and the same search as a CSV file. Each row opens to its attempts and receipt.
+import { ApiError, api, download } from '../api.js';
 import { badge, facts, fmtInt, fmtMs, fmtTime, h, replace, table } from '../dom.js';
-import { channelLabel, requestTypeLabel } from '../labels.js';
+import { REQUEST_TYPE_LABELS, channelLabel, requestTypeLabel } from '../labels.js';
+import { dayStart, onUtcChange, utcSwitch } from '../time.js';
 
 /**
  * @typedef {{ provider: string, ok: boolean, category?: string, providerCode?: string, transactionId?: string, ms: number, resend?: boolean }} Attempt
@@ -16,7 +18,10 @@ import { channelLabel, requestTypeLabel } from '../labels.js';
  *   feedbackStatus?: string, feedbackAt?: number, feedbackCode?: string, feedbackTries?: number }} Row
  */
 
-const FIELDS = ['phone', 'user', 'transactionId', 'status', 'receipt', 'from', 'to'];
+const FIELDS = ['phone', 'user', 'eventId', 'transactionId', 'status', 'receipt', 'provider', 'country', 'channel', 'requestType', 'rule', 'from', 'to'];
+
+/** Most rows in one CSV file (src/admin/api/export.ts); the server says so again in x-export-limit. */
+const EXPORT_LIMIT = 10_000;
 
 /** @param {HTMLElement} main */
 export async function deliveriesPage(main) {
@@ -24,40 +29,54 @@ export async function deliveriesPage(main) {
   /** @param {string} name @param {string} label @param {Record<string, string>} [extra] */
   const input = (name, label, extra = {}) => h('label', { class: 'field' }, h('span', null, label),
     h('input', { name, id: `f-${name}`, value: params.get(name) ?? '', ...extra }));
-  const status = h('select', { name: 'status', id: 'f-status' },
-    [['', 'Any'], ['SUCCESSFUL', 'Successful'], ['PENDING', 'Pending'], ['FAILED', 'Failed']].map(([v, t]) =>
-      h('option', { value: v, selected: (params.get('status') ?? '') === v }, t)));
-  const receipt = h('select', { name: 'receipt', id: 'f-receipt' },
-    [['', 'Any'], ['delivered', 'Delivered'], ['undelivered', 'Undelivered'], ['failed', 'Failed'], ['sent', 'Sent (not final)'], ['none', 'No receipt']].map(([v, t]) =>
-      h('option', { value: v, selected: (params.get('receipt') ?? '') === v }, t)));
+  /** @param {string} name @param {string} label @param {string[][]} options */
+  const select = (name, label, options) => h('label', { class: 'field' }, h('span', null, label),
+    h('select', { name, id: `f-${name}` }, [['', 'Any'], ...options].map(([v, t]) => h('option', { value: v, selected: (params.get(name) ?? '') === v }, t))));
   const form = h('form', { class: 'filters', id: 'search-form' },
-    input('phone', 'Phone number', { placeholder: '+1 202 555 0123', inputmode: 'tel', autocomplete: 'off' }),
-    input('user', 'User (id or login)', { placeholder: 'jane@example.com or 00u…', autocomplete: 'off' }),
-    input('transactionId', 'Transaction id', { autocomplete: 'off' }),
-    h('label', { class: 'field' }, h('span', null, 'Outcome'), status),
-    h('label', { class: 'field' }, h('span', null, 'Receipt'), receipt),
+    input('phone', 'Phone number', { placeholder: '+1 202 555 0123', inputmode: 'tel', autocomplete: 'off', maxlength: '64' }),
+    input('user', 'User (part of id or login)', { placeholder: 'jane@ or 00u…', autocomplete: 'off', maxlength: '256' }),
+    input('eventId', 'Event id', { autocomplete: 'off', maxlength: '256' }),
+    input('transactionId', 'Transaction id', { autocomplete: 'off', maxlength: '256' }),
+    select('status', 'Outcome', [['SUCCESSFUL', 'Successful'], ['PENDING', 'Pending'], ['FAILED', 'Failed']]),
+    select('receipt', 'Receipt', [['delivered', 'Delivered'], ['undelivered', 'Undelivered'], ['failed', 'Failed'], ['sent', 'Sent (not final)'], ['none', 'No receipt']]),
+    input('provider', 'Provider', { autocomplete: 'off', maxlength: '64', placeholder: 'twilio' }),
+    input('country', 'Country', { autocomplete: 'off', maxlength: '2', placeholder: 'GB', pattern: '[A-Za-z]{2}' }),
+    select('channel', 'Channel', [['sms', 'SMS'], ['voice', 'Voice call']]),
+    select('requestType', 'Request type', Object.entries(REQUEST_TYPE_LABELS).filter(([k]) => k !== 'unknown')),
+    input('rule', 'Guard rule', { autocomplete: 'off', maxlength: '128', placeholder: 'limits.phone' }),
     input('from', 'From', { type: 'date' }),
     input('to', 'To', { type: 'date' }),
     h('div', { class: 'actions' },
       h('button', { type: 'submit', class: 'primary', id: 'search' }, 'Search'),
-      h('button', { type: 'button', class: 'secondary', onclick: () => { form.reset(); for (const el of form.querySelectorAll('input')) el.value = ''; status.value = ''; receipt.value = ''; void run(); } }, 'Clear')));
+      h('button', { type: 'button', class: 'secondary', onclick: () => { form.reset(); for (const el of form.querySelectorAll('input, select')) /** @type {HTMLInputElement} */ (el).value = ''; void run(); } }, 'Clear'),
+      h('button', { type: 'button', class: 'secondary', id: 'export', title: `The calls of this search as a CSV file (masked numbers only; at most ${fmtInt(EXPORT_LIMIT)} rows, newest first)` }, 'Export CSV')));
 
   const results = h('div', { id: 'results' });
   const dateProblem = h('p', { class: 'error', id: 'date-problem', role: 'alert', hidden: true }, 'The From date is after the To date.');
-  form.append(dateProblem);
+  const searchProblem = h('p', { class: 'error', id: 'search-problem', role: 'alert', hidden: true });
+  form.append(dateProblem, searchProblem);
+  /** A search the server refused (400): its reasons by the form, the last results left as they were. @param {unknown} err */
+  const refused = (err) => {
+    if (!(err instanceof ApiError) || err.status !== 400) throw err;
+    searchProblem.textContent = `${err.message}: ${err.causes.map((c) => `${c.path} — ${c.message}`).join('; ')}`;
+    searchProblem.hidden = false;
+  };
   const summary = h('p', { class: 'muted', id: 'result-count' });
+  const exported = h('p', { class: 'muted', id: 'export-note', role: 'status' });
   const more = h('button', { type: 'button', class: 'secondary', id: 'more', hidden: true }, 'Load older');
 
   replace(main,
     h('div', { class: 'page-head' }, h('div', null, h('h1', null, 'Deliveries'),
-      h('p', { class: 'muted' }, 'Every hook call, newest first. Numbers are stored and shown masked; a typed number is matched by its keyed hash.'))),
-    h('section', { class: 'card' }, form),
+      h('p', { class: 'muted' }, 'Every hook call, newest first. Numbers are stored and shown masked; a typed number is matched by its keyed hash.')),
+    utcSwitch()),
+    h('section', { class: 'card' }, form, exported),
     h('section', { class: 'card' }, summary, results, h('div', { class: 'more' }, more)));
 
   /** @type {Row[]} */
   let rows = [];
   /** @type {number | undefined} */
   let next;
+  let total = 0;
 
   /** The search as query parameters of the API (dates as local midnights, `to` inclusive). */
   const query = () => {
@@ -67,8 +86,8 @@ export async function deliveriesPage(main) {
       const v = String(data.get(name) ?? '').trim();
       if (!v) continue;
       if (name === 'from' || name === 'to') {
-        const [y, m, d] = v.split('-').map(Number);
-        const day = new Date(y ?? 1970, (m ?? 1) - 1, d ?? 1).getTime();
+        // Midnights in the zone the times are shown in; `to` inclusive.
+        const day = dayStart(v);
         q.set(name, String(name === 'to' ? day + 86_400_000 : day));
       } else q.set(name, v);
     }
@@ -76,14 +95,16 @@ export async function deliveriesPage(main) {
   };
 
   const draw = () => {
-    summary.textContent = rows.length === 0 ? '' : `${fmtInt(rows.length)} call${rows.length === 1 ? '' : 's'}${next !== undefined ? ' (more below)' : ''}`;
+    summary.textContent = total === 0 ? 'No call matches.'
+      : rows.length < total ? `${fmtInt(rows.length)} of ${fmtInt(total)} calls shown` : `${fmtInt(total)} call${total === 1 ? '' : 's'}`;
     const body = h('tbody');
     if (rows.length === 0) body.append(h('tr', null, h('td', { class: 'empty', colspan: 11 }, 'No calls match.')));
     for (const r of rows) {
       const detailId = `detail-${body.children.length}`;
       const detail = h('tr', { class: 'detail', id: detailId, hidden: true }, h('td', { colspan: 11 }, details(r)));
       const line = h('tr', { class: 'row', tabindex: 0, 'data-event': r.eventId, title: 'Show attempts and receipt', 'aria-expanded': 'false', 'aria-controls': detailId },
-        h('td', { class: 'nowrap' }, fmtTime(r.receivedAt)),
+        // The date over the time and its zone when the table is short of room.
+        h('td', { class: 'when' }, h('span', { class: 'nowrap' }, day(r.receivedAt)), ' ', h('span', { class: 'nowrap' }, clock(r.receivedAt))),
         h('td', null, requestTypeLabel(r.requestType), r.preview ? h('span', { class: 'tag' }, 'preview') : null),
         h('td', null, channelLabel(r.channel)),
         h('td', { class: 'mono phone' }, r.phoneMasked),
@@ -121,7 +142,14 @@ export async function deliveriesPage(main) {
     }
     if (append && next !== undefined) q.set('before', String(next + 1));
     // POST: the typed number travels in the body, never in a URL.
-    const r = await api('/admin/api/deliveries', Object.fromEntries(q));
+    /** @type {{ rows: Row[], total: number, next?: number }} */
+    let r;
+    try {
+      r = await api('/admin/api/deliveries', Object.fromEntries(q));
+    } catch (err) {
+      return refused(err);
+    }
+    searchProblem.hidden = true;
     if (append) {
       const seen = new Set(rows.map((x) => x.eventId));
       /** @type {Row[]} */
@@ -133,21 +161,55 @@ export async function deliveriesPage(main) {
       rows = r.rows;
       next = r.next;
     }
+    total = r.total;
     draw();
   };
 
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    // Dates as typed (yyyy-mm-dd) compare as text; a reversed range is refused before asking the server.
+  const exportCsv = async () => {
+    exported.textContent = 'Preparing the CSV file…';
+    /** @type {Awaited<ReturnType<typeof download>>} */
+    let file;
+    try {
+      file = await download('/admin/api/deliveries/export', Object.fromEntries(query()));
+    } catch (err) {
+      exported.textContent = '';
+      return refused(err);
+    }
+    searchProblem.hidden = true;
+    const link = h('a', { href: URL.createObjectURL(file.blob), download: file.name, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+    exported.textContent = file.total > file.limit
+      ? `Exported the newest ${fmtInt(file.limit)} of ${fmtInt(file.total)} calls (the limit of one file): narrow the dates for the rest.`
+      : `Exported ${fmtInt(file.total)} call${file.total === 1 ? '' : 's'} to ${file.name}.`;
+  };
+
+  /** Dates as typed (yyyy-mm-dd) compare as text; a reversed range is refused before asking the server. */
+  const validDates = () => {
     const data = new FormData(form);
     const from = String(data.get('from') ?? ''), to = String(data.get('to') ?? '');
     dateProblem.hidden = !(from && to && from > to);
-    if (!dateProblem.hidden) return;
-    void run();
+    return dateProblem.hidden;
+  };
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (validDates()) void run();
   });
   more.addEventListener('click', () => void run(true));
+  form.querySelector('#export')?.addEventListener('click', () => {
+    if (!validDates()) return;
+    void exportCsv();
+  });
+  onUtcChange(() => { if (main.isConnected) draw(); });
   await run();
 }
+
+/** The date of fmtTime's `2026-12-01 14:03:12 CET`. @param {number} ms */
+const day = (ms) => fmtTime(ms).split(' ')[0] ?? '';
+/** Its time and zone. @param {number} ms */
+const clock = (ms) => fmtTime(ms).split(' ').slice(1).join(' ');
 
 /** @param {Row} r */
 function details(r) {

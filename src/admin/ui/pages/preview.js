@@ -10,8 +10,10 @@ import { readOnly } from '../role.js';
 /**
  * @typedef {{ rule: string, matched: string[], steps: { provider: string, reason: string, breaker: string, voice?: { language: string, voice: string } }[], skipped: { provider: string, reason: string }[] }} Plan
  * @typedef {{ errorSummary: string, reason: string, location?: string }} Cause
+ * @typedef {{ provider: string, text: string, locale: string }} PlannedText
  * @typedef {{ ok: false, causes: Cause[] } | { ok: true, requestType: string, channel: string, locale: string, preview: boolean, notes: string[],
- *   destination: { e164: string, country?: string, type: string, valid: boolean } | null, plan: Plan | null, failureAnswer: string }} PlanResult
+ *   destination: { e164: string, country?: string, type: string, valid: boolean } | null, guard?: { allow: boolean, rule?: string, note: string },
+ *   plan: Plan | null, texts: PlannedText[], failureAnswer: string }} PlanResult
  * @typedef {{ dryRun: boolean, httpStatus: number, answer: any, ms: number, replayed?: boolean, plan?: Plan,
  *   outcome?: { status: string, provider?: string, transactionId?: string, reason?: string, blockedBy?: string,
  *   attempts: { provider: string, ok: boolean, category?: string, providerCode?: string, transactionId?: string, ms: number }[] } }} SendResult
@@ -38,6 +40,11 @@ export async function previewPage(main) {
   const real = h('button', { type: 'button', class: 'danger', id: 'send-real', disabled: readOnly(), title: readOnly() ? 'Your login is read-only: dry runs only' : null }, 'Send for real');
   const planBox = h('div', { id: 'plan' }, h('p', { class: 'muted' }, 'Generate a request to see its route.'));
   const answerBox = h('div', { id: 'answer' }, h('p', { class: 'muted' }, 'Run the request to see the answer Okta would get.'));
+  const noAnswer = (/** @type {string} */ why) => replace(answerBox, h('p', { class: 'muted', id: 'no-answer' }, why));
+  // A real send delivers a message: it waits for a second, explicit click.
+  const confirmBox = h('div', { class: 'confirm', id: 'confirm-send', role: 'alertdialog', 'aria-label': 'Confirm a real send', hidden: true });
+  /** @type {Extract<PlanResult, { ok: true }> | undefined} */
+  let lastPlan;
   const rulesBox = h('div', { id: 'rules' });
 
   replace(main,
@@ -48,7 +55,8 @@ export async function previewPage(main) {
       card('Preview example inline hook request',
         editor, parseProblem,
         h('div', { class: 'actions' }, check, dry, real,
-          h('span', { class: 'hint' }, readOnly() ? 'Your login is read-only: dry runs only.' : 'The code in otpCode is a test code; a real send delivers it.'))),
+          h('span', { class: 'hint' }, readOnly() ? 'Your login is read-only: dry runs only.' : 'The code in otpCode is a test code; a real send delivers it.')),
+        confirmBox),
       h('div', { class: 'stack' },
         card('Route plan', planBox),
         card("View service's response", answerBox))),
@@ -68,8 +76,11 @@ export async function previewPage(main) {
 
   const showPlan = async () => {
     const request = edited();
+    lastPlan = undefined;
     if (request === undefined) {
       replace(planBox, h('p', { class: 'muted' }, 'Fix the JSON to see the route.'));
+      // The answer shown was another request's.
+      noAnswer('No answer: the request is not valid JSON.');
       return;
     }
     /** @type {PlanResult} */
@@ -77,8 +88,10 @@ export async function previewPage(main) {
     if (!r.ok) {
       replace(parseProblem, causesView(r.causes));
       replace(planBox, h('p', { class: 'error' }, 'The gateway would refuse this request (HTTP 400); see the problems under the request.'));
+      noAnswer('No answer yet: the gateway would refuse this request (HTTP 400). Run it to see that answer.');
       return;
     }
+    lastPlan = r;
     replace(planBox, planView(r));
   };
 
@@ -96,8 +109,12 @@ export async function previewPage(main) {
 
   /** @param {boolean} dryRun */
   const send = async (dryRun) => {
+    confirmBox.hidden = true;
     const request = edited();
-    if (request === undefined) return;
+    if (request === undefined) {
+      noAnswer('No answer: the request is not valid JSON.');
+      return;
+    }
     for (const b of [dry, real]) b.disabled = true;
     replace(answerBox, h('p', { class: 'muted' }, dryRun ? 'Running (dry)…' : 'Sending…'));
     try {
@@ -122,7 +139,27 @@ export async function previewPage(main) {
   chooser.addEventListener('submit', (e) => { e.preventDefault(); void generateRequest(); });
   check.addEventListener('click', () => void showPlan());
   dry.addEventListener('click', () => void send(true));
-  real.addEventListener('click', () => void send(false));
+  real.addEventListener('click', () => void askToSend());
+
+  /** Says what a real send would do, and sends only on a second click. */
+  const askToSend = async () => {
+    clearTimeout(timer);
+    await showPlan();
+    const p = lastPlan;
+    const to = p?.destination ? p.destination.e164 : 'this number';
+    const what = p?.channel === 'voice' ? 'a voice call' : 'an SMS';
+    const chain = p?.plan?.steps.map((s) => s.provider).join(' → ');
+    const consequence = !p ? 'The gateway would refuse this request; nothing would be sent.'
+      : p.guard && !p.guard.allow ? `The guard refuses it (${p.guard.rule}): nothing would be sent, but the call is recorded.`
+        : chain ? `This sends ${what} with the code to ${to} through ${chain}, and writes a delivery-log row.` : 'No provider can take it: nothing would be sent.';
+    replace(confirmBox,
+      h('p', null, h('strong', null, 'Send for real? '), consequence),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'danger', id: 'confirm-real', onclick: () => void send(false) }, 'Yes, send it'),
+        h('button', { type: 'button', class: 'secondary', id: 'cancel-real', onclick: () => { confirmBox.hidden = true; real.focus(); } }, 'Cancel')));
+    confirmBox.hidden = false;
+    confirmBox.querySelector('button')?.focus();
+  };
 
   const [routing] = await Promise.all([api('/admin/api/routing'), generateRequest()]);
   replace(rulesBox, rulesView(routing));
@@ -151,10 +188,17 @@ function planView(r) {
     facts([
       ['Request', `${requestTypeLabel(r.requestType)} · ${channelLabel(r.channel)} · ${r.locale}${r.preview ? ' · Okta Preview' : ''}`],
       ['Number', d ? h('span', null, h('code', null, d.e164), ` ${d.country ?? 'no country'} · ${d.type.toLowerCase().replace(/_/g, ' ')}`, d.valid ? '' : h('span', { class: 'bad' }, ' · not a valid number')) : h('span', { class: 'bad' }, 'cannot be read as a phone number')],
+      ...(r.guard ? [/** @type {[string, HTMLElement]} */ (['Guard', h('span', { id: 'plan-guard' },
+        r.guard.allow ? badge('ok', 'allowed') : badge('FAILED', 'refused'), r.guard.rule ? h('code', null, ` ${r.guard.rule}`) : null,
+        h('span', { class: 'muted' }, ` — ${r.guard.note}`))])] : []),
       ...(r.plan ? [/** @type {[string, HTMLElement]} */ (['Rule', h('span', { id: 'plan-rule' }, h('code', null, r.plan.rule), r.plan.matched.length ? ` — ${r.plan.matched.join(', ')}` : '')])] : []),
       ...(r.notes.length ? [/** @type {[string, string]} */ (['Notes', r.notes.join(', ')])] : []),
     ]),
   ];
+  if (r.guard && !r.guard.allow) {
+    parts.push(h('p', { class: 'error', id: 'plan-refused' }, `Refused by the guard (${r.guard.rule}): no provider would be tried; the gateway ${r.failureAnswer}.`));
+    return h('div', null, parts);
+  }
   if (!r.plan) {
     parts.push(h('p', { class: 'error' }, `No route (invalid_number): no provider would be tried; the gateway ${r.failureAnswer}.`));
     return h('div', null, parts);
@@ -169,7 +213,24 @@ function planView(r) {
     parts.push(h('h3', null, 'Left out'));
     parts.push(h('ul', { class: 'chain skipped' }, r.plan.skipped.map((s) => h('li', null, h('strong', null, s.provider), h('span', { class: 'muted' }, ` — ${s.reason}`)))));
   }
+  if (r.texts.length) parts.push(textsView(r.channel, r.texts));
   return h('div', null, parts);
+}
+
+/**
+ * Exactly what would be sent (one SMS body for the whole chain) or spoken (a script per provider, in
+ * the language it has a voice for).
+ * @param {string} channel
+ * @param {PlannedText[]} texts
+ */
+function textsView(channel, texts) {
+  const same = texts.every((t) => t.text === texts[0]?.text && t.locale === texts[0]?.locale);
+  const quote = (/** @type {PlannedText} */ t) => h('blockquote', { class: 'sent-text', lang: t.locale }, t.text);
+  return h('div', { id: 'plan-texts' },
+    h('h3', null, channel === 'voice' ? 'What the call would say' : 'What the SMS would say'),
+    same && texts[0]
+      ? [h('p', { class: 'muted' }, `By every provider of the chain (${texts[0].locale}):`), quote(texts[0])]
+      : h('ol', { class: 'chain' }, texts.map((t) => h('li', null, h('strong', null, t.provider), h('span', { class: 'muted' }, ` (${t.locale})`), quote(t)))));
 }
 
 /** @param {SendResult} r */
