@@ -108,6 +108,7 @@ const answer: Answer = (req, res) => {
 };
 
 function providersYaml(base: string): string {
+  const aws = `region: us-east-1, accessKeyId: ${CREDENTIALS.awsKeyId}, secretAccessKey: ${CREDENTIALS.awsSecret}, sessionToken: ${CREDENTIALS.awsSession}`;
   return `providers:
   http:
     kind: http
@@ -155,38 +156,10 @@ function providersYaml(base: string): string {
     subAccountId: acme_otp
     sender: ACME
     smsBaseUrl: ${base}/eightbyeight
-  twilio:
-    kind: twilio
-    channels: [sms]
-    accountSid: ${TWILIO_ACCOUNT}
-    authToken: ${CREDENTIALS.twilioToken}
-    from: "+14155550100"
-    baseUrl: ${base}/twilio
-  plivo:
-    kind: plivo
-    channels: [sms]
-    authId: MAXXXXXXXXXXXXXXXXXX
-    authToken: ${CREDENTIALS.plivoToken}
-    from: "+14155550100"
-    baseUrl: ${base}/plivo
-  aws:
-    kind: aws
-    channels: [sms]
-    region: us-east-1
-    accessKeyId: ${CREDENTIALS.awsKeyId}
-    secretAccessKey: ${CREDENTIALS.awsSecret}
-    sessionToken: ${CREDENTIALS.awsSession}
-    originationIdentity: "+14155550100"
-    endpoint: ${base}/aws
-  sns:
-    kind: aws
-    channels: [sms]
-    sms: sns
-    region: us-east-1
-    accessKeyId: ${CREDENTIALS.awsKeyId}
-    secretAccessKey: ${CREDENTIALS.awsSecret}
-    sessionToken: ${CREDENTIALS.awsSession}
-    snsEndpoint: ${base}/sns
+  twilio: { kind: twilio, channels: [sms], accountSid: ${TWILIO_ACCOUNT}, authToken: ${CREDENTIALS.twilioToken}, from: "+14155550100", baseUrl: ${base}/twilio }
+  plivo: { kind: plivo, channels: [sms], authId: MAXXXXXXXXXXXXXXXXXX, authToken: ${CREDENTIALS.plivoToken}, from: "+14155550100", baseUrl: ${base}/plivo }
+  aws: { kind: aws, channels: [sms], ${aws}, originationIdentity: "+14155550100", endpoint: ${base}/aws }
+  sns: { kind: aws, channels: [sms], sms: sns, ${aws}, snsEndpoint: ${base}/sns }
 `;
 }
 
