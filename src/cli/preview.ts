@@ -1,9 +1,11 @@
 // `byot preview`: sends the gateway a request built exactly as Okta builds it and shows the
 // answer the way the Admin Console's Preview tab does.
-import { CHANNELS, EXAMPLE_NUMBER, REQUEST_TYPES } from '../core/domain.js';
+import { createReadStream } from 'node:fs';
+import { CHANNELS, EXAMPLE_NUMBER, REQUEST_TYPES, type Channel } from '../core/domain.js';
+import { parseHookRequest } from '../okta/contract.js';
 import {
   buildTelephonyRequest, maskTelephonyRequest, oktaDeliveryChannel, readHookAnswer,
-  type OktaRequestType, type PreviewAnswer, type TelephonyHookRequest,
+  type OktaRequestType, type PreviewAnswer, type TelephonyPayload,
 } from '../okta/hook-request.js';
 import { HOOK_PATH } from '../http/paths.js';
 import { createOutput, headerOption, intOption, networkProblem, oneOf, parseCommand, table, UsageError, type Output } from './common.js';
@@ -11,10 +13,14 @@ import { createOutput, headerOption, intOption, networkProblem, oneOf, parseComm
 /** Okta gives up on a telephony hook after 3 seconds. */
 export const OKTA_TIMEOUT_MS = 3_000;
 
+/** Longest --request file read: the gateway's default server.bodyLimitBytes (Okta's requests are about 1 KB). */
+export const MAX_REQUEST_FILE_BYTES = 65_536;
+
 export const PREVIEW_USAGE = `byot preview — send the gateway a telephony request exactly as Okta does, and show the answer
 
 Usage:
   byot preview [--url URL] (--secret S | --bearer TOKEN) [options]
+  byot preview [--url URL] (--secret S | --bearer TOKEN) --request FILE [--dry-run] [--json]
 
 Where to send it:
   --url URL          the gateway's hook address (default http://127.0.0.1:$PORT/okta/telephony;
@@ -32,6 +38,11 @@ What to ask for (Okta's Preview tab offers the same choices):
   --login LOGIN      the user's Okta login (default test.user@example.com)
   --locale L         the locale as Okta sends it (default EN-US)
   --code CODE        the passcode (default a random 6-digit code)
+  --request FILE     send this request instead, as it is: a whole telephony hook request as Okta
+                     sends it (e.g. pasted from Okta's documentation; numbers and codes may be
+                     JSON numbers), read from FILE or, with -, from standard input (at most 64 KB).
+                     It must be one the gateway accepts; the options above cannot be added to it.
+                     A real send claims its eventId: sent again, the gateway replays its first answer.
 
 How:
   --dry-run          ask the gateway to route and check the request without calling a provider
@@ -46,6 +57,7 @@ Examples:
   byot preview --secret "$OKTA_HOOK_SECRET" --phone ${EXAMPLE_NUMBER}
   byot preview --url https://byot.example.com --header x-telephony-key --secret S --channel voice --type pre-enrollment
   byot preview --secret S --dry-run --json | jq .response
+  byot preview --secret S --dry-run --request okta-example.json
 `;
 
 export async function previewCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -61,6 +73,7 @@ export async function previewCommand(args: string[], env: NodeJS.ProcessEnv = pr
     login: { type: 'string' },
     locale: { type: 'string' },
     code: { type: 'string' },
+    request: { type: 'string' },
     'dry-run': { type: 'boolean' },
     'show-request': { type: 'boolean' },
     json: { type: 'boolean' },
@@ -84,18 +97,29 @@ export async function previewCommand(args: string[], env: NodeJS.ProcessEnv = pr
   }
   const header = v.bearer !== undefined ? 'authorization' : (v.header ?? (env.OKTA_HOOK_HEADER || 'Authorization'));
   headerOption(header, PREVIEW_USAGE);
-  const channel = oneOf(v.channel, 'channel', CHANNELS, PREVIEW_USAGE) ?? 'sms';
-  const requestType = oneOf(v.type?.replace(/^com\.okta\.user\.telephony\./, ''), 'type', REQUEST_TYPES as readonly OktaRequestType[], PREVIEW_USAGE) ?? 'mfa-verification';
-  if (v.code !== undefined && !/^[0-9A-Za-z]{1,32}$/.test(v.code)) throw new UsageError('--code must be letters and digits (Okta sends digits)', PREVIEW_USAGE);
   const timeoutMs = intOption(v.timeout, 'timeout', 10, 1, 120, PREVIEW_USAGE) * 1000;
 
-  const request = buildTelephonyRequest({
-    phone: v.phone ?? '+12025550123', channel, requestType, login: v.login, locale: v.locale, code: v.code,
-  });
+  let request: TelephonyPayload;
+  let what: { requestType: string; channel: Channel };
+  if (v.request !== undefined) {
+    const built = BUILDING_OPTIONS.filter((name) => v[name] !== undefined);
+    if (built.length > 0) throw new UsageError(`--request sends the request as it is: --${built.join(', --')} cannot be added to it`, PREVIEW_USAGE);
+    const pasted = await readRequestFile(v.request);
+    request = pasted.request;
+    what = pasted.parsed;
+  } else {
+    const channel = oneOf(v.channel, 'channel', CHANNELS, PREVIEW_USAGE) ?? 'sms';
+    const requestType = oneOf(v.type?.replace(/^com\.okta\.user\.telephony\./, ''), 'type', REQUEST_TYPES as readonly OktaRequestType[], PREVIEW_USAGE) ?? 'mfa-verification';
+    if (v.code !== undefined && !/^[0-9A-Za-z]{1,32}$/.test(v.code)) throw new UsageError('--code must be letters and digits (Okta sends digits)', PREVIEW_USAGE);
+    request = buildTelephonyRequest({
+      phone: v.phone ?? '+12025550123', channel, requestType, login: v.login, locale: v.locale, code: v.code,
+    });
+    what = { requestType, channel };
+  }
   const masked = maskTelephonyRequest(request);
   if (v['show-request'] && !v.json) o.out(`${o.bold('Request')}\n${JSON.stringify(masked, null, 2)}\n\n`);
 
-  o.progress(`byot: sending a ${requestType} ${oktaDeliveryChannel(channel)} request to ${url}${v['dry-run'] ? ' (dry run)' : ''}…`);
+  o.progress(`byot: sending a ${what.requestType} ${oktaDeliveryChannel(what.channel)} request to ${url}${v['dry-run'] ? ' (dry run)' : ''}…`);
   const result = await sendHookRequest(url, request, {
     [header]: v.bearer !== undefined ? `Bearer ${v.bearer}` : secret!,
     ...(v['dry-run'] ? { 'x-byot-dry-run': '1' } : {}),
@@ -117,6 +141,58 @@ export async function previewCommand(args: string[], env: NodeJS.ProcessEnv = pr
     return 1;
   }
   return previewSucceeded(result) ? 0 : 1;
+}
+
+/** The options that build a request, which a --request file replaces. */
+const BUILDING_OPTIONS = ['phone', 'channel', 'type', 'login', 'locale', 'code'] as const;
+
+/**
+ * A whole hook request from `source` (a file, or `-` for standard input), read through the hook's
+ * own parser (src/okta/contract.ts): refused, naming the problem, unless the gateway would accept it.
+ */
+export async function readRequestFile(source: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<{ request: TelephonyPayload; parsed: { requestType: string; channel: Channel } }> {
+  const name = source === '-' ? 'standard input' : source;
+  const text = await readBounded(source === '-' ? stdin : createReadStream(source), name);
+  if (text.trim() === '') throw new UsageError(`--request ${name} is empty: expected a telephony hook request (JSON)`, PREVIEW_USAGE);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    // Only where it broke: the parser's message may quote the file, passcode and all.
+    const at = /position (\d+)/.exec((err as Error).message)?.[1];
+    throw new UsageError(`--request ${name} is not JSON${at === undefined ? '' : ` (error at character ${at})`}`, PREVIEW_USAGE);
+  }
+  const parsed = parseHookRequest(body);
+  if (!parsed.ok) {
+    throw new UsageError(`--request ${name} is not a telephony hook request the gateway accepts: ${parsed.causes.map((c) => c.errorSummary).join('; ')}`, PREVIEW_USAGE);
+  }
+  // parseHookRequest has checked every field TelephonyPayload names.
+  return { request: body as TelephonyPayload, parsed: parsed.request };
+}
+
+const READ_PROBLEMS: Readonly<Record<string, string>> = { ENOENT: 'no such file', EISDIR: 'it is a directory', EACCES: 'permission denied' };
+
+/** The stream's text, refused past MAX_REQUEST_FILE_BYTES (an endless stdin is not read to the end) or when not UTF-8. */
+async function readBounded(stream: NodeJS.ReadableStream, name: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += bytes.length;
+      if (size > MAX_REQUEST_FILE_BYTES) throw new UsageError(`--request ${name} is larger than ${MAX_REQUEST_FILE_BYTES} bytes: an Okta request is about 1 KB`, PREVIEW_USAGE);
+      chunks.push(bytes);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    throw new UsageError(`--request ${name} cannot be read: ${READ_PROBLEMS[code] ?? (code || 'read failed')}`, PREVIEW_USAGE);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new UsageError(`--request ${name} is not UTF-8 text`, PREVIEW_USAGE);
+  }
 }
 
 /** `https://byot.example.com` → `https://byot.example.com/okta/telephony`; a URL with a path is kept. */
@@ -144,7 +220,7 @@ export interface HookCallResult {
 }
 
 /** POSTs a hook request the way Okta does: JSON both ways, the auth header, no redirects. */
-export async function sendHookRequest(url: string, request: TelephonyHookRequest, headers: Record<string, string>, timeoutMs: number): Promise<HookCallResult> {
+export async function sendHookRequest(url: string, request: TelephonyPayload, headers: Record<string, string>, timeoutMs: number): Promise<HookCallResult> {
   const started = performance.now();
   try {
     const res = await fetch(url, {
@@ -174,11 +250,11 @@ function previewSucceeded(r: HookCallResult): boolean {
 }
 
 /** What the Admin Console's Preview shows: the status line, then the answer's fields. */
-export function printPreview(o: Output, url: string, request: TelephonyHookRequest, r: HookCallResult, dryRun: boolean): void {
+export function printPreview(o: Output, url: string, request: TelephonyPayload, r: HookCallResult, dryRun: boolean): void {
   const mp = request.data.messageProfile;
   const rows = [
     [o.dim('url'), url],
-    [o.dim('request'), `${request.requestType} · ${mp.deliveryChannel} · ${mp.phoneNumber} · ${mp.locale}${dryRun ? ' · dry run' : ''}`],
+    [o.dim('request'), `${request.requestType ?? '(no requestType)'} · ${mp.deliveryChannel} · ${mp.phoneNumber} · ${mp.locale ?? '(no locale)'}${dryRun ? ' · dry run' : ''}`],
     [o.dim('eventId'), request.eventId],
     r.error
       ? [o.dim('answer'), o.red(r.error)]

@@ -144,18 +144,38 @@ export function buildTelephonyRequest(o: PreviewRequestOptions): TelephonyHookRe
   };
 }
 
+/**
+ * A telephony request as Okta may send it, fields the hook reads: Okta's own published example
+ * (test/fixtures/okta/telephony-payload-example.json) has no requestType and gives phoneNumber and
+ * otpCode as numbers. What parseHookRequest (contract.ts) accepted has this shape.
+ */
+export interface TelephonyPayload {
+  eventId: string;
+  requestType?: string;
+  data: {
+    messageProfile: {
+      msgTemplate?: string;
+      phoneNumber: string | number;
+      deliveryChannel: string;
+      otpCode: string | number;
+      locale?: string;
+    };
+  };
+}
+
 /** The request with the code hidden (in `otpCode` and inside `msgTemplate`), fit to print or store. */
-export function maskTelephonyRequest(req: TelephonyHookRequest): TelephonyHookRequest {
-  const code = req.data.messageProfile.otpCode;
+export function maskTelephonyRequest<R extends TelephonyPayload>(req: R): R {
+  const mp = req.data.messageProfile;
+  const code = String(mp.otpCode);
   const hidden = '*'.repeat(code.length);
   return {
     ...req,
     data: {
       ...req.data,
       messageProfile: {
-        ...req.data.messageProfile,
+        ...mp,
         otpCode: hidden,
-        msgTemplate: code ? req.data.messageProfile.msgTemplate.split(code).join(hidden) : req.data.messageProfile.msgTemplate,
+        ...(typeof mp.msgTemplate === 'string' && code ? { msgTemplate: mp.msgTemplate.split(code).join(hidden) } : {}),
       },
     },
   };

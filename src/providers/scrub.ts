@@ -5,10 +5,8 @@
 import { getCountryCallingCode, isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { ProviderError, type DeliveryReceipt, type OutboundMessage, type ProviderAdapter, type SendResult } from './types.js';
 
-/** Longest provider code, status word or id kept. */
+/** Longest provider-supplied string kept: a code, status word, id or error message. */
 export const MAX_PROVIDER_TEXT = 64;
-/** Longest error message kept: our words around the provider's code. */
-export const MAX_PROVIDER_MESSAGE = 160;
 export const SCRUBBED = '[scrubbed]';
 
 /** `Basic …`, `Bearer …`: an echoed Authorization header, whatever the credential in it. */
@@ -36,7 +34,7 @@ function spaced(digits: string, separator: string, alone: boolean): string {
 
 export interface ProviderText {
   /** A code, status word or message from a provider, fit to log, store and show. */
-  text(value: string, max?: number): string;
+  text(value: string): string;
   /** An id (kept exact unless it carries a secret, so receipts still match it). */
   id(value: string): string;
 }
@@ -50,11 +48,11 @@ export function providerText(secrets: readonly string[], msg?: OutboundMessage):
   // Built on first use: most sends succeed, and then only the id is looked at.
   let patterns: MessagePatterns | undefined;
   const forMessage = (): MessagePatterns => (patterns ??= messagePatterns(msg));
-  const bound = (value: string, max: number): string => [...value.replace(UNPRINTABLE, '')].slice(0, max).join('');
+  const credentialsOut = (value: string): string => value.replace(AUTH_VALUE, `$1 ${SCRUBBED}`).replace(known, SCRUBBED);
+  const bound = (value: string): string => [...value.replace(UNPRINTABLE, '')].slice(0, MAX_PROVIDER_TEXT).join('');
   return {
-    text: (value, max = MAX_PROVIDER_TEXT) =>
-      bound(value.replace(AUTH_VALUE, `$1 ${SCRUBBED}`).replace(known, SCRUBBED).replace(forMessage().lenient, SCRUBBED), max),
-    id: (value) => bound(value.replace(known, SCRUBBED).replace(forMessage().strict, SCRUBBED), MAX_PROVIDER_TEXT),
+    text: (value) => bound(credentialsOut(value).replace(forMessage().lenient, SCRUBBED)),
+    id: (value) => bound(credentialsOut(value).replace(forMessage().strict, SCRUBBED)),
   };
 }
 
@@ -168,11 +166,11 @@ export function scrubbedAdapter(adapter: ProviderAdapter, secrets: readonly stri
 /** A failure with its provider text scrubbed; the cause (which may hold the whole answer) is dropped. */
 function scrubbedError(err: unknown, scrub: ProviderText): Error {
   if (err instanceof ProviderError) {
-    return new ProviderError(err.category, scrub.text(err.message, MAX_PROVIDER_MESSAGE), {
+    return new ProviderError(err.category, scrub.text(err.message), {
       providerCode: err.providerCode === undefined ? undefined : scrub.text(err.providerCode),
       ambiguous: err.ambiguous,
     });
   }
   // Not classified: the delivery loop decides (an abort means a timeout), from a scrubbed message.
-  return new Error(scrub.text(err instanceof Error ? err.message : String(err), MAX_PROVIDER_MESSAGE));
+  return new Error(scrub.text(err instanceof Error ? err.message : String(err)));
 }

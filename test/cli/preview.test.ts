@@ -1,5 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   buildTelephonyRequest, maskTelephonyRequest, oktaDeliveryChannel, PREVIEW_URL, randomOtp, readHookAnswer,
 } from '../../src/okta/hook-request.js';
@@ -40,6 +43,10 @@ const SAMPLE = {
     },
   },
 };
+
+/** Okta's TelephonyPayloadExample as its documentation publishes it: numeric phoneNumber and otpCode, no requestType. */
+const EXAMPLE_FILE = 'test/fixtures/okta/telephony-payload-example.json';
+const EXAMPLE = JSON.parse(readFileSync(EXAMPLE_FILE, 'utf8')) as Record<string, any>;
 
 /** Every path to a leaf, with the leaf's type: the shape without the values. */
 function shape(v: unknown, path = ''): string[] {
@@ -208,10 +215,65 @@ describe('byot preview against a running gateway', () => {
     });
   });
 
+  test('--request: Okta\'s published example, from a file as a dry run and from standard input for real, is accepted', async () => {
+    assert.equal(typeof EXAMPLE.data.messageProfile.phoneNumber, 'number', 'the fixture is Okta\'s numeric example');
+    const dry = await runCli(['preview', '--url', gw.url, '--secret', SECRET, '--request', EXAMPLE_FILE, '--dry-run', '--json']);
+    assert.equal(dry.code, 0, dry.stderr);
+    const out = JSON.parse(dry.stdout);
+    assert.equal(out.httpStatus, 200);
+    assert.equal(out.response.commands[0].value[0].status, 'SUCCESSFUL');
+    assert.deepEqual(out.request, { ...EXAMPLE, data: { ...EXAMPLE.data, messageProfile: { ...EXAMPLE.data.messageProfile, otpCode: '*****', msgTemplate: '(HOOK)Your code is *****' } } });
+    assert.ok(!dry.stdout.includes('11111') && !dry.stderr.includes('11111'), 'the passcode is not printed');
+
+    const real = await runCli(['preview', '--url', gw.url, '--secret', SECRET, '--request', '-'], { input: JSON.stringify(EXAMPLE) });
+    assert.equal(real.code, 0, real.stderr);
+    assert.match(real.stdout, /request +\(no requestType\) · SMS · 9876543210 · EN-US/);
+    assert.match(real.stdout, /status +SUCCESSFUL/);
+    const logged = gw.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === 'hook call' && l.eventId === EXAMPLE.eventId);
+    assert.equal(logged.length, 1, 'the gateway took the real send, and only it, as a hook call');
+    assert.equal(logged[0].status, 'SUCCESSFUL');
+  });
+
+  test('--request refuses what it cannot send, exit 2 naming the problem, without calling the gateway', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'byot-preview-'));
+    try {
+      const file = (name: string, content: string | Buffer): string => {
+        writeFileSync(join(dir, name), content);
+        return join(dir, name);
+      };
+      const noPhone = { ...EXAMPLE.data.messageProfile, phoneNumber: undefined };
+      const cases: [string[], RegExp, string?][] = [
+        [['--request', join(dir, 'missing.json')], /--request .*missing\.json cannot be read: no such file/],
+        [['--request', dir], /--request .* cannot be read: it is a directory/],
+        [['--request', file('empty.json', ' \n')], /--request .*empty\.json is empty/],
+        [['--request', file('broken.json', '{"eventId": "e1", "otpCode": 739146,')], /--request .*broken\.json is not JSON/],
+        [['--request', file('big.json', `{"pad": "${'x'.repeat(70_000)}"}`)], /--request .*big\.json is larger than 65536 bytes/],
+        [['--request', file('latin1.json', Buffer.from([0x7b, 0x22, 0xe9, 0x22, 0x7d]))], /--request .*latin1\.json is not UTF-8 text/],
+        [['--request', file('array.json', '[]')], /is not a telephony hook request the gateway accepts: The request body must be a JSON object/],
+        [['--request', file('nophone.json', JSON.stringify({ ...EXAMPLE, data: { ...EXAMPLE.data, messageProfile: noPhone } }))], /not a telephony hook request the gateway accepts: data\.messageProfile\.phoneNumber is required/],
+        [['--request', EXAMPLE_FILE, '--phone', '+14155550100'], /--request sends the request as it is: --phone cannot be added to it/],
+        [['--request', '-'], /--request standard input is larger than 65536 bytes/, 'x'.repeat(200_000)],
+      ];
+      const hookCalls = (): number => gw.logs.filter((l) => l.includes('"msg":"hook call"')).length;
+      const before = hookCalls();
+      const results = await Promise.all(cases.map(([args, , input]) => runCli(['preview', '--url', gw.url, '--secret', SECRET, ...args], input === undefined ? {} : { input })));
+      results.forEach((r, i) => {
+        assert.equal(r.code, 2, `${cases[i]![0].join(' ')}: ${r.stderr}`);
+        assert.match(r.stderr, cases[i]![1]);
+        assert.ok(!r.stderr.includes('739146'), 'the file\'s content is not echoed');
+      });
+      assert.ok(before > 0, 'hook calls are logged under this message');
+      assert.equal(hookCalls(), before, 'nothing reached the gateway');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('--help shows options and examples, exit 0', async () => {
     const r = await runCli(['preview', '--help']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /Usage:\n {2}byot preview/);
+    assert.match(r.stdout, /--request FILE/);
     assert.match(r.stdout, /Examples:/);
     assert.equal((await runCli(['help', 'preview'])).stdout, r.stdout);
   });
@@ -243,6 +305,17 @@ describe('byot preview against a gateway stand-in', () => {
     mock.handle((_req, res) => json(res, 200, success, { 'x-byot-dry-run': '1' }));
     const confirmed = await runCli(['preview', '--url', mock.url, '--secret', SECRET, '--dry-run']);
     assert.doesNotMatch(confirmed.stdout, /did not confirm/);
+  });
+
+  test('--request sends the file as it is: Okta\'s numbers stay numbers, unknown fields stay', async () => {
+    mock.handle((_req, res) => json(res, 200, success));
+    mock.requests.length = 0;
+    const pasted = { ...EXAMPLE, extension: { note: 'kept' } };
+    const r = await runCli(['preview', '--url', mock.url, '--secret', SECRET, '--request', '-'], { input: JSON.stringify(pasted, null, 2) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(mock.requests.length, 1);
+    assert.deepEqual(JSON.parse(mock.requests[0]!.body), pasted);
+    assert.equal(mock.requests[0]!.headers.authorization, SECRET);
   });
 
   test('--header and --bearer choose how the secret travels', async () => {

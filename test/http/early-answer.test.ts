@@ -77,7 +77,7 @@ describe('an early answer ends the request', () => {
 
   before(async () => {
     gw = await startGateway({
-      yaml: `${adminYaml()}\nproviders:\n  console: { kind: console }`,
+      yaml: `${adminYaml()}\nproviders:\n  console: { kind: console }\nmetrics:\n  token: metrics-token-0123456789\noktaEvents:\n  secrets: ["events-secret-0123456789"]`,
       env: { BYOT_TEST_ADMIN_PASSWORD: ADMIN_PASSWORD },
     });
     gw.gateway.app.server.on('connection', (s: Socket) => readBy.set(s.remotePort!, () => s.bytesRead));
@@ -92,6 +92,9 @@ describe('an early answer ends the request', () => {
     ['a wrong content type', `POST /okta/telephony HTTP/1.1\r\nHost: gw\r\nAuthorization: ${SECRET}\r\nContent-Type: application/xml\r\nTransfer-Encoding: chunked\r\n\r\n`, true],
     ['a body over the limit', `POST /okta/telephony HTTP/1.1\r\nHost: gw\r\nAuthorization: ${SECRET}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`, true],
     ['an admin page without credentials', 'POST /admin/api/preview/send HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n', true],
+    ['a wrong event hook secret', 'POST /okta/events HTTP/1.1\r\nHost: gw\r\nAuthorization: wrong-secret\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n', true],
+    ['a body on GET /metrics without its token', 'GET /metrics HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n', true],
+    ['a voice document for no configured provider', 'POST /voice/plivo/none HTTP/1.1\r\nHost: gw\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n', true],
     ['a callback for no configured provider', 'POST /callbacks/twilio/none HTTP/1.1\r\nHost: gw\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n', true],
   ];
   for (const [name, head, chunked, status] of cases) {
