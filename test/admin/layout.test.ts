@@ -14,11 +14,11 @@ import { oktaRequest } from '../support/okta.js';
 import { fakeProvider } from '../support/fake-provider.js';
 import { ProviderError } from '../../src/providers/types.js';
 import { ADMIN_PASSWORD, ADMIN_USER, startAdminGateway } from './support.js';
+import { ADMIN_PAGES } from '../../src/admin/ui/page-list.js';
 
 const CHROMIUM = process.env.BYOT_CHROMIUM ?? '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}: install Debian's chromium package or set BYOT_CHROMIUM`;
 const SHOTS = process.env.BYOT_SCREENSHOTS ?? join(tmpdir(), 'byot-admin-screenshots');
-const PAGES = [['overview', '/admin/'], ['deliveries', '/admin/deliveries'], ['providers', '/admin/providers'], ['preview', '/admin/preview'], ['config', '/admin/config']] as const;
 
 describe('the admin page at phone and desktop widths', { skip }, () => {
   let gw: TestGateway;
@@ -62,9 +62,10 @@ describe('the admin page at phone and desktop widths', { skip }, () => {
       await logIn(page);
       await page.waitForURL(`${gw.url}/admin/`);
       await ready(page);
-      for (const [name, path] of PAGES) {
+      for (const { id: name, path: under, title } of ADMIN_PAGES) {
+        const path = `/admin${under}`;
         // Through the navigation, as a person would: each link is there, readable and clickable.
-        const link = page.locator('header nav a', { hasText: new RegExp(`^${name === 'preview' ? 'Routing' : name}`, 'i') });
+        const link = page.locator('header nav a', { hasText: new RegExp(`^${title}$`) });
         await link.scrollIntoViewIfNeeded();
         const box = await link.boundingBox();
         assert.ok(box && box.width >= 40 && box.height >= 24, `${width} px: the ${name} link is ${JSON.stringify(box)}`);
