@@ -6,7 +6,8 @@ import {
 import { parseHookRequest } from '../../src/okta/contract.js';
 import { useColour, stripAnsi, table } from '../../src/cli/common.js';
 import { REQUEST_TYPES, type Channel } from '../../src/core/domain.js';
-import { freePort, runCli } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import { freePort } from '../support/processes.js';
 import { SECRET, startGateway, type TestGateway } from '../support/gateway.js';
 import { json, startMock, type MockServer } from '../support/mock-http.js';
 

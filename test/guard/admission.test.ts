@@ -13,12 +13,12 @@ import { createGuard, guardSchema, type GuardConfigInput, type GuardInput } from
 import { keyHasher } from '../../src/guard/keys.js';
 import type { Destination } from '../../src/core/domain.js';
 import { privateRedis, redisServerOnPath } from '../scale/support.js';
+import { LIMITS_OFF } from '../support/guard.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 const HASH_KEY = 'an-admission-test-hash-key';
 const h = keyHasher(HASH_KEY);
 const silent = pino({ level: 'silent' });
-const OFF = { phone: false, user: false, prefix: false, country: false, ip: false, global: false, distinctPerPrefix: false } as const;
 
 function redisTest(name: string, fn: (t: TestContext, url: string) => Promise<void>) {
   test(name, async (t) => {
@@ -75,7 +75,7 @@ redisTest('all or nothing: a request refused by its last limit is counted by non
   const kp = `byot-test:${randomUUID()}`;
   const { redis } = await countedClient(t, url, kp);
   const guard = createGuard(config(kp, {
-    limits: { ...OFF, phone: { max: 5, perSeconds: 60 }, user: { max: 5, perSeconds: 60 }, distinctPerPrefix: { max: 5, perSeconds: 60 }, global: { max: 1, perSeconds: 60 } },
+    limits: { ...LIMITS_OFF, phone: { max: 5, perSeconds: 60 }, user: { max: 5, perSeconds: 60 }, distinctPerPrefix: { max: 5, perSeconds: 60 }, global: { max: 1, perSeconds: 60 } },
   }), { redis, hashKey: HASH_KEY, log: silent });
   assert.deepEqual(await guard.check(req('+33612345001', { userId: 'u1' })), { allow: true });
   assert.deepEqual(await guard.check(req('+33612345002', { userId: 'u2' })), { allow: false, rule: 'limits.global.60s' });
@@ -89,7 +89,7 @@ redisTest('all or nothing: a request refused by its last limit is counted by non
 redisTest('a counter left above its max (rate-limiter-flexible counted refusals) refuses; a fresh key starts its window', async (t, url) => {
   const kp = `byot-test:${randomUUID()}`;
   const { redis } = await countedClient(t, url, kp);
-  const guard = createGuard(config(kp, { limits: { ...OFF, phone: { max: 5, perSeconds: 60 } } }), { redis, hashKey: HASH_KEY, log: silent });
+  const guard = createGuard(config(kp, { limits: { ...LIMITS_OFF, phone: { max: 5, perSeconds: 60 } } }), { redis, hashKey: HASH_KEY, log: silent });
   await redis.set(`${kp}:phone:60s:${h('phone', '+33612345001')}`, '7', 'PX', 60_000);
   assert.deepEqual(await guard.check(req('+33612345001')), { allow: false, rule: 'limits.phone.60s' });
   assert.deepEqual(await guard.check(req('+33612345002')), { allow: true });
@@ -101,7 +101,7 @@ redisTest('a counter left above its max (rate-limiter-flexible counted refusals)
 redisTest('the idempotency claim is taken in the same round trip; a held claim counts nothing', async (t, url) => {
   const kp = `byot-test:${randomUUID()}`;
   const { redis, sent } = await countedClient(t, url, kp);
-  const guard = createGuard(config(kp, { limits: { ...OFF, phone: { max: 5, perSeconds: 60 } } }), { redis, hashKey: HASH_KEY, log: silent });
+  const guard = createGuard(config(kp, { limits: { ...LIMITS_OFF, phone: { max: 5, perSeconds: 60 } } }), { redis, hashKey: HASH_KEY, log: silent });
   const claim = { key: `${kp}:idem:evt1`, value: 'pending', ttlMs: 60_000 };
   await guard.check(req('+33612345009')); // loads the script
   sent.length = 0;
@@ -128,7 +128,7 @@ test('EVALSHA falls back to sending the script when Redis does not have it', asy
   t.after(() => server.kill());
   const redis = server.client();
   t.after(() => redis.disconnect());
-  const guard = createGuard(config('byot-test', { limits: { ...OFF, phone: { max: 2, perSeconds: 60 } } }), { redis, hashKey: HASH_KEY, log: silent });
+  const guard = createGuard(config('byot-test', { limits: { ...LIMITS_OFF, phone: { max: 2, perSeconds: 60 } } }), { redis, hashKey: HASH_KEY, log: silent });
   assert.deepEqual(await guard.check(req('+33612345001')), { allow: true });
   await redis.script('FLUSH');
   assert.deepEqual(await guard.check(req('+33612345001')), { allow: true }, 'counted once, by the script sent again');
@@ -162,7 +162,7 @@ redisTest('a late answer after a timeout: its counts are taken back when the req
   const slow = new Redis(await slowRedis(t, url, 400), { maxRetriesPerRequest: 1 });
   t.after(() => slow.disconnect());
   await slow.ping();
-  const limits = { ...OFF, phone: { max: 3, perSeconds: 60 } };
+  const limits = { ...LIMITS_OFF, phone: { max: 3, perSeconds: 60 } };
   const store = (failMode: 'open' | 'closed') => ({ failMode, timeoutMs: 100, retryAfterMs: 0, insurance: { enabled: false } });
   const closed = createGuard(config(kp, { limits, store: store('closed') }), { redis: slow, hashKey: HASH_KEY, log: silent });
   const open = createGuard(config(kp, { limits, store: store('open') }), { redis: slow, hashKey: HASH_KEY, log: silent });
@@ -181,7 +181,7 @@ redisTest('a late answer after a timeout: its counts are taken back when the req
 redisTest('a process stalled past the timeout still reads the answer that arrived meanwhile', async (t, url) => {
   const kp = `byot-test:${randomUUID()}`;
   const { redis } = await countedClient(t, url, kp);
-  const guard = createGuard(config(kp, { limits: { ...OFF, phone: { max: 5, perSeconds: 60 } }, store: { timeoutMs: 50 } }),
+  const guard = createGuard(config(kp, { limits: { ...LIMITS_OFF, phone: { max: 5, perSeconds: 60 } }, store: { timeoutMs: 50 } }),
     { redis, hashKey: HASH_KEY, log: silent });
   assert.deepEqual(await guard.check(req('+33612345009')), { allow: true }); // loads the script
   const verdict = guard.check(req('+33612345001'));

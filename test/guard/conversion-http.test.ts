@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { AdminClient, ADMIN_TOKEN, startAdminGateway } from '../admin/support.js';
 import { oktaRequest } from '../support/okta.js';
 import type { TestGateway } from '../support/gateway.js';
+import { LIMITS_OFF } from '../support/guard.js';
 
-const OFF = ['phone', 'user', 'prefix', 'country', 'ip', 'global', 'distinctPerPrefix'].map((l) => `${l}: false`).join(', ');
 const bearer = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 let gw: TestGateway;
@@ -32,7 +32,7 @@ before(async () => {
       'providers:\n  console: { kind: console }',
       'guard:',
       '  numbers: { refuseInvalid: false }',
-      `  limits: { ${OFF} }`,
+      `  limits: ${JSON.stringify(LIMITS_OFF)}`,
       '  onBlock: FAILED',
       '  conversion:',
       '    mode: enforce',

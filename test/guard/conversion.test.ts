@@ -10,9 +10,9 @@ import { createGuard, guardSchema, type BlockAlert, type GuardConfigInput, type 
 import { wilsonUpper, zFor } from '../../src/guard/conversion/wilson.js';
 import { RollingCounts } from '../../src/guard/conversion/rolling.js';
 import type { Destination } from '../../src/core/domain.js';
+import { LIMITS_OFF } from '../support/guard.js';
 
 const log = pino({ level: 'silent' });
-const OFF = { phone: false, user: false, prefix: false, country: false, ip: false, global: false, distinctPerPrefix: false } as const;
 const MIN = 60_000;
 
 function simClock(start = 1_800_000_000_000) {
@@ -24,7 +24,7 @@ function conversionGuard(conversion: NonNullable<GuardConfigInput['conversion']>
   const clock = simClock();
   const alerts: BlockAlert[] = [];
   const config = guardSchema.parse({
-    ...extra, limits: OFF, conversion,
+    ...extra, limits: LIMITS_OFF, conversion,
     ...(deps.keyPrefix ? { store: { keyPrefix: deps.keyPrefix } } : {}),
   });
   const guard = createGuard(config, {

@@ -3,7 +3,6 @@
 // Without REDIS_URL the tests skip, except under CI, where they fail: there they must run.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -14,11 +13,12 @@ import pino from 'pino';
 import { createGuard, guardSchema, type GuardConfigInput, type GuardInput, type GuardLog } from '../../src/guard/index.js';
 import { keyHasher } from '../../src/guard/keys.js';
 import type { Destination } from '../../src/core/domain.js';
+import { LIMITS_OFF } from '../support/guard.js';
+import { freePort, startNode } from '../support/processes.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 const HASH_KEY = 'a-test-hash-key-of-enough-length';
 const silent = pino({ level: 'silent' });
-const OFF = { phone: false, user: false, prefix: false, country: false, ip: false, global: false, distinctPerPrefix: false } as const;
 
 /** Runs `fn` with a Redis URL; skips (or, under CI, fails) without one. */
 function redisTest(name: string, fn: (t: TestContext, url: string) => Promise<void>) {
@@ -68,15 +68,6 @@ function capture(): { log: GuardLog; lines: { level: string; msg: string; [k: st
   return { lines, log: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } as unknown as GuardLog };
 }
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 /** A client for a Redis that is not there: commands fail at once, no reconnect loop. */
 function deadClient(t: TestContext, port: number): Redis {
   const c = new Redis({ host: '127.0.0.1', port, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -88,7 +79,7 @@ function deadClient(t: TestContext, port: number): Redis {
 redisTest('instances sharing Redis share the counters', async (t, url) => {
   const kp = uniquePrefix();
   const [a, b] = await clients(t, url, kp, 2);
-  const cfg = config(kp, { limits: { ...OFF, phone: { max: 1, perSeconds: 30 }, user: { max: 2, perSeconds: 60 } } });
+  const cfg = config(kp, { limits: { ...LIMITS_OFF, phone: { max: 1, perSeconds: 30 }, user: { max: 2, perSeconds: 60 } } });
   const one = createGuard(cfg, { redis: a!, hashKey: HASH_KEY, log: silent });
   const two = createGuard(cfg, { redis: b!, hashKey: HASH_KEY, log: silent });
   assert.deepEqual(await one.check(req(fr(1), { userId: 'u1' })), { allow: true });
@@ -126,7 +117,7 @@ redisTest('keys hold hashes, never numbers, ranges, users or addresses', async (
 redisTest('window expiry on Redis time', async (t, url) => {
   const kp = uniquePrefix();
   const [a] = await clients(t, url, kp, 1);
-  const guard = createGuard(config(kp, { limits: { ...OFF, phone: { max: 2, perSeconds: 1 } } }), { redis: a!, hashKey: HASH_KEY, log: silent });
+  const guard = createGuard(config(kp, { limits: { ...LIMITS_OFF, phone: { max: 2, perSeconds: 1 } } }), { redis: a!, hashKey: HASH_KEY, log: silent });
   assert.deepEqual(await guard.check(req(fr(1))), { allow: true });
   assert.deepEqual(await guard.check(req(fr(1))), { allow: true });
   assert.deepEqual(await guard.check(req(fr(1))), { allow: false, rule: 'limits.phone.1s' });
@@ -138,7 +129,7 @@ redisTest('window expiry on Redis time', async (t, url) => {
 redisTest('distinct numbers per prefix in Redis', async (t, url) => {
   const kp = uniquePrefix();
   const [a, b] = await clients(t, url, kp, 2);
-  const cfg = config(kp, { limits: { ...OFF, distinctPerPrefix: { max: 2, perSeconds: 3_600 } } });
+  const cfg = config(kp, { limits: { ...LIMITS_OFF, distinctPerPrefix: { max: 2, perSeconds: 3_600 } } });
   const one = createGuard(cfg, { redis: a!, hashKey: HASH_KEY, log: silent });
   const two = createGuard(cfg, { redis: b!, hashKey: HASH_KEY, log: silent });
   assert.deepEqual(await one.check(req(fr(1))), { allow: true });
@@ -199,39 +190,13 @@ redisTest('300 concurrent checks for one number from 3 processes admit exactly m
   `;
   const params = { url, hashKey: HASH_KEY, count: 100, config: { store: { keyPrefix: kp, timeoutMs: 2_000 }, limits: { phone: { max: 4, perSeconds: 60 } } }, input: req(fr(7)) };
   const cwd = fileURLToPath(new URL('../..', import.meta.url));
-  const children = Array.from({ length: 3 }, () => spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
-    cwd, env: { ...process.env, GUARD_TEST: JSON.stringify(params) }, stdio: ['pipe', 'pipe', 'inherit'],
+  const children = Array.from({ length: 3 }, () => startNode(['--import', 'tsx', '--input-type=module', '-e', code], {
+    cwd, env: { GUARD_TEST: JSON.stringify(params) },
   }));
-  t.after(() => children.forEach((c) => c.exitCode === null && c.kill()));
-  // Each child's stdout, line by line; a child that dies fails the test instead of hanging it.
-  const lines = children.map((c) => {
-    const queue: string[] = [];
-    const waiters: { resolve: (l: string) => void; reject: (e: Error) => void }[] = [];
-    let buf = '';
-    let exited: Error | undefined;
-    c.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        const w = waiters.shift();
-        if (w) w.resolve(line); else queue.push(line);
-      }
-    });
-    c.on('exit', (code) => {
-      exited = new Error(`a guard process exited early (code ${code}); see its stderr above`);
-      waiters.splice(0).forEach((w) => w.reject(exited!));
-    });
-    return () => new Promise<string>((resolve, reject) => {
-      const l = queue.shift();
-      if (l !== undefined) resolve(l);
-      else if (exited) reject(exited);
-      else waiters.push({ resolve, reject });
-    });
-  });
+  t.after(() => Promise.all(children.map((c) => c.stop())));
+  const lines = children.map((c) => () => c.nextLine());
   assert.deepEqual(await Promise.all(lines.map((next) => next())), ['ready', 'ready', 'ready']);
-  children.forEach((c) => c.stdin!.write('go\n'));
+  children.forEach((c) => c.child.stdin.write('go\n'));
   const results = (await Promise.all(lines.map((next) => next()))).map((l) => JSON.parse(l) as { admitted: number; degraded: number });
   assert.deepEqual(results.map((r) => r.degraded), [0, 0, 0], 'every check was counted in Redis');
   const admitted = results.map((r) => r.admitted);
@@ -239,8 +204,8 @@ redisTest('300 concurrent checks for one number from 3 processes admit exactly m
 });
 
 test('Redis down, insurance off: failMode open allows (degraded), closed refuses', async (t) => {
-  const port = await closedPort();
-  const limits = { ...OFF, phone: { max: 1, perSeconds: 30 }, distinctPerPrefix: { max: 1, perSeconds: 60 } };
+  const port = await freePort();
+  const limits = { ...LIMITS_OFF, phone: { max: 1, perSeconds: 30 }, distinctPerPrefix: { max: 1, perSeconds: 60 } };
   const open = createGuard(config(uniquePrefix(), { limits, store: { failMode: 'open', insurance: { enabled: false } } }),
     { redis: deadClient(t, port), hashKey: HASH_KEY, log: silent });
   for (let i = 0; i < 3; i++) assert.deepEqual(await open.check(req(fr(1))), { allow: true, degraded: true });
@@ -257,10 +222,10 @@ test('Redis down, insurance off: failMode open allows (degraded), closed refuses
 });
 
 test('Redis down, insurance on: limits still hold per instance, marked degraded', async (t) => {
-  const port = await closedPort();
+  const port = await freePort();
   const { log, lines } = capture();
   const guard = createGuard(config(uniquePrefix(), {
-    limits: { ...OFF, phone: { max: 6, perSeconds: 30 }, distinctPerPrefix: { max: 6, perSeconds: 60 } },
+    limits: { ...LIMITS_OFF, phone: { max: 6, perSeconds: 30 }, distinctPerPrefix: { max: 6, perSeconds: 60 } },
     store: { failMode: 'closed', insurance: { instances: 3 } },
   }), { redis: deadClient(t, port), hashKey: HASH_KEY, log });
   const started = performance.now();
@@ -290,7 +255,7 @@ test('a Redis that hangs costs one timeout, then the insurance answers at once',
   await once(client, 'connect');
 
   const guard = createGuard(config(uniquePrefix(), {
-    limits: { ...OFF, phone: { max: 1, perSeconds: 30 }, global: { max: 100, perSeconds: 60 } },
+    limits: { ...LIMITS_OFF, phone: { max: 1, perSeconds: 30 }, global: { max: 100, perSeconds: 60 } },
     store: { timeoutMs: 100, retryAfterMs: 60_000 },
   }), { redis: client, hashKey: HASH_KEY, log: silent });
   let started = performance.now();
@@ -310,13 +275,13 @@ redisTest('when Redis comes back, counting is shared again', async (t, url) => {
   const late = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
   t.after(() => late.quit());
   const { log, lines } = capture();
-  const guard = createGuard(config(kp, { limits: { ...OFF, phone: { max: 1, perSeconds: 30 } }, store: { retryAfterMs: 0 } }),
+  const guard = createGuard(config(kp, { limits: { ...LIMITS_OFF, phone: { max: 1, perSeconds: 30 } }, store: { retryAfterMs: 0 } }),
     { redis: late, hashKey: HASH_KEY, log });
   assert.deepEqual(await guard.check(req(fr(1))), { allow: true, degraded: true }, 'not connected yet: counted in memory');
   // The first command started the connection (lazyConnect) and failed at once (no offline queue).
   if (late.status !== 'ready') await once(late, 'ready');
   assert.deepEqual(await guard.check(req(fr(2))), { allow: true });
-  const other = createGuard(config(kp, { limits: { ...OFF, phone: { max: 1, perSeconds: 30 } } }), { redis: live!, hashKey: HASH_KEY, log: silent });
+  const other = createGuard(config(kp, { limits: { ...LIMITS_OFF, phone: { max: 1, perSeconds: 30 } } }), { redis: live!, hashKey: HASH_KEY, log: silent });
   assert.deepEqual(await other.check(req(fr(2))), { allow: false, rule: 'limits.phone.30s' }, 'the second send was counted in Redis');
   assert.deepEqual(lines.map((l) => `${l.level}: ${l.msg}`), [
     'warn: guard: Redis unavailable; counting limits per instance until it answers again',

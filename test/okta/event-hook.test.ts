@@ -9,7 +9,8 @@ import Database from 'better-sqlite3';
 import { startGateway, SECRET, type TestGateway } from '../support/gateway.js';
 import { oktaRequest } from '../support/okta.js';
 import { delivery, fixture, logEvent } from '../support/okta-events.js';
-import { freePort, startServe } from '../support/cli.js';
+import { startServe } from '../support/cli.js';
+import { freePort } from '../support/processes.js';
 import { EVENT_HOOK_TYPES, VERIFYING_EVENTS } from '../../src/okta/events/event-types.js';
 import { classify, receivable } from '../../src/okta/events/log-event.js';
 

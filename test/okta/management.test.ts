@@ -7,7 +7,7 @@ import {
   normaliseOrgUrl, OktaApiError, registerTelephonyHook, activateHook, telephonyHookBody, type InlineHook, type OktaClient,
 } from '../../src/okta/management.js';
 import { buildTelephonyRequest } from '../../src/okta/hook-request.js';
-import { freePort } from '../support/cli.js';
+import { freePort } from '../support/processes.js';
 import { json, startMock, type MockServer } from '../support/mock-http.js';
 import { startFakeOkta, TELEPHONY, type FakeOkta } from '../cli/fake-okta.js';
 

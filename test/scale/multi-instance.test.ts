@@ -5,9 +5,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import {
-  LIMITS_OFF, cleanupAll, createSchema, deleteKeys, gatewayConfig, hookBody, kind, needEnv, postHook, recipients, runId,
+  cleanupAll, createSchema, deleteKeys, gatewayConfig, hookBody, kind, needEnv, postHook, recipients, runId,
   spawnGateway, startProvider, tally, tempDir, type CountingProvider, type GatewayProcess, type HookAnswer, type PgSchema,
 } from './support.js';
+import { LIMITS_OFF } from '../support/guard.js';
 
 const redisUrl = process.env.REDIS_URL;
 const databaseUrl = process.env.DATABASE_URL;

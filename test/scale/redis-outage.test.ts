@@ -6,9 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import {
-  LIMITS_OFF, cleanupAll, countKeys, eventually, gatewayConfig, kind, privateRedis, redisServerOnPath, sleep, spawnGateway,
+  cleanupAll, countKeys, eventually, gatewayConfig, kind, privateRedis, redisServerOnPath, sleep, spawnGateway,
   startProvider, tally, tempDir, traffic, type CountingProvider, type GatewayProcess, type HookAnswer, type PrivateRedis,
 } from './support.js';
+import { LIMITS_OFF } from '../support/guard.js';
 
 const OKTA_TIMEOUT_MS = 3_000;
 /** SCALE_OUTAGE_MS=10000 runs a longer outage (before the fix in store/redis-claims.ts, answers then took over 3 s). */
