@@ -1,5 +1,5 @@
-// Okta Management API client for the gateway's tools (reference/okta-telephony-hook.md §6 and
-// okta-event-hooks.md): the modules under management/ — the call and its errors (client.ts,
+// Okta Management API client for the gateway's tools (README "Set up Okta in one command" and
+// "Close the loop with Okta"): the modules under management/ — the call and its errors (client.ts,
 // errors.ts), authentication (auth.ts: SSWS, or private_key_jwt with DPoP), inline hooks and the
 // telephony hook's rules (inline-hooks.ts, telephony-hook.ts), event hooks (event-hooks.ts) and
 // the System Log (system-log.ts). Credentials never appear in an error message.
