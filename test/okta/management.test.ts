@@ -5,7 +5,7 @@ import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import {
   ActiveHookConflict, clientAssertion, createOktaClient, deleteHook, describeHookAuth, hookUriProblems, loadSigningKey,
   normaliseOrgUrl, OktaApiError, registerTelephonyHook, activateHook, telephonyHookBody, type InlineHook, type OktaClient,
-} from '../../src/okta/management.js';
+} from '../../src/okta/management/index.js';
 import { buildTelephonyRequest } from '../../src/okta/hook-request.js';
 import { freePort } from '../support/processes.js';
 import { json, startMock, type MockServer } from '../support/mock-http.js';
