@@ -12,6 +12,7 @@ import pino from 'pino';
 import { Redis } from 'ioredis';
 import { createGuard, guardSchema, type GuardInput, type LimitWindow, type Verdict } from '../../src/guard/index.js';
 import { LIMITS_OFF } from '../support/guard.js';
+import { needEnv } from '../support/env.js';
 
 const log = pino({ level: 'silent' });
 const START = 1_800_000_000_000;
@@ -169,12 +170,8 @@ test('property: concurrent requests over every dimension never exceed any limit'
 });
 
 test('property: the Redis guard gives the in-memory guard\'s verdicts, request by request, over every dimension', async (t) => {
-  const url = process.env.REDIS_URL;
-  if (!url) {
-    if (process.env.CI) assert.fail('REDIS_URL must be set in CI: the Redis property has to run there');
-    t.skip('REDIS_URL not set: start Redis and run with REDIS_URL=redis://127.0.0.1:6379');
-    return;
-  }
+  const url = needEnv(t, 'REDIS_URL', 'start Redis and run with REDIS_URL=redis://127.0.0.1:6379');
+  if (!url) return;
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   const base = `byot-test:property:${randomUUID()}`;
   t.after(async () => {

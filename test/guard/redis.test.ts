@@ -3,7 +3,6 @@
 // Without REDIS_URL the tests skip, except under CI, where they fail: there they must run.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -13,34 +12,17 @@ import pino from 'pino';
 import { createGuard, guardSchema, type GuardConfigInput, type GuardInput, type GuardLog } from '../../src/guard/index.js';
 import { keyHasher } from '../../src/guard/keys.js';
 import type { Destination } from '../../src/core/domain.js';
-import { LIMITS_OFF } from '../support/guard.js';
+import { LIMITS_OFF, cleanUpAfter, redisTest, uniquePrefix } from '../support/guard.js';
 import { freePort, startNode } from '../support/processes.js';
 
-const REDIS_URL = process.env.REDIS_URL;
 const HASH_KEY = 'a-test-hash-key-of-enough-length';
 const silent = pino({ level: 'silent' });
 
-/** Runs `fn` with a Redis URL; skips (or, under CI, fails) without one. */
-function redisTest(name: string, fn: (t: TestContext, url: string) => Promise<void>) {
-  test(name, async (t) => {
-    if (!REDIS_URL) {
-      if (process.env.CI) assert.fail('REDIS_URL must be set in CI: the Redis tests of the guard have to run there');
-      t.skip('REDIS_URL not set: start Redis and run with REDIS_URL=redis://127.0.0.1:6379');
-      return;
-    }
-    await fn(t, REDIS_URL);
-  });
-}
 
 /** `n` connected clients, closed after the test; the key prefix's keys are deleted then. */
 async function clients(t: TestContext, url: string, keyPrefix: string, n: number, options: RedisOptions = {}): Promise<Redis[]> {
   const list = Array.from({ length: n }, () => new Redis(url, { maxRetriesPerRequest: 1, ...options }));
-  t.after(async () => {
-    const c = list[0]!;
-    const keys = await c.keys(`${keyPrefix}:*`);
-    if (keys.length) await c.del(...keys);
-    await Promise.all(list.map((x) => x.quit()));
-  });
+  cleanUpAfter(t, keyPrefix, list);
   await Promise.all(list.map((c) => c.ping()));
   return list;
 }
@@ -48,8 +30,6 @@ async function clients(t: TestContext, url: string, keyPrefix: string, n: number
 function config(keyPrefix: string, extra: GuardConfigInput = {}) {
   return guardSchema.parse({ ...extra, store: { ...extra.store, keyPrefix } });
 }
-
-const uniquePrefix = () => `byot-test:${randomUUID()}`;
 
 function fr(lastDigits: number, prefix = '+33612345'): Destination {
   return { e164: `${prefix}${String(lastDigits).padStart(3, '0')}`, country: 'FR', type: 'MOBILE', valid: true };

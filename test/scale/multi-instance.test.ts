@@ -5,10 +5,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import {
-  cleanupAll, createSchema, deleteKeys, gatewayConfig, hookBody, kind, needEnv, postHook, recipients, runId,
+  cleanupAll, createSchema, deleteKeys, gatewayConfig, hookBody, kind, postHook, recipients, runId,
   spawnGateway, startProvider, tally, tempDir, type CountingProvider, type GatewayProcess, type HookAnswer, type PgSchema,
 } from './support.js';
 import { LIMITS_OFF } from '../support/guard.js';
+import { needEnv } from '../support/env.js';
 
 const redisUrl = process.env.REDIS_URL;
 const databaseUrl = process.env.DATABASE_URL;

@@ -5,7 +5,6 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { startServe, type Server } from '../support/cli.js';
@@ -20,19 +19,6 @@ export const HASH_KEY = 'scale-hash-key-0123456789abcdef';
 /** A name unique to this run, usable as a PostgreSQL schema and a Redis key prefix. */
 export function runId(what: string): string {
   return `byot_${what}_${process.pid}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-}
-
-/**
- * The environment variable's value, or `undefined` after skipping the test with `why`. When CI is
- * set a missing service is a failure: a green CI run must have run these tests.
- */
-export function needEnv(t: TestContext, name: 'REDIS_URL' | 'DATABASE_URL', why: string): string | undefined {
-  const value = process.env[name];
-  if (value) return value;
-  const message = `${name} not set: ${why}`;
-  if (process.env.CI) throw new Error(`${message} (CI is set, so this fails instead of skipping)`);
-  t.skip(message);
-  return undefined;
 }
 
 // --- Temp folders and children (test/support/processes.ts tracks every child) ---

@@ -16,6 +16,7 @@ import type { CallRecord, CallResult, DeliveryStore } from '../../src/store/type
 import type { Attempt, Status } from '../../src/core/domain.js';
 import type { OktaAnswer } from '../../src/okta/contract.js';
 import { runNode, startNode } from '../support/processes.js';
+import { createSchema, type PgSchema } from '../scale/support.js';
 
 /** One empty database of a backend; every open() reaches the same one. */
 interface Db {
@@ -68,10 +69,7 @@ function sqliteBackend(): Backend {
 }
 
 function postgresBackend(url: string): Backend {
-  const run = `byot_test_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  const schemas: string[] = [];
-  const admin = new pg.Client({ connectionString: url });
-  let connected: Promise<unknown> | undefined;
+  const schemas: PgSchema[] = [];
   const withClient = async <T>(location: string, fn: (c: pg.Client) => Promise<T>): Promise<T> => {
     const c = new pg.Client({ connectionString: location });
     await c.connect();
@@ -84,14 +82,9 @@ function postgresBackend(url: string): Backend {
   return {
     name: 'PostgreSQL',
     async fresh() {
-      connected ??= admin.connect();
-      await connected;
-      const schema = `${run}_${schemas.length + 1}`;
-      await admin.query(`CREATE SCHEMA ${schema}`);
+      const schema = await createSchema(url, 'store');
       schemas.push(schema);
-      const u = new URL(url);
-      u.searchParams.set('options', `-c search_path=${schema}`);
-      const location = u.toString();
+      const location = schema.url;
       return {
         location,
         open: () => openPostgresStore(location, { poolSize: 5 }),
@@ -100,9 +93,7 @@ function postgresBackend(url: string): Backend {
       };
     },
     async cleanup() {
-      if (!connected) return;
-      for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await admin.end();
+      for (const schema of schemas) await schema.drop();
     },
   };
 }

@@ -5,12 +5,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import type { CallRecord, CallResult, DeliveryStore } from '../../src/store/types.js';
 import type { InboxEvent } from '../../src/okta/events/log-event.js';
 import type { OktaAnswer } from '../../src/okta/contract.js';
+import { skipOrFail } from '../support/env.js';
+import { createSchema, type PgSchema } from '../scale/support.js';
 
 const T0 = 1_800_000_000_000;
 const MIN = 60_000;
@@ -179,27 +180,16 @@ inboxContract('SQLite', () => openSqliteStore(join(dir, `log-${++n}.sqlite`)), a
 
 const url = process.env.DATABASE_URL;
 if (url) {
-  const schemas: string[] = [];
-  const admin = new pg.Client({ connectionString: url });
-  let connected: Promise<unknown> | undefined;
-  const run = `byot_inbox_${process.pid}_${Date.now().toString(36)}`;
+  const schemas: PgSchema[] = [];
   inboxContract('PostgreSQL', async () => {
-    connected ??= admin.connect();
-    await connected;
-    const schema = `${run}_${schemas.length + 1}`;
-    await admin.query(`CREATE SCHEMA ${schema}`);
+    const schema = await createSchema(url, 'inbox');
     schemas.push(schema);
-    const u = new URL(url);
-    u.searchParams.set('options', `-c search_path=${schema}`);
-    return openPostgresStore(u.toString(), { poolSize: 4 });
+    return openPostgresStore(schema.url, { poolSize: 4 });
   }, async () => {
-    if (!connected) return;
-    for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
+    for (const schema of schemas) await schema.drop();
   });
 } else {
   test('Okta event inbox on PostgreSQL', (t) => {
-    if (process.env.CI) throw new Error('DATABASE_URL not set (CI is set, so this fails instead of skipping)');
-    t.skip('DATABASE_URL not set (e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)');
+    skipOrFail(t, 'DATABASE_URL not set (e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)');
   });
 }
