@@ -32,6 +32,7 @@ import { toDestination } from '../src/core/phone.js';
 import type { Channel, OtpRequest, RequestType } from '../src/core/domain.js';
 import type { DeliveryStore } from '../src/store/types.js';
 import type { ProviderAdapter } from '../src/providers/types.js';
+import { LIMITS_OFF } from '../test/support/guard.js';
 
 const { values } = parseArgs({ options: { check: { type: 'boolean', default: false } } });
 
@@ -195,7 +196,7 @@ const before = (x: Event, y: Event): boolean => x.at < y.at || (x.at === y.at &&
 const GUARDS = {
   none: `guard:
   numbers: { refuseInvalid: false, refuseTypes: [] }
-  limits: { phone: false, user: false, prefix: false, country: false, ip: false, global: false, distinctPerPrefix: false }`,
+  limits: ${JSON.stringify(LIMITS_OFF)}`,
   counts: 'guard: {}',
   conversion: 'guard:\n  conversion: { mode: enforce }',
 } as const;

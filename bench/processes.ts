@@ -1,7 +1,6 @@
 // Child processes of the benchmark: every one is tracked and killed when the run ends, however it ends.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
 import { readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -170,14 +169,6 @@ export function machineBusySeconds(): number {
   }
 }
 
-/** A loopback port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** `--name N` read as a number of at least `min`, or an error naming the option. */
 export function numberOption(name: string, value: string, min: number): number {

@@ -30,7 +30,8 @@ import { randomBytes } from 'node:crypto';
 import { closedLoop, openLoop, type RunFigures, type Target } from './load.js';
 import { oktaTraffic } from './okta-traffic.js';
 import { GUARD_YAML, HOOK_HEADER, gatewayConfig } from './gateway-config.js';
-import { cpuSecondsOf, freePort, machineBusySeconds, memoryOf, numberOption, portOf, sampleMemory, startChild, stopAll, stopChild, stopOnExit, waitHealthy, type Child } from './processes.js';
+import { cpuSecondsOf, machineBusySeconds, memoryOf, numberOption, portOf, sampleMemory, startChild, stopAll, stopChild, stopOnExit, waitHealthy, type Child } from './processes.js';
+import { freePort } from '../test/support/processes.js';
 
 const TARGETS = {
   throughputRatio: 0.6,

@@ -27,7 +27,8 @@ import { bunchedRate, closedLoop, type Target } from './load.js';
 import { oktaTraffic, type Traffic } from './okta-traffic.js';
 import { GUARD_YAML, HOOK_HEADER, gatewayConfig } from './gateway-config.js';
 import { countProxy } from './count-proxy.js';
-import { cpuSecondsOf, freePort, numberOption, portOf, startChild, stopAll, stopChild, stopOnExit, waitHealthy, type Child } from './processes.js';
+import { cpuSecondsOf, numberOption, portOf, startChild, stopAll, stopChild, stopOnExit, waitHealthy, type Child } from './processes.js';
+import { freePort } from '../test/support/processes.js';
 
 /** Issue 18's targets, PostgreSQL + Redis against the embedded path measured in the same run. */
 const TARGETS = {

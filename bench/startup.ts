@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { freePort, killAllNow, machineBusySeconds, startChild, stopChild, waitHealthy } from './processes.js';
+import { killAllNow, machineBusySeconds, startChild, stopChild, waitHealthy } from './processes.js';
+import { freePort } from '../test/support/processes.js';
 
 const TARGETS = { helpRatio: 2, checkConfigRatio: 2, serveReadyMs: 400 };
 

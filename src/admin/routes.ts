@@ -1,13 +1,14 @@
-// The admin page at /admin: a login, a few pages (Overview, Deliveries, Providers, Routing &
-// Preview, Blocks, Audit, Configuration) and the JSON API they read. Off — every /admin path 404 — unless the
-// configuration gives credentials. Sessions live in memory; state-changing requests need the
-// session's CSRF token and a same-origin Origin; every answer carries strict security headers.
+// The admin page at /admin: a login, the pages of ui/page-list.ts and the JSON API they read. Off —
+// every /admin path 404 — unless the configuration gives credentials. Sessions live in memory;
+// state-changing requests need the session's CSRF token and a same-origin Origin; every answer
+// carries strict security headers.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { safeEqual } from '../providers/verify.js';
 import { isGatewayError } from '../core/errors.js';
 import { adminEnabled, type Role } from './schema.js';
 import { loadUiAssets, type UiAssets } from './assets.js';
+import { ADMIN_PAGES } from './ui/page-list.js';
 import { conversionQuery, conversionView } from './conversion.js';
 import { LoginBrake, SESSION_COOKIE, SessionStore, clearedCookie, readCookie, sessionCookie, type BrakeDecision, type Session } from './session.js';
 import { BadRequest, read, type AdminContext } from './api/context.js';
@@ -40,17 +41,6 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
   'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
-};
-
-/** The pages, by path under /admin; each is the same shell, the script draws the page. */
-export const PAGES: Readonly<Record<string, string>> = {
-  '/': 'overview',
-  '/deliveries': 'deliveries',
-  '/providers': 'providers',
-  '/preview': 'preview',
-  '/blocks': 'blocks',
-  '/audit': 'audit',
-  '/config': 'config',
 };
 
 type Auth =
@@ -204,8 +194,9 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDeps): Promis
     });
 
     // ----- Front end: the shell for each page, the login page, the bundled script and style -----
-    for (const [path, page] of Object.entries(PAGES)) {
-      admin.get(path, { onRequest: guard('page') }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(shell(page, assets)));
+    // Each page is the same shell; the script draws the page it names.
+    for (const { path, id } of ADMIN_PAGES) {
+      admin.get(path, { onRequest: guard('page') }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(shell(id, assets)));
     }
     admin.get('/login', async (_req, reply) => reply.type('text/html; charset=utf-8').send(shell('login', assets)));
     admin.get<{ Params: { name: string } }>('/assets/:name', async (req, reply) => {

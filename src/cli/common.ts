@@ -120,7 +120,7 @@ export function oneOf<T extends string>(raw: string | undefined, name: string, a
 }
 
 /** Why a network call failed, in words an operator can act on. */
-export { describeNetworkError as networkProblem } from '../okta/management.js';
+export { describeNetworkError as networkProblem } from '../okta/management/index.js';
 
 /** `--header NAME`: refused unless it is an HTTP header name. */
 export function headerOption(header: string, usage: string): string {

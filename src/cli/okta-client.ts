@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import {
   ActiveHookConflict, createOktaClient, normaliseOrgUrl, OktaApiError, type ManagementAuth, type OktaClient,
-} from '../okta/management.js';
+} from '../okta/management/index.js';
 import { CommandError, intOption, UsageError, type Output } from './common.js';
 import { cliHint } from './okta-errors.js';
 

@@ -1,6 +1,6 @@
 // What to type about a failed Okta call: the CLI's own words (flags, commands) added to the
 // Management API client's hint, which speaks only of Okta (src/okta/management/errors.ts).
-import type { OktaApiError } from '../okta/management.js';
+import type { OktaApiError } from '../okta/management/index.js';
 
 /** The hint for the operator at the terminal, with the flags and commands that fix it. */
 export function cliHint(err: OktaApiError, list = 'byot okta list'): string | undefined {

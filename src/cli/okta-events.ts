@@ -5,7 +5,7 @@ import { EVENT_HOOK_TYPES } from '../okta/events/event-types.js';
 import {
   deleteEventHook, describeHookAuth, EVENT_HOOK_SCOPES, hookUriProblems, isActive, isVerified, registerEventHook,
   type EventHook, type OktaClient,
-} from '../okta/management.js';
+} from '../okta/management/index.js';
 import { createOutput, headerOption, parseCommand, table, UsageError, type Output } from './common.js';
 import { AUTH_HELP, clientFrom, COMMON_OPTIONS, guarded, status, type Common } from './okta-client.js';
 

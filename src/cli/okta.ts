@@ -5,7 +5,7 @@ import { CHANNELS, EXAMPLE_NUMBER, REQUEST_TYPES } from '../core/domain.js';
 import {
   activateHook, deleteHook, describeHookAuth, hookUriProblems, isActive, registerTelephonyHook, TELEPHONY_HOOK_TYPE,
   type HookAuth, type InlineHook, type OktaClient,
-} from '../okta/management.js';
+} from '../okta/management/index.js';
 import { buildTelephonyRequest, maskTelephonyRequest, readHookAnswer, type OktaRequestType } from '../okta/hook-request.js';
 import { createOutput, headerOption, oneOf, parseCommand, table, UsageError, type Output } from './common.js';
 import { HOOK_PATH } from '../http/paths.js';

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { configFromEnv, loadConfigFile } from '../config/load.js';
 import { createLogger } from '../telemetry/log.js';
 import { createGateway } from '../gateway/gateway.js';
+import { phoneLib } from '../core/phone.js';
 import { addresses, startupNotice, type Generated } from './startup.js';
 
 /** `byot serve`: runs until SIGTERM or SIGINT, then lets in-flight hook calls finish. */
@@ -25,6 +26,8 @@ export async function serve(configFile: string | undefined): Promise<number> {
     log.warn({ host: config.server.host }, 'listening on every interface over plain HTTP: put a TLS proxy in front and set server.host: 127.0.0.1, or set server.tls');
   }
   log.info({ address, hookUrl: urls.hook, adminUrl: urls.admin ?? null, config: config.source, providers: Object.keys(config.providers) }, 'byot-gateway ready');
+  // The phone metadata, once listening: start-up does not wait for it, and the first OTP does not either.
+  setImmediate(phoneLib);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

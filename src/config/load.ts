@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
 import type { z } from 'zod';
 import { ERROR_CODES, GatewayError } from '../core/errors.js';
 import { configSchema, type RawConfig } from './schema.js';
@@ -60,6 +60,9 @@ export async function loadConfigFile(file: string, env: Env = process.env, opts:
 }
 
 export function parseConfigText(text: string, env: Env = process.env, source = '(inline)', opts: LoadOptions = {}): Config {
+  // The YAML parser (its CommonJS build, synchronously) only when there is YAML to read: `byot serve`
+  // on the environment alone never loads it.
+  const { parseDocument } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(doc.errors.map((e) => ({ path: '(yaml)', message: e.message.split('\n')[0] ?? e.message })));

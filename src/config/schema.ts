@@ -5,7 +5,9 @@ import { strictObject } from '../core/unknown-keys.js';
 import { phoneSchema } from '../core/phone.js';
 import { logSchema, metricsSchema } from '../telemetry/schema.js';
 import { authSchema } from '../okta/auth-schema.js';
-import { alertsSchema, guardSchema, limitsSchema } from '../guard/index.js';
+// The schemas alone, not guard/index.ts: loading the guard itself is start-up `byot check-config` need not pay.
+import { guardSchema, limitsSchema } from '../guard/schema.js';
+import { alertsSchema } from '../guard/conversion/schema.js';
 import { storeSchema } from '../store/schema.js';
 import { hookSchema, messagesSchema, resilienceSchema } from '../delivery/schema.js';
 import { routingSchema } from '../routing/schema.js';

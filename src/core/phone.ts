@@ -1,10 +1,24 @@
-import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max';
+import { createRequire } from 'node:module';
+import type { CountryCode, PhoneNumber } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { strictObject } from './unknown-keys.js';
 import type { Destination, NumberType } from './domain.js';
 
+type Libphonenumber = typeof import('libphonenumber-js/max');
+let loaded: Libphonenumber | undefined;
+
+/**
+ * libphonenumber-js with its full metadata, loaded (synchronously, its CommonJS build) the first
+ * time a number or a region is checked: it is a large share of start-up, which `byot check-config`
+ * of a file naming no region, and `byot --help`, need not pay. `byot serve` loads it just after it
+ * listens (cli/serve.ts), so the first OTP does not pay either.
+ */
+export function phoneLib(): Libphonenumber {
+  return (loaded ??= createRequire(import.meta.url)('libphonenumber-js/max') as Libphonenumber);
+}
+
 /** A region libphonenumber knows (ISO 3166-1 alpha-2), as configuration gives it. */
-export const regionSchema = z.string().refine((r) => isSupportedCountry(r), 'expected an ISO 3166-1 alpha-2 region, e.g. US');
+export const regionSchema = z.string().refine((r) => phoneLib().isSupportedCountry(r), 'expected an ISO 3166-1 alpha-2 region, e.g. US');
 
 /** The `phone:` section of the configuration. */
 export const phoneSchema = strictObject({
@@ -31,6 +45,7 @@ export function looksLikePhoneNumber(raw: string): boolean {
  */
 export function toDestination(raw: string, defaultRegion: CountryCode): Destination | undefined {
   const trimmed = raw.trim();
+  const { parsePhoneNumberFromString } = phoneLib();
   const readings = trimmed.startsWith('+')
     ? [parsePhoneNumberFromString(trimmed)]
     : [parsePhoneNumberFromString('+' + trimmed), parsePhoneNumberFromString(trimmed, defaultRegion)];

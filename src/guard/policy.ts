@@ -1,5 +1,5 @@
 // Policy: what may never be sent, whatever the counters say. Pure functions over the config; no
-// counting, no I/O, so they cannot fail at runtime (fraud-and-resilience.md §3.8: closed).
+// counting, no I/O, so they cannot fail at runtime: nothing for a fail-open setting to open.
 import type { Channel, Destination, NumberType, RequestType } from '../core/domain.js';
 import type { GuardConfig } from './schema.js';
 

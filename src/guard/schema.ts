@@ -3,7 +3,7 @@
 // absent section gives a working guard.
 import { z } from 'zod';
 import { strictObject } from '../core/unknown-keys.js';
-import { isSupportedCountry } from 'libphonenumber-js/max';
+import { phoneLib } from '../core/phone.js';
 import { E164, NUMBER_TYPES } from '../core/domain.js';
 import { conversionSchema } from './conversion/schema.js';
 
@@ -12,7 +12,7 @@ const MAX_WINDOW_SECONDS = 31 * 86_400;
 
 const country = z.string()
   .transform((c) => c.trim().toUpperCase())
-  .refine((c) => /^[A-Z]{2}$/.test(c) && isSupportedCountry(c), 'expected an ISO 3166-1 alpha-2 country code with a telephone numbering plan, e.g. US');
+  .refine((c) => /^[A-Z]{2}$/.test(c) && phoneLib().isSupportedCountry(c), 'expected an ISO 3166-1 alpha-2 country code with a telephone numbering plan, e.g. US');
 
 /** Either an allow list (everything else refused; `[]` turns the channel off) or a deny list; `{}` allows every country. */
 const countryPolicy = strictObject({

@@ -1,4 +1,4 @@
-// Okta's event hook (reference: okta-event-hooks.md §1): the one-time verification GET, then POSTs
+// Okta's event hook (README "Close the loop with Okta"): the one-time verification GET, then POSTs
 // of `data.events[]`. A delivery is stored in the inbox and committed before the answer, and
 // processed after it (okta/events/processor.ts): Okta waits 3 s and retries a 5xx once, so the
 // answer is fast, and 503 only when the events could not be stored (then nothing was lost yet).

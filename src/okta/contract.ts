@@ -1,5 +1,6 @@
 // Okta's telephony inline hook, both ways: the request Okta sends, normalised into an
-// OtpRequest, and the answer it expects (reference/okta-telephony-hook.md §2–§4).
+// OtpRequest, and the answer it expects (README "How the gateway answers Okta"; Okta's published
+// sample request is test/fixtures/okta/telephony-payload-example.json).
 import type { Channel, Outcome, OtpRequest, RequestType } from '../core/domain.js';
 import { REQUEST_TYPES, withoutRequestTypePrefix } from '../core/domain.js';
 import { looksLikePhoneNumber } from '../core/phone.js';

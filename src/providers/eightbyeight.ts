@@ -36,8 +36,8 @@ const schema = baseProviderSchema.extend({
   }
 });
 
-// 8x8 voice profiles. en-US-Jenny is the one 8x8's own Okta sample uses and en-GB-Emma the API
-// reference's; the others follow the naming of the profiles 8x8 lists (its TTS is Azure's).
+// 8x8 voice profiles. en-US-Jenny is the one 8x8's own Okta sample uses and en-GB-Emma the one of
+// the voice API's examples (test/fixtures/specs/8x8-voice.json); the others follow the naming of the profiles 8x8 lists (its TTS is Azure's).
 const VOICE_PROFILES: Readonly<Record<string, string>> = {
   en: 'en-US-Jenny', 'en-GB': 'en-GB-Emma',
   fr: 'fr-FR-DeniseNeural', de: 'de-DE-KatjaNeural', es: 'es-ES-ElviraNeural', it: 'it-IT-ElsaNeural',

@@ -100,7 +100,7 @@ export function parseJson(text: string): unknown {
   }
 }
 
-/** The category an HTTP status means when the body says nothing better (telephony-providers.md §0). */
+/** The category an HTTP status means when the body says nothing better (README "Providers" names the categories). */
 export function categoryForStatus(status: number): ErrorCategory {
   if (status === 401 || status === 403 || status === 404) return 'auth';
   if (status === 402) return 'insufficient_funds';

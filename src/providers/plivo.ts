@@ -1,5 +1,5 @@
 // Plivo: SMS through the Message API, voice through the Call API. Direct HTTP: the `plivo` SDK
-// hardcodes the voice base URL (reference §5) and is heavy.
+// hardcodes the voice base URL (so no mock could stand in for it) and is heavy.
 //
 // A Plivo call fetches its script from `answer_url` once the callee picks up, after the hook has
 // already answered Okta. The adapter serves that document itself (voiceDocument) and keeps no state:

@@ -2,7 +2,8 @@
 // the number, the callback token or the template's credentials into its error codes, messages
 // and ids. Every string an adapter hands back passes through here before it is logged, stored,
 // shown or given to Okta: scrubbed of those values, stripped of control characters, bounded.
-import { getCountryCallingCode, isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import type { CountryCode } from 'libphonenumber-js/max';
+import { phoneLib } from '../core/phone.js';
 import { ProviderError, type DeliveryReceipt, type OutboundMessage, type ProviderAdapter, type SendResult } from './types.js';
 
 /** Longest provider-supplied string kept: a code, status word, id or error message. */
@@ -106,6 +107,7 @@ function messagePatterns(msg: OutboundMessage | undefined): MessagePatterns {
 /** The number without its country calling code (`4155550100` for `+14155550100`), as it is written at home. */
 function nationalNumber(msg: OutboundMessage): string | undefined {
   const digits = msg.to.e164.slice(1);
+  const { getCountryCallingCode, isSupportedCountry, parsePhoneNumberFromString } = phoneLib();
   if (msg.to.country !== undefined && isSupportedCountry(msg.to.country)) {
     const cc = getCountryCallingCode(msg.to.country as CountryCode);
     if (digits.startsWith(cc)) return digits.slice(cc.length);

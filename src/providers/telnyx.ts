@@ -206,7 +206,8 @@ function classify(reply: HttpReply, what: string): ProviderError {
   const first = Array.isArray(errors) ? errors[0] : undefined;
   const code = asStringOrNumber(field(first, 'code'));
   const text = `${asStringOrNumber(field(first, 'title')) ?? ''} ${asStringOrNumber(field(first, 'detail')) ?? ''}`;
-  // No single documented code for an exhausted balance (reference §4): recognise it by its words.
+  // No single documented code for an exhausted balance (the error code lists test/fixtures/specs/README.md
+  // names, "Code tables"): recognise it by its words.
   const category = (code !== undefined ? CODE_CATEGORY[code] : undefined)
     ?? (/\bbalance\b|insufficient funds/i.test(text) ? 'insufficient_funds' : categoryForStatus(reply.status));
   return statusError(reply, category, code, what);

@@ -2,7 +2,6 @@
 // an NCCO `talk` action. Direct HTTP over the shared undici pool rather than @vonage/server-sdk:
 // each channel is one POST, the SDK's current releases require Node 22, and jose already signs JWTs.
 import { createHash, createHmac, createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
-import { jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import type { ErrorCategory } from '../core/domain.js';
 import { adapterChannels, baseProviderSchema, e164, e164Or, feedbackChannels, feedbackOption, type ProviderKind } from './base.js';
@@ -122,6 +121,13 @@ const RING_SECONDS = 30;
 const MAX_AGE_S = 300;
 const CLOCK_SKEW_S = 30;
 
+/**
+ * jose, loaded when a Vonage adapter is created (in the background) rather than with this module:
+ * the registry loads every adapter's module for its schema, and `byot check-config` need not pay
+ * for a JWT library.
+ */
+let jose: Promise<typeof import('jose')> | undefined;
+const loadJose = (): Promise<typeof import('jose')> => (jose ??= import('jose'));
 
 export const vonageProvider: ProviderKind<typeof schema> = {
   kind: 'vonage',
@@ -136,6 +142,8 @@ export const vonageProvider: ProviderKind<typeof schema> = {
     // SMS only: the Conversion API's voice operation names the ids of the retired Text-To-Speech API,
     // not the Voice API's call uuid this adapter gets.
     const feedback = feedbackChannels(config.feedback, channels, ['sms']);
+    // Ready before the first call or callback needs it; a failure to load shows there.
+    loadJose().catch(() => undefined);
 
     async function sendSms(text: string, to: string, reference: string, signal: AbortSignal) {
       const form = new URLSearchParams({
@@ -163,6 +171,7 @@ export const vonageProvider: ProviderKind<typeof schema> = {
     }
 
     async function call(text: string, to: string, locale: string, signal: AbortSignal) {
+      const { SignJWT } = await loadJose();
       const jwt = await new SignJWT({ application_id: config.applicationId })
         .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
         .setIssuedAt()
@@ -204,6 +213,7 @@ export const vonageProvider: ProviderKind<typeof schema> = {
         // Call events carry a JWT; SMS delivery receipts are signed in their own parameters instead.
         const token = /^Bearer\s+(\S+)$/i.exec(header(req.headers, 'authorization') ?? '')?.[1];
         if (token === undefined) return smsReceipt(req, webhookKey, config.smsSignatureMethod);
+        const { jwtVerify } = await loadJose();
         let claims;
         try {
           ({ payload: claims } = await jwtVerify(token, webhookKey, {

@@ -90,28 +90,15 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   const writes = postgresWrites(pool, outcomes);
 
   /** Statements in one transaction on one connection (see SqlDb in okta-events.ts). */
-  async function steps(list: Query[], guarded: boolean): Promise<number[]> {
-    const client = await pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      try {
-        const changes: number[] = [];
-        for (const step of list) {
-          changes.push((await client.query(numbered(step.sql), step.params)).rowCount ?? 0);
-          if (guarded && changes.length === 1 && changes[0] !== 1) break;
-        }
-        await client.query('COMMIT');
-        return changes;
-      } catch (err) {
-        await client.query('ROLLBACK').catch((e: Error) => {
-          broken = e;
-        });
-        throw err;
+  function steps(list: Query[], guarded: boolean): Promise<number[]> {
+    return inTransaction(pool, async (client) => {
+      const changes: number[] = [];
+      for (const step of list) {
+        changes.push((await client.query(numbered(step.sql), step.params)).rowCount ?? 0);
+        if (guarded && changes.length === 1 && changes[0] !== 1) break;
       }
-    } finally {
-      client.release(broken);
-    }
+      return changes;
+    });
   }
   return {
     events: createEventInbox({ all: rows, steps }),
@@ -192,21 +179,29 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
  * so separate schemas do not wait for each other) makes a second instance starting at the same moment wait,
  * then find every step recorded; the lock is released by COMMIT or ROLLBACK.
  */
-async function migrate(pool: pg.Pool): Promise<void> {
+function migrate(pool: pg.Pool): Promise<void> {
+  return inTransaction(pool, async (client) => {
+    await client.query("SELECT pg_advisory_xact_lock($1::int4, hashtext(COALESCE(current_schema(), '')))", [MIGRATION_LOCK]);
+    await client.query(MIGRATIONS_TABLE);
+    const applied = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+    for (const m of migrations) {
+      if (applied.has(m.version)) continue;
+      await client.query(migrationSql(m, 'postgres'));
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+    }
+  });
+}
+
+/** `work` in one transaction on one connection of `pool`: committed when it resolves, rolled back when it throws. */
+async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
     await client.query('BEGIN');
     try {
-      await client.query("SELECT pg_advisory_xact_lock($1::int4, hashtext(COALESCE(current_schema(), '')))", [MIGRATION_LOCK]);
-      await client.query(MIGRATIONS_TABLE);
-      const applied = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
-      for (const m of migrations) {
-        if (applied.has(m.version)) continue;
-        await client.query(migrationSql(m, 'postgres'));
-        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
-      }
+      const result = await work(client);
       await client.query('COMMIT');
+      return result;
     } catch (err) {
       await client.query('ROLLBACK').catch((e: Error) => {
         broken = e;

@@ -13,8 +13,7 @@ import { fakeProvider } from '../support/fake-provider.js';
 import { ProviderError } from '../../src/providers/types.js';
 import { startAdminGateway } from './support.js';
 import { SHOTS, launchChromium, logIn, skip } from './browser-support.js';
-
-const PAGES = [['overview', '/admin/'], ['deliveries', '/admin/deliveries'], ['providers', '/admin/providers'], ['preview', '/admin/preview'], ['blocks', '/admin/blocks'], ['audit', '/admin/audit'], ['config', '/admin/config']] as const;
+import { ADMIN_PAGES } from '../../src/admin/ui/page-list.js';
 
 describe('the admin page at phone and desktop widths', { skip }, () => {
   let gw: TestGateway;
@@ -52,9 +51,10 @@ describe('the admin page at phone and desktop widths', { skip }, () => {
       await logIn(page);
       await page.waitForURL(`${gw.url}/admin/`);
       await ready(page);
-      for (const [name, path] of PAGES) {
+      for (const { id: name, path: under, title } of ADMIN_PAGES) {
+        const path = `/admin${under}`;
         // Through the navigation, as a person would: each link is there, readable and clickable.
-        const link = page.locator('header nav a', { hasText: new RegExp(`^${name === 'preview' ? 'Routing' : name}`, 'i') });
+        const link = page.locator('header nav a', { hasText: new RegExp(`^${title}$`) });
         await link.scrollIntoViewIfNeeded();
         const box = await link.boundingBox();
         assert.ok(box && box.width >= 40 && box.height >= 24, `${width} px: the ${name} link is ${JSON.stringify(box)}`);

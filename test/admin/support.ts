@@ -1,13 +1,14 @@
 // Admin-page test helpers: a gateway with the admin on, and a small HTTP client that keeps the
 // session cookie and sends the CSRF token and Origin the way the admin page's script does.
 import { startGateway, type TestGateway, type TestGatewayOptions } from '../support/gateway.js';
+import { ADMIN_PAGES } from '../../src/admin/ui/page-list.js';
 
 export const ADMIN_TOKEN = 'admin-token-0123456789-abcdefghij';
 export const ADMIN_USER = 'alice';
 export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
 
 /** Every page and API route of the admin, with the method it answers. */
-export const PAGES = ['/admin', '/admin/', '/admin/deliveries', '/admin/providers', '/admin/preview', '/admin/blocks', '/admin/audit', '/admin/config'];
+export const PAGES = ['/admin', ...ADMIN_PAGES.map((p) => `/admin${p.path}`)];
 export const API_GETS = ['/admin/api/session', '/admin/api/overview', '/admin/api/deliveries', '/admin/api/deliveries/export', '/admin/api/providers', '/admin/api/conversion', '/admin/api/routing', '/admin/api/config', '/admin/api/blocks', '/admin/api/audit'];
 export const API_POSTS = ['/admin/api/deliveries', '/admin/api/deliveries/export', '/admin/api/preview/request', '/admin/api/preview/plan', '/admin/api/preview/send', '/admin/logout'];
 

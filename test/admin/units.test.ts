@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { REDACTED, redactConfig } from '../../src/core/redact.js';
 import { LoginBrake, SessionStore, readCookie, sessionCookie } from '../../src/admin/session.js';
-import { parseConfigText, ConfigError } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/config/load.js';
+import { configIssues } from '../support/config.js';
 import { adminEnabled } from '../../src/admin/schema.js';
 
 const PEM = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n';
@@ -116,14 +117,7 @@ test('the admin: section: passwords from the environment, checked like the rest'
   assert.ok(adminEnabled(c.admin));
   assert.ok(!adminEnabled(parseConfigText(base, {}).admin), 'off by default');
 
-  const problems = (yaml: string, env: Record<string, string> = {}): string[] => {
-    try {
-      parseConfigText(base + yaml, env);
-      return [];
-    } catch (err) {
-      return (err as ConfigError).issues.map((i) => `${i.path}: ${i.message}`);
-    }
-  };
+  const problems = (yaml: string, env: Record<string, string> = {}): string[] => configIssues(base + yaml, env);
   assert.deepEqual(problems('admin:\n  users:\n    - username: ops\n      password: ${ADMIN_PW}\n'), ['admin.users[0].password: environment variable ADMIN_PW is not set']);
   assert.match(problems('admin:\n  token: short\n')[0] ?? '', /^admin\.token: expected a random token of at least 24 characters/);
   assert.match(problems('admin:\n  users: [{ username: a, password: short }]\n')[0] ?? '', /^admin\.users\[0\]\.password: expected a password of at least 12/);

@@ -1,5 +1,5 @@
-// A loopback stand-in for Okta's Management API as far as the telephony hook needs it
-// (reference/okta-telephony-hook.md §6): /api/v1/inlineHooks with Okta's JSON shapes and error
+// A loopback stand-in for Okta's Management API as far as the telephony hook needs it (README "Set
+// up Okta in one command"): /api/v1/inlineHooks with Okta's JSON shapes and error
 // bodies, SSWS and OAuth (private_key_jwt, optionally DPoP-bound) authentication, the
 // one-active-telephony-hook rule, and /execute, which calls the hook as Okta does.
 import type { ServerResponse } from 'node:http';

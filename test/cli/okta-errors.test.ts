@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OktaApiError } from '../../src/okta/management.js';
+import { OktaApiError } from '../../src/okta/management/index.js';
 import { cliHint } from '../../src/cli/okta-errors.js';
 
 test('the CLI adds its flags and commands to the client\'s hint, by the error\'s code', () => {

@@ -4,7 +4,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, runCli, type CliResult } from '../support/cli.js';
+import { runCli, type CliResult } from '../support/cli.js';
+import { freePort } from '../support/processes.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { startFakeOkta, TELEPHONY, type FakeOkta } from './fake-okta.js';
 

@@ -9,11 +9,12 @@ import {
 import { parseHookRequest } from '../../src/okta/contract.js';
 import { useColour, stripAnsi, table } from '../../src/cli/common.js';
 import { REQUEST_TYPES, type Channel } from '../../src/core/domain.js';
-import { freePort, runCli } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import { freePort } from '../support/processes.js';
 import { SECRET, startGateway, type TestGateway } from '../support/gateway.js';
 import { json, startMock, type MockServer } from '../support/mock-http.js';
 
-/** Okta's published sample request (reference §2.1), verbatim. */
+/** Okta's published sample request (the telephony inline hook's documentation), verbatim. */
 const SAMPLE = {
   eventId: 'uS5871kJThSsU8qlA1LTcg',
   eventTime: '2022-01-28T21:43:40.000Z',
@@ -122,7 +123,7 @@ describe('preview.ts builds the request Okta sends', () => {
       { kind: 'action', status: 'SUCCESSFUL', provider: 'VONAGE', transactionId: 'SM49', transactionMetadata: 'Duration=300ms' });
     assert.deepEqual(readHookAnswer({ error: { errorSummary: 'Failed', errorCauses: [{ errorSummary: 'Provider could not deliver OTP', reason: 'x', location: 'South Africa' }] } }),
       { kind: 'error', errorSummary: 'Failed', errorCauses: [{ errorSummary: 'Provider could not deliver OTP', reason: 'x', location: 'South Africa' }] });
-    assert.equal(readHookAnswer({ error: [{ errorSummary: 'spec example' }] }).kind, 'unexpected', 'the malformed spec example (§4.3)');
+    assert.equal(readHookAnswer({ error: [{ errorSummary: 'spec example' }] }).kind, 'unexpected', 'the malformed failure example of Okta\'s OpenAPI definition (an array, not an object)');
     assert.match(readHookAnswer({ commands: [{ type: 'com.okta.telephony.action', value: [{ status: 'DONE' }] }] }).problem!, /Okta skips the hook/);
     assert.equal(readHookAnswer('text').kind, 'unexpected');
   });

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { freePort, runCli, startServe } from '../support/cli.js';
+import { runCli, startServe } from '../support/cli.js';
+import { freePort } from '../support/processes.js';
 import { oktaRequest, uniqueCode } from '../support/okta.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'byot-serve-'));

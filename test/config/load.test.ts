@@ -1,16 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, configFromEnv, parseConfigText } from '../../src/config/load.js';
+import { configFromEnv, parseConfigText } from '../../src/config/load.js';
+import { refusalOf as issuesOf } from '../support/config.js';
 
-const issuesOf = (text: string, env: Record<string, string> = {}): string[] => {
-  try {
-    parseConfigText(text, env);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError);
-    return err.issues.map((i) => `${i.path}: ${i.message}`);
-  }
-  assert.fail('expected the configuration to be refused');
-};
 
 test('the environment alone runs the gateway: PORT, OKTA_HOOK_SECRET, OKTA_HOOK_HEADER, console provider', () => {
   const c = configFromEnv({ PORT: '9090', OKTA_HOOK_SECRET: 'an-env-secret-123', OKTA_HOOK_HEADER: 'x-telephony-key' });

@@ -1,17 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, parseConfigText, type LoadOptions } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/config/load.js';
+import { refusalOf as issuesOf } from '../support/config.js';
 import { closestKey, editDistance } from '../../src/core/unknown-keys.js';
 
-const issuesOf = (text: string, env: Record<string, string> = {}, opts: LoadOptions = {}): string[] => {
-  try {
-    parseConfigText(text, env, '(test)', opts);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.issues.map((i) => `${i.path}: ${i.message}`);
-  }
-  assert.fail('expected the configuration to be refused');
-};
 
 test('the typos of the issue are refused with their path and the key meant', () => {
   const issues = issuesOf(`

@@ -4,7 +4,6 @@
 // except under CI, where they fail.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { connect, createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -13,23 +12,13 @@ import { createGuard, guardSchema, type GuardConfigInput, type GuardInput } from
 import { keyHasher } from '../../src/guard/keys.js';
 import type { Destination } from '../../src/core/domain.js';
 import { privateRedis, redisServerOnPath } from '../scale/support.js';
+import { LIMITS_OFF, cleanUpAfter, redisTest, uniquePrefix } from '../support/guard.js';
+import { skipOrFail } from '../support/env.js';
 
-const REDIS_URL = process.env.REDIS_URL;
 const HASH_KEY = 'an-admission-test-hash-key';
 const h = keyHasher(HASH_KEY);
 const silent = pino({ level: 'silent' });
-const OFF = { phone: false, user: false, prefix: false, country: false, ip: false, global: false, distinctPerPrefix: false } as const;
 
-function redisTest(name: string, fn: (t: TestContext, url: string) => Promise<void>) {
-  test(name, async (t) => {
-    if (!REDIS_URL) {
-      if (process.env.CI) assert.fail('REDIS_URL must be set in CI: the Redis tests of the guard have to run there');
-      t.skip('REDIS_URL not set: start Redis and run with REDIS_URL=redis://127.0.0.1:6379');
-      return;
-    }
-    await fn(t, REDIS_URL);
-  });
-}
 
 /** A client whose commands are counted, and whose key prefix's keys are deleted after the test. */
 async function countedClient(t: TestContext, url: string, keyPrefix: string): Promise<{ redis: Redis; sent: string[] }> {
@@ -41,11 +30,7 @@ async function countedClient(t: TestContext, url: string, keyPrefix: string): Pr
     sent.push(command.name);
     return (send as (...a: unknown[]) => unknown)(command, ...rest);
   }) as typeof redis.sendCommand;
-  t.after(async () => {
-    const keys = await redis.keys(`${keyPrefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    await redis.quit();
-  });
+  cleanUpAfter(t, keyPrefix, [redis]);
   return { redis, sent };
 }
 
@@ -57,7 +42,7 @@ const dest = (e164: string): Destination => ({ e164, country: 'FR', type: 'MOBIL
 const req = (e164: string, extra: Partial<GuardInput> = {}): GuardInput => ({ channel: 'sms', requestType: 'mfa-verification', dest: dest(e164), ...extra });
 
 redisTest('a check is one round trip, every limit of every dimension included', async (t, url) => {
-  const kp = `byot-test:${randomUUID()}`;
+  const kp = uniquePrefix();
   const { redis, sent } = await countedClient(t, url, kp);
   const guard = createGuard(config(kp), { redis, hashKey: HASH_KEY, log: silent });
   const input = req('+33612345001', { userId: '00uONE', clientIp: '198.51.100.7' });
@@ -72,10 +57,10 @@ redisTest('a check is one round trip, every limit of every dimension included', 
 });
 
 redisTest('all or nothing: a request refused by its last limit is counted by none', async (t, url) => {
-  const kp = `byot-test:${randomUUID()}`;
+  const kp = uniquePrefix();
   const { redis } = await countedClient(t, url, kp);
   const guard = createGuard(config(kp, {
-    limits: { ...OFF, phone: { max: 5, perSeconds: 60 }, user: { max: 5, perSeconds: 60 }, distinctPerPrefix: { max: 5, perSeconds: 60 }, global: { max: 1, perSeconds: 60 } },
+    limits: { ...LIMITS_OFF, phone: { max: 5, perSeconds: 60 }, user: { max: 5, perSeconds: 60 }, distinctPerPrefix: { max: 5, perSeconds: 60 }, global: { max: 1, perSeconds: 60 } },
   }), { redis, hashKey: HASH_KEY, log: silent });
   assert.deepEqual(await guard.check(req('+33612345001', { userId: 'u1' })), { allow: true });
   assert.deepEqual(await guard.check(req('+33612345002', { userId: 'u2' })), { allow: false, rule: 'limits.global.60s' });
@@ -87,9 +72,9 @@ redisTest('all or nothing: a request refused by its last limit is counted by non
 });
 
 redisTest('a counter left above its max (rate-limiter-flexible counted refusals) refuses; a fresh key starts its window', async (t, url) => {
-  const kp = `byot-test:${randomUUID()}`;
+  const kp = uniquePrefix();
   const { redis } = await countedClient(t, url, kp);
-  const guard = createGuard(config(kp, { limits: { ...OFF, phone: { max: 5, perSeconds: 60 } } }), { redis, hashKey: HASH_KEY, log: silent });
+  const guard = createGuard(config(kp, { limits: { ...LIMITS_OFF, phone: { max: 5, perSeconds: 60 } } }), { redis, hashKey: HASH_KEY, log: silent });
   await redis.set(`${kp}:phone:60s:${h('phone', '+33612345001')}`, '7', 'PX', 60_000);
   assert.deepEqual(await guard.check(req('+33612345001')), { allow: false, rule: 'limits.phone.60s' });
   assert.deepEqual(await guard.check(req('+33612345002')), { allow: true });
@@ -99,9 +84,9 @@ redisTest('a counter left above its max (rate-limiter-flexible counted refusals)
 });
 
 redisTest('the idempotency claim is taken in the same round trip; a held claim counts nothing', async (t, url) => {
-  const kp = `byot-test:${randomUUID()}`;
+  const kp = uniquePrefix();
   const { redis, sent } = await countedClient(t, url, kp);
-  const guard = createGuard(config(kp, { limits: { ...OFF, phone: { max: 5, perSeconds: 60 } } }), { redis, hashKey: HASH_KEY, log: silent });
+  const guard = createGuard(config(kp, { limits: { ...LIMITS_OFF, phone: { max: 5, perSeconds: 60 } } }), { redis, hashKey: HASH_KEY, log: silent });
   const claim = { key: `${kp}:idem:evt1`, value: 'pending', ttlMs: 60_000 };
   await guard.check(req('+33612345009')); // loads the script
   sent.length = 0;
@@ -119,8 +104,7 @@ redisTest('the idempotency claim is taken in the same round trip; a held claim c
 
 test('EVALSHA falls back to sending the script when Redis does not have it', async (t) => {
   if (!redisServerOnPath()) {
-    if (process.env.CI) assert.fail('redis-server must be on PATH in CI');
-    t.skip('redis-server is not on PATH: this test needs a private Redis whose scripts it can flush');
+    skipOrFail(t, 'redis-server is not on PATH: this test needs a private Redis whose scripts it can flush');
     return;
   }
   const server = await privateRedis();
@@ -128,7 +112,7 @@ test('EVALSHA falls back to sending the script when Redis does not have it', asy
   t.after(() => server.kill());
   const redis = server.client();
   t.after(() => redis.disconnect());
-  const guard = createGuard(config('byot-test', { limits: { ...OFF, phone: { max: 2, perSeconds: 60 } } }), { redis, hashKey: HASH_KEY, log: silent });
+  const guard = createGuard(config('byot-test', { limits: { ...LIMITS_OFF, phone: { max: 2, perSeconds: 60 } } }), { redis, hashKey: HASH_KEY, log: silent });
   assert.deepEqual(await guard.check(req('+33612345001')), { allow: true });
   await redis.script('FLUSH');
   assert.deepEqual(await guard.check(req('+33612345001')), { allow: true }, 'counted once, by the script sent again');
@@ -157,12 +141,12 @@ async function slowRedis(t: TestContext, url: string, delayMs: number): Promise<
 }
 
 redisTest('a late answer after a timeout: its counts are taken back when the request was refused, kept when it was sent', async (t, url) => {
-  const kp = `byot-test:${randomUUID()}`;
+  const kp = uniquePrefix();
   const { redis: direct } = await countedClient(t, url, kp);
   const slow = new Redis(await slowRedis(t, url, 400), { maxRetriesPerRequest: 1 });
   t.after(() => slow.disconnect());
   await slow.ping();
-  const limits = { ...OFF, phone: { max: 3, perSeconds: 60 } };
+  const limits = { ...LIMITS_OFF, phone: { max: 3, perSeconds: 60 } };
   const store = (failMode: 'open' | 'closed') => ({ failMode, timeoutMs: 100, retryAfterMs: 0, insurance: { enabled: false } });
   const closed = createGuard(config(kp, { limits, store: store('closed') }), { redis: slow, hashKey: HASH_KEY, log: silent });
   const open = createGuard(config(kp, { limits, store: store('open') }), { redis: slow, hashKey: HASH_KEY, log: silent });
@@ -179,9 +163,9 @@ redisTest('a late answer after a timeout: its counts are taken back when the req
 });
 
 redisTest('a process stalled past the timeout still reads the answer that arrived meanwhile', async (t, url) => {
-  const kp = `byot-test:${randomUUID()}`;
+  const kp = uniquePrefix();
   const { redis } = await countedClient(t, url, kp);
-  const guard = createGuard(config(kp, { limits: { ...OFF, phone: { max: 5, perSeconds: 60 } }, store: { timeoutMs: 50 } }),
+  const guard = createGuard(config(kp, { limits: { ...LIMITS_OFF, phone: { max: 5, perSeconds: 60 } }, store: { timeoutMs: 50 } }),
     { redis, hashKey: HASH_KEY, log: silent });
   assert.deepEqual(await guard.check(req('+33612345009')), { allow: true }); // loads the script
   const verdict = guard.check(req('+33612345001'));

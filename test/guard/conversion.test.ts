@@ -11,9 +11,9 @@ import { wilsonUpper, zFor } from '../../src/guard/conversion/wilson.js';
 import { RollingCounts } from '../../src/guard/conversion/rolling.js';
 import type { Destination } from '../../src/core/domain.js';
 import { eventually } from '../scale/support.js';
+import { LIMITS_OFF } from '../support/guard.js';
 
 const log = pino({ level: 'silent' });
-const OFF = { phone: false, user: false, prefix: false, country: false, ip: false, global: false, distinctPerPrefix: false } as const;
 const MIN = 60_000;
 
 function simClock(start = 1_800_000_000_000) {
@@ -25,7 +25,7 @@ function conversionGuard(conversion: NonNullable<GuardConfigInput['conversion']>
   const clock = simClock();
   const alerts: BlockAlert[] = [];
   const config = guardSchema.parse({
-    ...extra, limits: OFF, conversion,
+    ...extra, limits: LIMITS_OFF, conversion,
     ...(deps.keyPrefix ? { store: { keyPrefix: deps.keyPrefix } } : {}),
   });
   const guard = createGuard(config, {

@@ -7,13 +7,13 @@ import { createGuard, guardSchema, type GuardConfigInput, type GuardInput, type 
 import { ipIdentity, numberPrefix } from '../../src/guard/keys.js';
 import { MemoryWindows } from '../../src/guard/memory-windows.js';
 import type { Destination } from '../../src/core/domain.js';
+import { LIMITS_OFF } from '../support/guard.js';
 
 const log = pino({ level: 'silent' });
-const OFF = { phone: false, user: false, prefix: false, country: false, ip: false, global: false, distinctPerPrefix: false } as const;
 
 /** A guard with only the given limits on (the policy keeps its defaults). */
 function limitedTo(limits: NonNullable<GuardConfigInput['limits']>, extra: GuardConfigInput = {}) {
-  return createGuard(guardSchema.parse({ ...extra, limits: { ...OFF, ...limits } }), { log });
+  return createGuard(guardSchema.parse({ ...extra, limits: { ...LIMITS_OFF, ...limits } }), { log });
 }
 
 /** Starts the mocked clock; `at(ms)` moves it to that many ms after the start. */
@@ -51,7 +51,7 @@ test('phone, 1 per 30 s: the 1st passes, the 2nd within 30 s is refused, after 3
 
 test('phone, default windows: 1 per 30 s, 5 per 10 min, 10 per day', async (t) => {
   const c = clock(t);
-  const guard = createGuard(guardSchema.parse({ limits: { ...OFF, phone: undefined } }), { log });
+  const guard = createGuard(guardSchema.parse({ limits: { ...LIMITS_OFF, phone: undefined } }), { log });
   const r = req(fr(1));
   for (let i = 0; i < 5; i++) {
     c.at(i * 30_000);

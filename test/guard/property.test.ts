@@ -11,9 +11,10 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { Redis } from 'ioredis';
 import { createGuard, guardSchema, type GuardInput, type LimitWindow, type Verdict } from '../../src/guard/index.js';
+import { LIMITS_OFF } from '../support/guard.js';
+import { needEnv } from '../support/env.js';
 
 const log = pino({ level: 'silent' });
-const OFF = { phone: false, user: false, prefix: false, country: false, ip: false, global: false, distinctPerPrefix: false } as const;
 const START = 1_800_000_000_000;
 
 function startClock(t: TestContext) {
@@ -84,7 +85,7 @@ test('property: over time, verdicts match the reference model of the limits', as
     fc.array(fc.record({ phone: fc.integer({ min: 0, max: 2 }), user: fc.integer({ min: 0, max: 1 }), dt: step }), { minLength: 1, maxLength: 60 }),
     async (phoneWindows, userWindows, events) => {
       t.mock.timers.setTime(START);
-      const guard = createGuard(guardSchema.parse({ limits: { ...OFF, phone: phoneWindows, user: userWindows.length ? userWindows : false } }), { log });
+      const guard = createGuard(guardSchema.parse({ limits: { ...LIMITS_OFF, phone: phoneWindows, user: userWindows.length ? userWindows : false } }), { log });
       const phoneModel = modelOf('phone', phoneWindows);
       const userModel = modelOf('user', userWindows);
       let now = START;
@@ -110,7 +111,7 @@ test('property: a concurrent burst admits exactly what is left of the phone limi
     }), { minLength: 1, maxLength: 8 }),
     async (w, batches) => {
       t.mock.timers.setTime(START);
-      const guard = createGuard(guardSchema.parse({ limits: { ...OFF, phone: w } }), { log });
+      const guard = createGuard(guardSchema.parse({ limits: { ...LIMITS_OFF, phone: w } }), { log });
       const windows = new Map<number, { expiresAt: number; used: number }>();
       let now = START;
       for (const b of batches) {
@@ -140,7 +141,7 @@ test('property: concurrent requests over every dimension never exceed any limit'
     fc.array(fc.record({ phone: fc.integer({ min: 0, max: 2 }), user: fc.integer({ min: 0, max: 1 }), ip: fc.integer({ min: 0, max: 1 }) }), { minLength: 1, maxLength: 60 }),
     async (phone, user, ip, prefix, global, distinct, requests) => {
       t.mock.timers.setTime(START);
-      const limits = { ...OFF, phone, user, ip, prefix, global, distinctPerPrefix: { max: distinct, perSeconds: 600 } };
+      const limits = { ...LIMITS_OFF, phone, user, ip, prefix, global, distinctPerPrefix: { max: distinct, perSeconds: 600 } };
       const guard = createGuard(guardSchema.parse({ limits }), { log });
       const verdicts = await Promise.all(requests.map((r) => guard.check(req(r.phone, r.user, r.ip))));
       const admitted = requests.filter((_, i) => verdicts[i]!.allow);
@@ -169,12 +170,8 @@ test('property: concurrent requests over every dimension never exceed any limit'
 });
 
 test('property: the Redis guard gives the in-memory guard\'s verdicts, request by request, over every dimension', async (t) => {
-  const url = process.env.REDIS_URL;
-  if (!url) {
-    if (process.env.CI) assert.fail('REDIS_URL must be set in CI: the Redis property has to run there');
-    t.skip('REDIS_URL not set: start Redis and run with REDIS_URL=redis://127.0.0.1:6379');
-    return;
-  }
+  const url = needEnv(t, 'REDIS_URL', 'start Redis and run with REDIS_URL=redis://127.0.0.1:6379');
+  if (!url) return;
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   const base = `byot-test:property:${randomUUID()}`;
   t.after(async () => {
@@ -197,7 +194,7 @@ test('property: the Redis guard gives the in-memory guard\'s verdicts, request b
     long(3), long(4), long(4), long(5), long(6), long(8), fc.integer({ min: 1, max: 4 }),
     fc.array(fc.record({ phone: fc.integer({ min: 0, max: 2 }), user: fc.integer({ min: 0, max: 1 }), ip: fc.integer({ min: 0, max: 1 }) }), { minLength: 1, maxLength: 40 }),
     async (phone, user, ip, prefix, country, global, distinct, requests) => {
-      const limits = { ...OFF, phone, user, ip, prefix, country, global, distinctPerPrefix: { max: distinct, perSeconds: 600 } };
+      const limits = { ...LIMITS_OFF, phone, user, ip, prefix, country, global, distinctPerPrefix: { max: distinct, perSeconds: 600 } };
       const memory = createGuard(guardSchema.parse({ limits }), { log });
       const shared = createGuard(guardSchema.parse({ limits, store: { keyPrefix: `${base}:${run++}`, timeoutMs: 2_000 } }),
         { redis, hashKey: 'a-property-test-hash-key', log });

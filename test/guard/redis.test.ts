@@ -3,8 +3,6 @@
 // Without REDIS_URL the tests skip, except under CI, where they fail: there they must run.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -14,33 +12,17 @@ import pino from 'pino';
 import { createGuard, guardSchema, type GuardConfigInput, type GuardInput, type GuardLog } from '../../src/guard/index.js';
 import { keyHasher } from '../../src/guard/keys.js';
 import type { Destination } from '../../src/core/domain.js';
+import { LIMITS_OFF, cleanUpAfter, redisTest, uniquePrefix } from '../support/guard.js';
+import { freePort, startNode } from '../support/processes.js';
 
-const REDIS_URL = process.env.REDIS_URL;
 const HASH_KEY = 'a-test-hash-key-of-enough-length';
 const silent = pino({ level: 'silent' });
-const OFF = { phone: false, user: false, prefix: false, country: false, ip: false, global: false, distinctPerPrefix: false } as const;
 
-/** Runs `fn` with a Redis URL; skips (or, under CI, fails) without one. */
-function redisTest(name: string, fn: (t: TestContext, url: string) => Promise<void>) {
-  test(name, async (t) => {
-    if (!REDIS_URL) {
-      if (process.env.CI) assert.fail('REDIS_URL must be set in CI: the Redis tests of the guard have to run there');
-      t.skip('REDIS_URL not set: start Redis and run with REDIS_URL=redis://127.0.0.1:6379');
-      return;
-    }
-    await fn(t, REDIS_URL);
-  });
-}
 
 /** `n` connected clients, closed after the test; the key prefix's keys are deleted then. */
 async function clients(t: TestContext, url: string, keyPrefix: string, n: number, options: RedisOptions = {}): Promise<Redis[]> {
   const list = Array.from({ length: n }, () => new Redis(url, { maxRetriesPerRequest: 1, ...options }));
-  t.after(async () => {
-    const c = list[0]!;
-    const keys = await c.keys(`${keyPrefix}:*`);
-    if (keys.length) await c.del(...keys);
-    await Promise.all(list.map((x) => x.quit()));
-  });
+  cleanUpAfter(t, keyPrefix, list);
   await Promise.all(list.map((c) => c.ping()));
   return list;
 }
@@ -48,8 +30,6 @@ async function clients(t: TestContext, url: string, keyPrefix: string, n: number
 function config(keyPrefix: string, extra: GuardConfigInput = {}) {
   return guardSchema.parse({ ...extra, store: { ...extra.store, keyPrefix } });
 }
-
-const uniquePrefix = () => `byot-test:${randomUUID()}`;
 
 function fr(lastDigits: number, prefix = '+33612345'): Destination {
   return { e164: `${prefix}${String(lastDigits).padStart(3, '0')}`, country: 'FR', type: 'MOBILE', valid: true };
@@ -68,15 +48,6 @@ function capture(): { log: GuardLog; lines: { level: string; msg: string; [k: st
   return { lines, log: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } as unknown as GuardLog };
 }
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 /** A client for a Redis that is not there: commands fail at once, no reconnect loop. */
 function deadClient(t: TestContext, port: number): Redis {
   const c = new Redis({ host: '127.0.0.1', port, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -88,7 +59,7 @@ function deadClient(t: TestContext, port: number): Redis {
 redisTest('instances sharing Redis share the counters', async (t, url) => {
   const kp = uniquePrefix();
   const [a, b] = await clients(t, url, kp, 2);
-  const cfg = config(kp, { limits: { ...OFF, phone: { max: 1, perSeconds: 30 }, user: { max: 2, perSeconds: 60 } } });
+  const cfg = config(kp, { limits: { ...LIMITS_OFF, phone: { max: 1, perSeconds: 30 }, user: { max: 2, perSeconds: 60 } } });
   const one = createGuard(cfg, { redis: a!, hashKey: HASH_KEY, log: silent });
   const two = createGuard(cfg, { redis: b!, hashKey: HASH_KEY, log: silent });
   assert.deepEqual(await one.check(req(fr(1), { userId: 'u1' })), { allow: true });
@@ -126,7 +97,7 @@ redisTest('keys hold hashes, never numbers, ranges, users or addresses', async (
 redisTest('window expiry on Redis time', async (t, url) => {
   const kp = uniquePrefix();
   const [a] = await clients(t, url, kp, 1);
-  const guard = createGuard(config(kp, { limits: { ...OFF, phone: { max: 2, perSeconds: 1 } } }), { redis: a!, hashKey: HASH_KEY, log: silent });
+  const guard = createGuard(config(kp, { limits: { ...LIMITS_OFF, phone: { max: 2, perSeconds: 1 } } }), { redis: a!, hashKey: HASH_KEY, log: silent });
   assert.deepEqual(await guard.check(req(fr(1))), { allow: true });
   assert.deepEqual(await guard.check(req(fr(1))), { allow: true });
   assert.deepEqual(await guard.check(req(fr(1))), { allow: false, rule: 'limits.phone.1s' });
@@ -138,7 +109,7 @@ redisTest('window expiry on Redis time', async (t, url) => {
 redisTest('distinct numbers per prefix in Redis', async (t, url) => {
   const kp = uniquePrefix();
   const [a, b] = await clients(t, url, kp, 2);
-  const cfg = config(kp, { limits: { ...OFF, distinctPerPrefix: { max: 2, perSeconds: 3_600 } } });
+  const cfg = config(kp, { limits: { ...LIMITS_OFF, distinctPerPrefix: { max: 2, perSeconds: 3_600 } } });
   const one = createGuard(cfg, { redis: a!, hashKey: HASH_KEY, log: silent });
   const two = createGuard(cfg, { redis: b!, hashKey: HASH_KEY, log: silent });
   assert.deepEqual(await one.check(req(fr(1))), { allow: true });
@@ -199,39 +170,13 @@ redisTest('300 concurrent checks for one number from 3 processes admit exactly m
   `;
   const params = { url, hashKey: HASH_KEY, count: 100, config: { store: { keyPrefix: kp, timeoutMs: 2_000 }, limits: { phone: { max: 4, perSeconds: 60 } } }, input: req(fr(7)) };
   const cwd = fileURLToPath(new URL('../..', import.meta.url));
-  const children = Array.from({ length: 3 }, () => spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
-    cwd, env: { ...process.env, GUARD_TEST: JSON.stringify(params) }, stdio: ['pipe', 'pipe', 'inherit'],
+  const children = Array.from({ length: 3 }, () => startNode(['--import', 'tsx', '--input-type=module', '-e', code], {
+    cwd, env: { GUARD_TEST: JSON.stringify(params) },
   }));
-  t.after(() => children.forEach((c) => c.exitCode === null && c.kill()));
-  // Each child's stdout, line by line; a child that dies fails the test instead of hanging it.
-  const lines = children.map((c) => {
-    const queue: string[] = [];
-    const waiters: { resolve: (l: string) => void; reject: (e: Error) => void }[] = [];
-    let buf = '';
-    let exited: Error | undefined;
-    c.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        const w = waiters.shift();
-        if (w) w.resolve(line); else queue.push(line);
-      }
-    });
-    c.on('exit', (code) => {
-      exited = new Error(`a guard process exited early (code ${code}); see its stderr above`);
-      waiters.splice(0).forEach((w) => w.reject(exited!));
-    });
-    return () => new Promise<string>((resolve, reject) => {
-      const l = queue.shift();
-      if (l !== undefined) resolve(l);
-      else if (exited) reject(exited);
-      else waiters.push({ resolve, reject });
-    });
-  });
+  t.after(() => Promise.all(children.map((c) => c.stop())));
+  const lines = children.map((c) => () => c.nextLine());
   assert.deepEqual(await Promise.all(lines.map((next) => next())), ['ready', 'ready', 'ready']);
-  children.forEach((c) => c.stdin!.write('go\n'));
+  children.forEach((c) => c.child.stdin.write('go\n'));
   const results = (await Promise.all(lines.map((next) => next()))).map((l) => JSON.parse(l) as { admitted: number; degraded: number });
   assert.deepEqual(results.map((r) => r.degraded), [0, 0, 0], 'every check was counted in Redis');
   const admitted = results.map((r) => r.admitted);
@@ -239,8 +184,8 @@ redisTest('300 concurrent checks for one number from 3 processes admit exactly m
 });
 
 test('Redis down, insurance off: failMode open allows (degraded), closed refuses', async (t) => {
-  const port = await closedPort();
-  const limits = { ...OFF, phone: { max: 1, perSeconds: 30 }, distinctPerPrefix: { max: 1, perSeconds: 60 } };
+  const port = await freePort();
+  const limits = { ...LIMITS_OFF, phone: { max: 1, perSeconds: 30 }, distinctPerPrefix: { max: 1, perSeconds: 60 } };
   const open = createGuard(config(uniquePrefix(), { limits, store: { failMode: 'open', insurance: { enabled: false } } }),
     { redis: deadClient(t, port), hashKey: HASH_KEY, log: silent });
   for (let i = 0; i < 3; i++) assert.deepEqual(await open.check(req(fr(1))), { allow: true, degraded: true });
@@ -257,10 +202,10 @@ test('Redis down, insurance off: failMode open allows (degraded), closed refuses
 });
 
 test('Redis down, insurance on: limits still hold per instance, marked degraded', async (t) => {
-  const port = await closedPort();
+  const port = await freePort();
   const { log, lines } = capture();
   const guard = createGuard(config(uniquePrefix(), {
-    limits: { ...OFF, phone: { max: 6, perSeconds: 30 }, distinctPerPrefix: { max: 6, perSeconds: 60 } },
+    limits: { ...LIMITS_OFF, phone: { max: 6, perSeconds: 30 }, distinctPerPrefix: { max: 6, perSeconds: 60 } },
     store: { failMode: 'closed', insurance: { instances: 3 } },
   }), { redis: deadClient(t, port), hashKey: HASH_KEY, log });
   const started = performance.now();
@@ -290,7 +235,7 @@ test('a Redis that hangs costs one timeout, then the insurance answers at once',
   await once(client, 'connect');
 
   const guard = createGuard(config(uniquePrefix(), {
-    limits: { ...OFF, phone: { max: 1, perSeconds: 30 }, global: { max: 100, perSeconds: 60 } },
+    limits: { ...LIMITS_OFF, phone: { max: 1, perSeconds: 30 }, global: { max: 100, perSeconds: 60 } },
     store: { timeoutMs: 100, retryAfterMs: 60_000 },
   }), { redis: client, hashKey: HASH_KEY, log: silent });
   let started = performance.now();
@@ -310,13 +255,13 @@ redisTest('when Redis comes back, counting is shared again', async (t, url) => {
   const late = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
   t.after(() => late.quit());
   const { log, lines } = capture();
-  const guard = createGuard(config(kp, { limits: { ...OFF, phone: { max: 1, perSeconds: 30 } }, store: { retryAfterMs: 0 } }),
+  const guard = createGuard(config(kp, { limits: { ...LIMITS_OFF, phone: { max: 1, perSeconds: 30 } }, store: { retryAfterMs: 0 } }),
     { redis: late, hashKey: HASH_KEY, log });
   assert.deepEqual(await guard.check(req(fr(1))), { allow: true, degraded: true }, 'not connected yet: counted in memory');
   // The first command started the connection (lazyConnect) and failed at once (no offline queue).
   if (late.status !== 'ready') await once(late, 'ready');
   assert.deepEqual(await guard.check(req(fr(2))), { allow: true });
-  const other = createGuard(config(kp, { limits: { ...OFF, phone: { max: 1, perSeconds: 30 } } }), { redis: live!, hashKey: HASH_KEY, log: silent });
+  const other = createGuard(config(kp, { limits: { ...LIMITS_OFF, phone: { max: 1, perSeconds: 30 } } }), { redis: live!, hashKey: HASH_KEY, log: silent });
   assert.deepEqual(await other.check(req(fr(2))), { allow: false, rule: 'limits.phone.30s' }, 'the second send was counted in Redis');
   assert.deepEqual(lines.map((l) => `${l.level}: ${l.msg}`), [
     'warn: guard: Redis unavailable; counting limits per instance until it answers again',

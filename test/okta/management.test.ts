@@ -5,9 +5,9 @@ import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import {
   ActiveHookConflict, clientAssertion, createOktaClient, deleteHook, describeHookAuth, hookUriProblems, loadSigningKey,
   normaliseOrgUrl, OktaApiError, registerTelephonyHook, activateHook, telephonyHookBody, type InlineHook, type OktaClient,
-} from '../../src/okta/management.js';
+} from '../../src/okta/management/index.js';
 import { buildTelephonyRequest } from '../../src/okta/hook-request.js';
-import { freePort } from '../support/cli.js';
+import { freePort } from '../support/processes.js';
 import { json, startMock, type MockServer } from '../support/mock-http.js';
 import { startFakeOkta, TELEPHONY, type FakeOkta } from '../cli/fake-okta.js';
 
@@ -16,7 +16,7 @@ const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const pkcs8 = rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 describe('registration body and checks', () => {
-  test('header auth: the HTTP channel with authScheme HEADER (reference §6.2)', () => {
+  test('header auth: the HTTP channel with authScheme HEADER', () => {
     assert.deepEqual(telephonyHookBody({ name: 'Telephony Hook', uri: 'https://svc.example.com/okta/telephony', auth: { type: 'header', header: 'Authorization', secret: 'my-shared-secret' } }), {
       name: 'Telephony Hook',
       type: 'com.okta.telephony.provider',
@@ -34,7 +34,7 @@ describe('registration body and checks', () => {
     });
   });
 
-  test('OAuth: private_key_jwt carries hookKeyId, client_secret_post carries clientSecret (reference §6.3)', () => {
+  test('OAuth: private_key_jwt carries hookKeyId, client_secret_post carries clientSecret', () => {
     const common = { clientId: '0oaj43vkrq7wKxZSI5e6', tokenUrl: 'https://example.okta.com/oauth2/default/v1/token', scope: 'byot.hook' };
     const pk = telephonyHookBody({ name: 'Telephony Hook (OAuth private key)', uri: 'https://svc.example.com/okta/telephony', auth: { type: 'oauth', authType: 'private_key_jwt', hookKeyId: 'HKYj4ft1a3fjmwZg05e6', ...common } });
     assert.deepEqual(pk.channel, {

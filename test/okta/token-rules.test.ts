@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { createAuthenticator } from '../../src/okta/auth.js';
 import { keySet } from '../../src/okta/jwks.js';
-import { ConfigError, parseConfigText } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/config/load.js';
+import { configIssues } from '../support/config.js';
 import { startMock, json, type MockServer } from '../support/mock-http.js';
 
 const issuer = 'https://example.okta.com/oauth2/default';
@@ -117,15 +118,7 @@ describe('the key set through an outage', () => {
 
 describe('configuration', () => {
   const oauth = (extra: string) => `auth:\n  type: oauth\n  audience: api://default\n${extra}\nproviders:\n  console: { kind: console }`;
-  const issues = (text: string): string[] => {
-    try {
-      parseConfigText(text, {});
-      return [];
-    } catch (err) {
-      assert.ok(err instanceof ConfigError);
-      return err.issues.map((i) => `${i.path}: ${i.message}`);
-    }
-  };
+  const issues = (text: string): string[] => configIssues(text);
 
   test('issuer and jwksUrl must be https, except on loopback', () => {
     assert.match(issues(oauth('  issuer: http://example.okta.com/oauth2/default')).join('\n'), /auth\.issuer: expected an https/);

@@ -305,7 +305,7 @@ describe('vonage provider', () => {
       });
     }
 
-    // The Voice API documents no region (geo permission) error for call creation (reference §2.4), so
+    // The Voice API documents no region (geo permission) error for call creation (test/fixtures/specs/vonage-voice.json), so
     // there is no synchronous region_blocked case to classify here.
     const refusals: [string, (res: ServerResponse) => void, ErrorCategory, string][] = [
       ['invalid params naming the number', (res) => problem(res, 400, 'invalid-params', 'Bad Request', { invalid_parameters: [{ name: 'to[0].number', reason: 'invalid' }] }), 'invalid_number', 'invalid-params'],

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { oktaRequest } from '../support/okta.js';
-import { freePort } from '../support/cli.js';
+import { freePort } from '../support/processes.js';
 import { startTwilioMock, twilioProvider, type Fault, type TwilioMock } from '../support/twilio-mock.js';
 
 const phone = (i: number) => `+1415555${String(1000 + (i % 9000)).padStart(4, '0')}`;

@@ -6,9 +6,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  LIMITS_OFF, closeSharedRun, eventually, gatewayConfig, kind, openSharedRun, postHook, sharedServices, sleep,
+  closeSharedRun, eventually, gatewayConfig, kind, openSharedRun, postHook, sharedServices, sleep,
   spawnGateway, tempDir, type GatewayProcess, type PgSchema, type SharedRun,
 } from './support.js';
+import { LIMITS_OFF } from '../support/guard.js';
 import { oktaRequest } from '../support/okta.js';
 import { delivery, logEvent } from '../support/okta-events.js';
 

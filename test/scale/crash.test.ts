@@ -6,9 +6,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import {
-  LIMITS_OFF, cleanupAll, createSchema, eventually, gatewayConfig, kind, needEnv, spawnGateway, startProvider, tally, tempDir,
+  cleanupAll, createSchema, eventually, gatewayConfig, kind, spawnGateway, startProvider, tally, tempDir,
   traffic, type CountingProvider, type PgSchema,
 } from './support.js';
+import { LIMITS_OFF } from '../support/guard.js';
+import { needEnv } from '../support/env.js';
 
 interface LogRow { event_id: string; state: string; status: string | null; transaction_id: string | null }
 

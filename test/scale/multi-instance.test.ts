@@ -4,10 +4,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  LIMITS_OFF, closeSharedRun, gatewayConfig, hookBody, kind, openSharedRun, postHook, recipients, runId, sharedServices,
+  closeSharedRun, gatewayConfig, hookBody, kind, openSharedRun, postHook, recipients, runId, sharedServices,
   spawnGateway, tally, tempDir, type CountingProvider, type GatewayProcess, type HookAnswer, type SharedRun,
 } from './support.js';
-
+import { LIMITS_OFF } from '../support/guard.js';
 
 const PHONE_MAX = 5;
 const PREFIX_MAX = 7;

@@ -7,9 +7,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import {
-  LIMITS_OFF, cleanupAll, deleteKeys, gatewayConfig, hookBody, kind, needEnv, postHook, runId, spawnGateway, startProvider,
+  cleanupAll, deleteKeys, gatewayConfig, hookBody, kind, postHook, runId, spawnGateway, startProvider,
   tempDir, type CountingProvider, type GatewayProcess,
 } from './support.js';
+import { LIMITS_OFF } from '../support/guard.js';
+import { needEnv } from '../support/env.js';
 
 const redisUrl = process.env.REDIS_URL;
 

@@ -1,15 +1,16 @@
 // Shared pieces of the scale tests: real `byot serve` processes on loopback, a Twilio-shaped
 // provider that counts sends, shared services (Redis, PostgreSQL) per run, and cleanup that kills
 // every child even when a test fails.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
-import pg from 'pg';
+import { test } from 'node:test';
 import { Redis } from 'ioredis';
-import { freePort, startServe, type Server } from '../support/cli.js';
+import { startServe, type Server } from '../support/cli.js';
+import { needEnv } from '../support/env.js';
+import { createSchema, type PgSchema } from '../support/stores.js';
+import { freePort, killAll, startProcess, type NodeProcess } from '../support/processes.js';
 import { json, startMock, type MockServer, type RecordedRequest } from '../support/mock-http.js';
 import { ACCOUNT } from '../support/twilio-mock.js';
 import { oktaRequest } from '../support/okta.js';
@@ -17,27 +18,9 @@ import { oktaRequest } from '../support/okta.js';
 export const SECRET = 'scale-hook-secret-0123456789';
 export const HASH_KEY = 'scale-hash-key-0123456789abcdef';
 
-/** Every limit off; a test turns on the ones it measures. */
-export const LIMITS_OFF = {
-  phone: false, user: false, prefix: false, country: false, ip: false, global: false, distinctPerPrefix: false,
-} as const;
-
 /** A name unique to this run, usable as a PostgreSQL schema and a Redis key prefix. */
 export function runId(what: string): string {
   return `byot_${what}_${process.pid}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-}
-
-/**
- * The environment variable's value, or `undefined` after skipping the test with `why`. When CI is
- * set a missing service is a failure: a green CI run must have run these tests.
- */
-export function needEnv(t: TestContext, name: 'REDIS_URL' | 'DATABASE_URL', why: string): string | undefined {
-  const value = process.env[name];
-  if (value) return value;
-  const message = `${name} not set: ${why}`;
-  if (process.env.CI) throw new Error(`${message} (CI is set, so this fails instead of skipping)`);
-  t.skip(message);
-  return undefined;
 }
 
 export interface SharedServices {
@@ -60,28 +43,15 @@ export function sharedServices(name: string, what: string): SharedServices | und
   return undefined;
 }
 
-// --- Children: every process started here is killed at the end, whatever happened ---
+// --- Temp folders and children (test/support/processes.ts tracks every child) ---
 
-const children = new Set<ChildProcess>();
 const dirs: string[] = [];
-
-export function track(child: ChildProcess): void {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-}
 
 /** SIGKILLs every child still running and removes the temp folders. For `after`. */
 export async function cleanupAll(): Promise<void> {
-  const exits = [...children].map((c) => new Promise<void>((r) => {
-    if (c.exitCode !== null || c.signalCode !== null) return r();
-    c.once('exit', () => r());
-    c.kill('SIGKILL');
-  }));
-  await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 3_000).unref())]);
+  await killAll();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
-// Last resort when --test-force-exit ends the run before `after` finished.
-process.once('exit', () => { for (const c of children) c.kill('SIGKILL'); });
 
 export function tempDir(prefix: string): string {
   const d = mkdtempSync(join(tmpdir(), `byot-${prefix}-`));
@@ -134,7 +104,6 @@ export async function spawnGateway(name: string, config: Record<string, unknown>
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, JSON.stringify(config, null, 2));
   const server = startServe(['--config', file], { cwd: dir });
-  track(server.child);
   await server.waitFor(/byot-gateway ready/, 20_000);
   const address = /"address":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(server.stdout())?.[1];
   if (!address) throw new Error(`${name}: no address in the ready line: ${server.stdout()}`);
@@ -144,11 +113,7 @@ export async function spawnGateway(name: string, config: Record<string, unknown>
     server,
     logs: () => server.stdout(),
     async kill() {
-      const child = server.child;
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const gone = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGKILL');
-      await gone;
+      await server.stop('SIGKILL');
     },
   };
 }
@@ -244,36 +209,7 @@ export function recipients(provider: CountingProvider): string[] {
 
 // --- PostgreSQL: one schema per run ---
 
-export interface PgSchema {
-  /** DATABASE_URL with `options=-c search_path=<schema>`, what the gateway is given. */
-  url: string;
-  schema: string;
-  query<T = Record<string, any>>(sql: string, params?: unknown[]): Promise<T[]>;
-  drop(): Promise<void>;
-}
-
-export async function createSchema(databaseUrl: string, what: string): Promise<PgSchema> {
-  const schema = runId(what);
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  const u = new URL(databaseUrl);
-  u.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    url: u.toString(),
-    schema,
-    async query<T>(sql: string, params: unknown[] = []) {
-      return (await admin.query(sql.replaceAll('{schema}', schema), params)).rows as T[];
-    },
-    async drop() {
-      try {
-        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      } finally {
-        await admin.end();
-      }
-    },
-  };
-}
+export { createSchema, type PgSchema } from '../support/stores.js';
 
 // --- Redis ---
 
@@ -327,33 +263,16 @@ export function redisServerOnPath(): boolean {
 export async function privateRedis(): Promise<PrivateRedis> {
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
-  let child: ChildProcess | undefined;
+  let server: NodeProcess | undefined;
   return {
     port,
     url,
     async start() {
-      const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
-        { stdio: ['ignore', 'pipe', 'pipe'] });
-      track(c);
-      child = c;
-      let out = '';
-      c.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
-      c.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
-      let failed: Error | undefined;
-      c.on('error', (err) => { failed = err; });
-      const until = Date.now() + 5_000;
-      while (!/Ready to accept connections/.test(out)) {
-        if (failed || c.exitCode !== null) throw new Error(`redis-server did not start: ${failed ?? out}`);
-        if (Date.now() > until) throw new Error(`redis-server not ready after 5 s: ${out}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      server = startProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no']);
+      await server.waitFor(/Ready to accept connections/, 5_000);
     },
     async kill() {
-      const c = child;
-      if (!c || c.exitCode !== null || c.signalCode !== null) return;
-      const gone = new Promise<void>((r) => c.once('exit', () => r()));
-      c.kill('SIGKILL');
-      await gone;
+      await server?.stop('SIGKILL');
     },
     client() {
       const r = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => 100 });

@@ -2,11 +2,9 @@
 // PostgreSQL (DATABASE_URL, one fresh schema per database, dropped at the end).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -15,9 +13,10 @@ import { openPostgresStore } from '../../src/store/postgres.js';
 import { isPostgresUrl } from '../../src/store/open.js';
 import { migrations } from '../../src/store/migrations.js';
 import type { CallRecord, CallResult, DeliveryStore } from '../../src/store/types.js';
-import { testSchemas } from '../support/stores.js';
+import { createSchema, type PgSchema } from '../support/stores.js';
 import type { Attempt, Status } from '../../src/core/domain.js';
 import type { OktaAnswer } from '../../src/okta/contract.js';
+import { runNode, startNode } from '../support/processes.js';
 
 /** One empty database of a backend; every open() reaches the same one. */
 interface Db {
@@ -70,7 +69,7 @@ function sqliteBackend(): Backend {
 }
 
 function postgresBackend(url: string): Backend {
-  const schemas = testSchemas(url, 'test');
+  const schemas: PgSchema[] = [];
   const withClient = async <T>(location: string, fn: (c: pg.Client) => Promise<T>): Promise<T> => {
     const c = new pg.Client({ connectionString: location });
     await c.connect();
@@ -83,7 +82,9 @@ function postgresBackend(url: string): Backend {
   return {
     name: 'PostgreSQL',
     async fresh() {
-      const location = await schemas.fresh();
+      const schema = await createSchema(url, 'store');
+      schemas.push(schema);
+      const location = schema.url;
       return {
         location,
         open: () => openPostgresStore(location, { poolSize: 5 }),
@@ -91,7 +92,9 @@ function postgresBackend(url: string): Backend {
         query: <T>(sql: string) => withClient(location, async (c) => (await c.query(sql)).rows as T[]),
       };
     },
-    cleanup: () => schemas.dropAll(),
+    async cleanup() {
+      for (const schema of schemas) await schema.drop();
+    },
   };
 }
 
@@ -205,9 +208,7 @@ function childScript(): string {
   return file;
 }
 
-function child(mode: 'open' | 'load', location: string, prefix = 'kill') {
-  return spawn(process.execPath, ['--import', 'tsx', childScript(), mode, location, prefix], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-}
+const childArgs = (mode: 'open' | 'load', location: string, prefix = 'kill'): string[] => ['--import', 'tsx', childScript(), mode, location, prefix];
 
 // --- The contract ---
 
@@ -688,35 +689,23 @@ function contract(backend: Backend): void {
 
     test('four processes opening one new database at once all start', { timeout: 60_000 }, async () => {
       const db = await backend.fresh();
-      const runs = await Promise.all(Array.from({ length: 4 }, () => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-        const p = child('open', db.location);
-        let out = '';
-        let err = '';
-        p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-        p.on('close', (code) => resolve({ code, out, err }));
-      })));
-      for (const r of runs) assert.deepEqual([r.code, r.out], [0, 'opened\n'], r.err);
+      const runs = await Promise.all(Array.from({ length: 4 }, () => runNode(childArgs('open', db.location), { cwd: ROOT })));
+      for (const r of runs) assert.deepEqual([r.code, r.stdout], [0, 'opened\n'], r.stderr);
       const applied = await db.query<{ version: number | string }>('SELECT version FROM schema_migrations ORDER BY version');
       assert.deepEqual(applied.map((r) => Number(r.version)), migrations.map((m) => m.version));
     });
 
     test('killed with SIGKILL under load: every call whose complete() resolved has its row', { timeout: 60_000 }, async () => {
       const db = await backend.fresh();
-      const p = child('load', db.location);
-      let err = '';
-      p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      const exited = new Promise((resolve) => p.on('exit', resolve));
+      const p = startNode(childArgs('load', db.location), { cwd: ROOT, input: '' });
       const acknowledged: string[] = [];
-      for await (const line of createInterface({ input: p.stdout })) {
+      while (acknowledged.length < 300) {
+        const line = await p.nextLine().catch(() => undefined);
+        if (line === undefined) break;
         if (line) acknowledged.push(line);
-        if (acknowledged.length >= 300) {
-          p.kill('SIGKILL');
-          break;
-        }
       }
-      await exited;
-      assert.ok(acknowledged.length >= 300, `the child stopped early: ${err}`);
+      await p.stop('SIGKILL');
+      assert.ok(acknowledged.length >= 300, `the child stopped early: ${p.stderr()}`);
       const store = await db.open();
       open.push(store);
       const missing: string[] = [];

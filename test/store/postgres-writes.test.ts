@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import type { CallRecord, DeliveryStore } from '../../src/store/types.js';
-import { createSchema, needEnv } from '../scale/support.js';
+import { createSchema } from '../scale/support.js';
+import { needEnv } from '../support/env.js';
 
 /** A store on a fresh schema, and the number of queries its pool sends. */
 async function store(t: TestContext): Promise<{ store: DeliveryStore; queries: () => number; rows: (sql: string) => Promise<Record<string, unknown>[]> } | undefined> {

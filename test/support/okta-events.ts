@@ -1,5 +1,6 @@
 // Okta event hook deliveries and LogEvents for tests, built from test/fixtures/okta/ (Okta's own
-// field names and shapes: reference okta-event-hooks.md, the management OpenAPI LogEvent schema).
+// field names and shapes: the management OpenAPI's examples and LogEvent schema; the fixtures'
+// `source` fields say where each came from).
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -4,10 +4,12 @@ import { after, describe, test } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import type { DeliveryStore } from '../../src/store/types.js';
+import { skipOrFail } from './env.js';
 
 /** Tests that open their stores with `fresh` (each one closed at the end). */
 export type StoreTests = (fresh: () => Promise<DeliveryStore>) => void;
@@ -37,44 +39,47 @@ export function onBothDatabases(title: string, prefix: string, tests: StoreTests
 
   const url = process.env.DATABASE_URL;
   if (!url) {
-    test(`${title} on PostgreSQL`, (t) => {
-      if (process.env.CI) throw new Error('DATABASE_URL not set (CI is set, so this fails instead of skipping)');
-      t.skip('DATABASE_URL not set (e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)');
-    });
+    test(`${title} on PostgreSQL`, (t) => skipOrFail(t, 'DATABASE_URL not set (e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)'));
     return;
   }
-  const schemas = testSchemas(url, prefix);
-  contract('PostgreSQL', async () => openPostgresStore(await schemas.fresh(), { poolSize: 4 }), () => schemas.dropAll());
+  const schemas: PgSchema[] = [];
+  contract('PostgreSQL', async () => {
+    const schema = await createSchema(url, prefix);
+    schemas.push(schema);
+    return openPostgresStore(schema.url, { poolSize: 4 });
+  }, async () => {
+    for (const schema of schemas) await schema.drop();
+  });
 }
 
-export interface TestSchemas {
-  /** A new empty schema: the database URL whose connections use it. */
-  fresh(): Promise<string>;
-  /** Drops every schema made, and disconnects. */
-  dropAll(): Promise<void>;
+export interface PgSchema {
+  /** DATABASE_URL with `options=-c search_path=<schema>`, what the gateway is given. */
+  url: string;
+  schema: string;
+  query<T = Record<string, any>>(sql: string, params?: unknown[]): Promise<T[]>;
+  drop(): Promise<void>;
 }
 
-/** Schemas of their own on the shared PostgreSQL, named for this run (`prefix`, the pid, the time). */
-export function testSchemas(url: string, prefix: string): TestSchemas {
-  const made: string[] = [];
-  const admin = new pg.Client({ connectionString: url });
-  let connected: Promise<unknown> | undefined;
-  const run = `byot_${prefix}_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+/** A schema of its own on the shared PostgreSQL, named for this run (`what`, the pid, the time). */
+export async function createSchema(databaseUrl: string, what: string): Promise<PgSchema> {
+  const schema = `byot_${what}_${process.pid}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const u = new URL(databaseUrl);
+  u.searchParams.set('options', `-c search_path=${schema}`);
   return {
-    async fresh() {
-      connected ??= admin.connect();
-      await connected;
-      const schema = `${run}_${made.length + 1}`;
-      await admin.query(`CREATE SCHEMA ${schema}`);
-      made.push(schema);
-      const u = new URL(url);
-      u.searchParams.set('options', `-c search_path=${schema}`);
-      return u.toString();
+    url: u.toString(),
+    schema,
+    async query<T>(sql: string, params: unknown[] = []) {
+      return (await admin.query(sql.replaceAll('{schema}', schema), params)).rows as T[];
     },
-    async dropAll() {
-      if (!connected) return;
-      for (const schema of made) await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await admin.end();
+    async drop() {
+      try {
+        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      } finally {
+        await admin.end();
+      }
     },
   };
 }

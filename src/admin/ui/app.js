@@ -12,19 +12,26 @@ import { previewPage } from './pages/preview.js';
 import { configPage } from './pages/config.js';
 import { blocksPage } from './pages/blocks.js';
 import { auditPage } from './pages/audit.js';
+import { ADMIN_PAGES } from './page-list.js';
 
 /** @typedef {(main: HTMLElement) => Promise<void>} Page */
 
+/**
+ * How each page of the list is drawn; the type makes a page without a drawing a build error.
+ * @type {Record<import('./page-list.js').AdminPageId, Page>}
+ */
+const DRAW = {
+  overview: overviewPage,
+  deliveries: deliveriesPage,
+  providers: providersPage,
+  preview: previewPage,
+  blocks: blocksPage,
+  audit: auditPage,
+  config: configPage,
+};
+
 /** @type {{ id: string, path: string, title: string, draw: Page }[]} */
-const PAGES = [
-  { id: 'overview', path: '/admin/', title: 'Overview', draw: overviewPage },
-  { id: 'deliveries', path: '/admin/deliveries', title: 'Deliveries', draw: deliveriesPage },
-  { id: 'providers', path: '/admin/providers', title: 'Providers', draw: providersPage },
-  { id: 'preview', path: '/admin/preview', title: 'Routing & Preview', draw: previewPage },
-  { id: 'blocks', path: '/admin/blocks', title: 'Blocks', draw: blocksPage },
-  { id: 'audit', path: '/admin/audit', title: 'Audit', draw: auditPage },
-  { id: 'config', path: '/admin/config', title: 'Configuration', draw: configPage },
-];
+const PAGES = ADMIN_PAGES.map((p) => ({ id: p.id, path: `/admin${p.path}`, title: p.title, draw: DRAW[p.id] }));
 
 async function start() {
   const root = document.getElementById('app');

@@ -1,5 +1,5 @@
-// The Okta System Log event types that say a code was used (reference: okta-event-hooks.md §2),
-// and the flow of the telephony hook each one closes. Only types tagged `event-hook-eligible` in
+// The Okta System Log event types that say a code was used, and the flow of the telephony hook
+// each one closes. Only types tagged `event-hook-eligible` in
 // Okta's catalog can be subscribed to (test/fixtures/okta/event-types.json holds those entries).
 import type { RequestType } from '../../core/domain.js';
 

@@ -1,4 +1,4 @@
-// The System Log poller (reference: okta-event-hooks.md §3), for orgs that prefer not to register
+// The System Log poller (README "Close the loop with Okta"), for orgs that prefer not to register
 // an event hook, and to backfill: `GET /api/v1/logs` filtered on the event types the gateway joins,
 // ascending, page after page by the `after` token of Okta's next link. Each page goes into the
 // same inbox as the event hook's deliveries (de-duplicated by uuid) before the cursor moves, so a

@@ -1,6 +1,6 @@
 // Turns the raw events of the inbox into facts on the delivery log, after the event hook has
 // answered (or the poller has stored a page): a verification joins the user's latest send of that
-// flow (okta-event-hooks.md §2, "the join"); an event that matches nothing yet is tried again for a
+// flow (the types and flows of event-types.ts); an event that matches nothing yet is tried again for a
 // while, then counted as unmatched. One processor at a time works the inbox (a lease in the
 // database), serially; an event is settled in one transaction with its effect on the send, so a
 // crash at any point leaves it pending and it is processed again, never twice.

@@ -1,5 +1,5 @@
 // The `oktaEvents:` section of the configuration: Okta's event hook endpoint, the processing of
-// the events it delivers, and the optional System Log poller (reference: okta-event-hooks.md).
+// the events it delivers, and the optional System Log poller (README "Close the loop with Okta").
 import { z } from 'zod';
 import { strictObject } from '../../core/unknown-keys.js';
 

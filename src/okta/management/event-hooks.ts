@@ -1,4 +1,4 @@
-// Okta's event hook objects and `/api/v1/eventHooks` (reference: okta-event-hooks.md §1): list,
+// Okta's event hook objects and `/api/v1/eventHooks` (test/fixtures/okta/event-hook-api.json): list,
 // read, create, activate, deactivate, verify and delete, and the registration of the gateway's
 // hook with exactly the event types it joins (src/okta/events/event-types.ts).
 import { EVENT_HOOK_TYPES } from '../events/event-types.js';

@@ -1,4 +1,4 @@
-// Okta's inline hook objects (reference/okta-telephony-hook.md §6.4) and `/api/v1/inlineHooks`:
+// Okta's inline hook objects (the Management API's `InlineHook`) and `/api/v1/inlineHooks`:
 // list, read, create, activate, deactivate, delete and execute. Hook objects are read
 // defensively: Okta's own examples have typos and lower-case values.
 import { TELEPHONY_HOOK_TYPE } from '../hook-request.js';

@@ -1,4 +1,4 @@
-// `GET /api/v1/logs` (reference: okta-event-hooks.md §3): one page of the System Log, ascending by
+// `GET /api/v1/logs`, Okta's System Log API: one page of the System Log, ascending by
 // `published`, and the `after` token of the next page from the `Link: <…>; rel="next"` header.
 import { OktaApiError } from './errors.js';
 import type { OktaTransport } from './client.js';
