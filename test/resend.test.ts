@@ -13,6 +13,8 @@ import { startTwilioMock, twilioProvider, type TwilioMock } from './support/twil
 import { oktaRequest, uniqueCode } from './support/okta.js';
 import { delivery, logEvent } from './support/okta-events.js';
 import { until } from './support/until.js';
+import { skipOrFail } from './support/env.js';
+import { createSchema, type PgSchema } from './support/stores.js';
 
 const PUBLIC = 'https://byot.example.com';
 const IB_TOKEN = 'resend-report-token-0123456789';
@@ -21,28 +23,14 @@ const TWILIO_TOKEN = 'test-auth-token';
 const SWISS = '+41793026727';
 const bearer = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
-describe('resend after an undelivered receipt, through the HTTP endpoints', () => {
-  let twilio: TwilioMock;
-  let infobip: MockServer;
-  let gw: TestGateway;
-  let admin: AdminClient;
-
-  before(async () => {
-    twilio = await startTwilioMock();
-    infobip = await startMock((req, res) => {
-      if (req.method !== 'POST' || req.url !== '/sms/3/messages' || req.headers.authorization !== 'App ib-api-key') {
-        return json(res, 401, { requestError: { serviceException: { messageId: 'UNAUTHORIZED', text: 'Invalid login details' } } });
-      }
-      return json(res, 200, { bulkId: 'b1', messages: [{ messageId: `IB-${randomBytes(6).toString('hex')}`, status: { groupId: 1, groupName: 'PENDING', id: 26, name: 'PENDING_ACCEPTED' } }] });
-    });
-    gw = await startAdminGateway({ yaml: `
-server:
+/** The gateway's configuration: Swiss numbers resend through Infobip after Twilio's undelivered receipt. */
+const gatewayYaml = (infobipUrl: string, twilioUrl: string, extra = ''): string => `server:
   publicUrl: ${PUBLIC}/
 providers:
-${twilioProvider('tw', twilio.url)}  ib:
+${twilioProvider('tw', twilioUrl)}  ib:
     kind: infobip
     apiKey: ib-api-key
-    baseUrl: ${infobip.url}
+    baseUrl: ${infobipUrl}
     sender: ACME
     callbackToken: ${IB_TOKEN}
 routing:
@@ -56,7 +44,38 @@ routing:
 oktaEvents:
   secrets: ["${EVENTS_SECRET}"]
   processIntervalMs: 100
-` });
+${extra}`;
+
+/** Twilio's status callback, signed as Twilio signs: the URL, then each field name and value sorted by name. */
+const twilioStatus = (base: string, params: Record<string, string>) => {
+  const url = `${PUBLIC}/callbacks/twilio/tw`;
+  const signature = createHmac('sha1', TWILIO_TOKEN).update(Object.keys(params).sort().reduce((acc, k) => acc + k + params[k], url)).digest('base64');
+  return fetch(`${base}/callbacks/twilio/tw`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+    body: new URLSearchParams(params).toString(),
+  });
+};
+const undelivered = (base: string, sid: string) => twilioStatus(base, { MessageSid: sid, MessageStatus: 'undelivered', ErrorCode: '30003', AccountSid: 'AC' + '0123456789abcdef'.repeat(2) });
+
+/** Infobip's SMS API as its documentation shows it: App-key auth, an accepted message with its id. */
+const startInfobipMock = (): Promise<MockServer> => startMock((req, res) => {
+  if (req.method !== 'POST' || req.url !== '/sms/3/messages' || req.headers.authorization !== 'App ib-api-key') {
+    return json(res, 401, { requestError: { serviceException: { messageId: 'UNAUTHORIZED', text: 'Invalid login details' } } });
+  }
+  return json(res, 200, { bulkId: 'b1', messages: [{ messageId: `IB-${randomBytes(6).toString('hex')}`, status: { groupId: 1, groupName: 'PENDING', id: 26, name: 'PENDING_ACCEPTED' } }] });
+});
+
+describe('resend after an undelivered receipt, through the HTTP endpoints', () => {
+  let twilio: TwilioMock;
+  let infobip: MockServer;
+  let gw: TestGateway;
+  let admin: AdminClient;
+
+  before(async () => {
+    twilio = await startTwilioMock();
+    infobip = await startInfobipMock();
+    gw = await startAdminGateway({ yaml: gatewayYaml(infobip.url, twilio.url) });
     admin = new AdminClient(gw.url);
   });
   after(async () => {
@@ -77,17 +96,6 @@ oktaEvents:
     assert.equal(value.status, 'SUCCESSFUL');
     return { code, eventId: body.eventId as string, transactionId: value.transactionId as string };
   };
-  /** Twilio's status callback, signed as Twilio signs: the URL, then each field name and value sorted by name. */
-  const twilioStatus = (params: Record<string, string>) => {
-    const url = `${PUBLIC}/callbacks/twilio/tw`;
-    const signature = createHmac('sha1', TWILIO_TOKEN).update(Object.keys(params).sort().reduce((acc, k) => acc + k + params[k], url)).digest('base64');
-    return fetch(`${gw.url}/callbacks/twilio/tw`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
-      body: new URLSearchParams(params).toString(),
-    });
-  };
-  const undelivered = (sid: string) => twilioStatus({ MessageSid: sid, MessageStatus: 'undelivered', ErrorCode: '30003', AccountSid: 'AC' + '0123456789abcdef'.repeat(2) });
   const infobipReport = (messageId: string, groupName: string, name: string) => fetch(`${gw.url}/callbacks/infobip/ib/${IB_TOKEN}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -110,7 +118,7 @@ oktaEvents:
     assert.ok(firstText?.includes(call.code));
     assert.equal(infobip.requests.length, 0);
 
-    assert.equal((await undelivered(call.transactionId)).status, 204);
+    assert.equal((await undelivered(gw.url, call.transactionId)).status, 204);
     await until('the resend through Infobip', () => infobip.requests.length === 1);
     const resent = JSON.parse(infobip.requests[0]!.body);
     assert.equal(resent.messages[0].content.text, firstText, 'the same text');
@@ -143,7 +151,7 @@ oktaEvents:
     assert.ok(!providers.text.includes(call.code));
 
     // Twilio repeating its callback sends nothing more.
-    assert.equal((await undelivered(call.transactionId)).status, 204);
+    assert.equal((await undelivered(gw.url, call.transactionId)).status, 204);
     assert.equal(infobip.requests.length, 1);
     assert.equal(twilio.requests.length, 1);
     assert.ok(!gw.logs.join('').includes(call.code), 'the code is never logged');
@@ -153,7 +161,7 @@ oktaEvents:
   test('a route without resendOnUndelivered (the default) does not resend', async () => {
     const before = infobip.requests.length;
     const call = await signIn('+14155550100', '00uResendTest0000002');
-    assert.equal((await undelivered(call.transactionId)).status, 204);
+    assert.equal((await undelivered(gw.url, call.transactionId)).status, 204);
     const row = await deliveryRow(call.transactionId);
     assert.equal(row.receiptStatus, 'undelivered');
     assert.equal(row.resendState, undefined);
@@ -171,10 +179,65 @@ oktaEvents:
     assert.equal(posted.status, 200);
     await until('the verification joined onto the row', async () => (await deliveryRow(call.transactionId))?.verifiedAt);
 
-    assert.equal((await undelivered(call.transactionId)).status, 204);
+    assert.equal((await undelivered(gw.url, call.transactionId)).status, 204);
     const row = await deliveryRow(call.transactionId);
     assert.equal(row.receiptStatus, 'undelivered');
     assert.equal(row.resendState, undefined);
     assert.equal(infobip.requests.length, before);
+  });
+});
+
+describe('resend across instances: the receipt reaches the instance that did not send', () => {
+  const redisUrl = process.env.REDIS_URL;
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!redisUrl || !databaseUrl) {
+    test('two gateways sharing Redis and PostgreSQL', (t) => skipOrFail(t, 'REDIS_URL and DATABASE_URL are needed (e.g. redis://127.0.0.1:6379, postgres://postgres@127.0.0.1:5432/test)'));
+    return;
+  }
+  let twilio: TwilioMock;
+  let infobip: MockServer;
+  let schema: PgSchema;
+  const gateways: TestGateway[] = [];
+
+  before(async () => {
+    twilio = await startTwilioMock();
+    infobip = await startInfobipMock();
+    schema = await createSchema(databaseUrl, 'resend');
+    const keyPrefix = `byot-resend-${process.pid}-${Date.now().toString(36)}`;
+    const shared = `store:\n  url: ${JSON.stringify(schema.url)}\nlimits:\n  url: ${JSON.stringify(redisUrl)}\nguard:\n  store: { keyPrefix: ${JSON.stringify(keyPrefix)} }\n`;
+    for (let i = 0; i < 2; i++) gateways.push(await startAdminGateway({ yaml: gatewayYaml(infobip.url, twilio.url, shared) }));
+  });
+  after(async () => {
+    await Promise.all(gateways.map((g) => g.close()));
+    await schema?.drop();
+    await twilio?.close();
+    await infobip?.close();
+  });
+
+  test('A sends through Twilio, Twilio\'s undelivered callback reaches B: A resends through Infobip, once', async () => {
+    const [a, b] = gateways as [TestGateway, TestGateway];
+    const code = uniqueCode();
+    const body = oktaRequest({ preview: false, phoneNumber: SWISS, otpCode: code, requestType: 'com.okta.user.telephony.mfa-verification' });
+    body.data.messageProfile.otpExpires = new Date(Date.now() + 5 * 60_000).toISOString();
+    const res = await a.hook(body);
+    assert.equal(res.body.commands[0].value[0].status, 'SUCCESSFUL');
+    const sid = res.body.commands[0].value[0].transactionId as string;
+
+    // B holds nothing of this call; it passes the receipt on, and A, which holds the message, resends.
+    assert.equal((await undelivered(b.url, sid)).status, 204);
+    await until('the resend through Infobip', () => infobip.requests.length === 1);
+    assert.ok(JSON.parse(infobip.requests[0]!.body).messages[0].content.text.includes(code), 'the same text');
+    const rows = await until('the resend recorded', async () => {
+      const r = await schema.query<{ resend_state: string | null; resend_provider: string | null }>('SELECT resend_state, resend_provider FROM {schema}.hook_calls WHERE transaction_id = $1', [sid]);
+      return r[0]?.resend_state === 'sent' ? r : undefined;
+    });
+    assert.equal(rows[0]!.resend_provider, 'ib');
+    assert.match(a.logs.join(''), /acted on a receipt another instance received/);
+
+    // The same callback again, through either instance, sends nothing more.
+    assert.equal((await undelivered(b.url, sid)).status, 204);
+    assert.equal((await undelivered(a.url, sid)).status, 204);
+    assert.equal(infobip.requests.length, 1);
+    for (const g of gateways) assert.ok(!g.logs.join('').includes(code), 'the code is never logged');
   });
 });

@@ -13,6 +13,7 @@ import { configSecrets } from '../config/secrets.js';
 import { createAuthenticator } from '../okta/auth.js';
 import { createHook } from '../pipeline/hook.js';
 import { createResender } from '../pipeline/resend.js';
+import { localReceipts, startReceiptRelay } from './receipt-relay.js';
 import { createRouter } from '../routing/plan.js';
 import { RouteScores } from '../routing/adaptive.js';
 import { scoreRefresh, type ScoreRefresh } from '../routing/score-refresh.js';
@@ -122,6 +123,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const claims = redis && config.store.url === undefined ? redisClaims(redis, undefined, config.guard.store.timeoutMs) : undefined;
   const resender = createResender({ store, hook: config.hook, log: log.child({ component: 'resend' }), metrics, breakers });
   const handleHook = createHook({ config, store, router, breakers, metrics, guard, claims, hashKey, log, resender });
+  // A receipt may reach an instance that does not hold its call: with Redis, it reaches the one that does.
+  const receipts = redis
+    ? startReceiptRelay(redis, `${config.guard.store.keyPrefix}:receipts`, resender, log.child({ component: 'resend' }))
+    : localReceipts(resender);
   const tls = config.server.tls
     ? { cert: readFileSync(config.server.tls.cert), key: readFileSync(config.server.tls.key) }
     : undefined;
@@ -139,7 +144,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   });
   const app = buildApp({
     config, log, store, authenticator, handleHook, adapters, metrics, tls, oktaEvents: oktaEvents.route,
-    onReceipt: (provider, receipt) => resender.receive(provider, receipt),
+    onReceipt: (provider, receipt) => receipts.onReceipt(provider, receipt),
   });
   void app.register(adminRoutes, { config, store, adapters, breakers, router, handleHook, hashKey, secrets, metrics, guard });
 
@@ -160,6 +165,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       await app.close();
       await oktaEvents.close();
       await feedback.close();
+      await receipts.close();
       // Resends under way finish before their providers and the log close.
       await resender.close();
       await guard.close();

@@ -5,3 +5,4 @@ export { conversionSchema, alertsSchema, type ConversionConfig, type AlertsConfi
 export { createAlerter, type Alerter, type BlockAlert } from './conversion/alerts.js';
 export type { BlockView, Evidence } from './conversion/blocks.js';
 export type { SendRecord, VerifiedRecord } from './conversion/tracker.js';
+export { withTimeout } from './store-timeout.js';

@@ -2,7 +2,7 @@
 // message, once, through the next provider of the call's plan that did not fail, while the code is
 // alive and unused. The code is never stored, so the message waits in this process's memory only
 // (bounded, and dropped when the code expires or is used); a receipt reaching another instance finds
-// nothing here and sends nothing. The row's guard (store/resends.ts) makes the resend happen at most
+// nothing there, and is passed to this one over Redis by gateway/receipt-relay.ts. The row's guard (store/resends.ts) makes the resend happen at most
 // once, whichever receipts or instances race for it.
 import type { Logger } from 'pino';
 import type { Attempt, Channel, DeliveryReceipt } from '../core/domain.js';

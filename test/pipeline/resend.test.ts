@@ -18,6 +18,10 @@ import { ProviderError, type OutboundMessage } from '../../src/providers/types.j
 import type { Attempt, DeliveryReceipt, ReceiptStatus } from '../../src/core/domain.js';
 import { EXAMPLE_NUMBER } from '../../src/core/domain.js';
 import { fakeProvider, type FakeProvider } from '../support/fake-provider.js';
+import { Redis } from 'ioredis';
+import { startReceiptRelay } from '../../src/gateway/receipt-relay.js';
+import { needEnv } from '../support/env.js';
+import { until } from '../support/until.js';
 
 const T0 = 1_800_000_000_000;
 const MINUTE = 60_000;
@@ -272,5 +276,36 @@ describe('resend after an undelivered receipt', () => {
     assert.equal(r.size, 2);
     assert.equal(await r.receive('a11', receipt(third.transactionId)), 'sent');
     assert.equal(await r.receive('a11', receipt(fourth.transactionId)), 'sent');
+  });
+
+  test('with Redis, an undelivered receipt that reaches the instance not holding the call resends from the one that does', async (t) => {
+    const url = needEnv(t, 'REDIS_URL', 'the receipt relay between instances not tested (e.g. REDIS_URL=redis://127.0.0.1:6379)');
+    if (!url) return;
+    const client = new Redis(url, { maxRetriesPerRequest: 1 });
+    const channel = `byot-test-${process.pid}-${Date.now().toString(36)}:receipts`;
+    const [m1, m2] = [createMetrics(), createMetrics()];
+    const [holder, other] = [resender(m1), resender(m2)];
+    const relays = [startReceiptRelay(client, channel, holder, log), startReceiptRelay(client, channel, other, log)];
+    try {
+      const [a, b] = [fakeProvider('a12'), fakeProvider('b12')];
+      const send = await sent([a, b], a, [], [holder]);
+      // Both subscriptions are up when Redis counts them on the channel.
+      await until('both instances subscribed', async () => (await client.pubsub('NUMSUB', channel))[1] === 2);
+      clock += 20_000;
+      await relays[1]!.onReceipt('a12', receipt(send.transactionId));
+      await until('the holding instance resent', () => b.sent.length === 1);
+      assert.equal(b.sent[0]!.text, `Your code is ${CODE}`);
+      assert.equal(row(send.eventId).resend_state, 'sent');
+      assert.deepEqual(await counts(m1), { 'sms:sent': 1 });
+      assert.deepEqual(await counts(m2), {}, 'the instance that got the receipt sent nothing itself');
+      // A repeat of the receipt, through either instance, sends nothing more.
+      await relays[1]!.onReceipt('a12', receipt(send.transactionId));
+      await relays[0]!.onReceipt('a12', receipt(send.transactionId));
+      assert.equal(b.sent.length, 1);
+      assert.ok(!logs.join('').includes(CODE), 'the code is never logged');
+    } finally {
+      await Promise.all(relays.map((r) => r.close()));
+      client.disconnect();
+    }
   });
 });
