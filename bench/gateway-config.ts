@@ -2,6 +2,7 @@
 // (bench/mock-provider.ts), routing rules, the guard (GUARD_YAML) and the delivery log — a SQLite
 // file in the run's temp dir, or, for the scale-out comparison (bench/scale-out.ts), PostgreSQL and
 // Redis.
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
 export const HOOK_HEADER = 'X-Telephony-Key';
@@ -21,6 +22,24 @@ export const GUARD_YAML = `guard:
     global: { max: 1000000000, perSeconds: 3600 }
 `;
 // ────────────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Fresh secrets for one run, in the environment the configuration above reads them from, and the
+ * hook header the load generator sends.
+ */
+export function benchSecrets(): { env: NodeJS.ProcessEnv; headers: Record<string, string> } {
+  const secret = randomBytes(24).toString('base64url');
+  return {
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      BENCH_HOOK_SECRET: secret,
+      BENCH_PROVIDER_TOKEN: randomBytes(16).toString('hex'),
+      BENCH_HASH_KEY: randomBytes(24).toString('base64url'),
+    },
+    headers: { [HOOK_HEADER]: secret },
+  };
+}
 
 export interface GatewayConfigOptions {
   port: number;

@@ -26,10 +26,9 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { randomBytes } from 'node:crypto';
 import { closedLoop, openLoop, type RunFigures, type Target } from './load.js';
 import { oktaTraffic } from './okta-traffic.js';
-import { GUARD_YAML, HOOK_HEADER, gatewayConfig } from './gateway-config.js';
+import { GUARD_YAML, HOOK_HEADER, benchSecrets, gatewayConfig } from './gateway-config.js';
 import { cpuSecondsOf, machineBusySeconds, memoryOf, numberOption, portOf, sampleMemory, startChild, stopAll, stopChild, stopOnExit, waitHealthy, type Child } from './processes.js';
 import { freePort } from '../test/support/processes.js';
 
@@ -167,14 +166,7 @@ async function main(o: Options, dir: string): Promise<Report> {
   const bin = join(root, 'bin', 'byot.js');
   if (!existsSync(join(root, 'dist', 'src', 'cli', 'main.js'))) throw new Error('dist/src is missing: run `npm run build` first');
 
-  const secret = randomBytes(24).toString('base64url');
-  const env = {
-    ...process.env,
-    NODE_ENV: 'production',
-    BENCH_HOOK_SECRET: secret,
-    BENCH_PROVIDER_TOKEN: randomBytes(16).toString('hex'),
-    BENCH_HASH_KEY: randomBytes(24).toString('base64url'),
-  };
+  const { env, headers } = benchSecrets();
 
   const mock = startChild('mock provider', [join(benchDir, 'mock-provider.js'), '--slow-ms', String(o.slowMs)]);
   const mockUrl = `http://127.0.0.1:${await portOf(mock)}`;
@@ -206,7 +198,6 @@ async function main(o: Options, dir: string): Promise<Report> {
   const gatewayRssAtReadyMB = memoryOf(gateway.pid)?.rssMB ?? NaN;
   progress(`gateway ready in ${samples.map((s) => s.toFixed(0)).join(', ')} ms; baseline in ${baselineMs.toFixed(0)} ms`);
 
-  const headers = { [HOOK_HEADER]: secret };
   const servers: [name: 'baseline' | 'gateway', child: Child, target: Target][] = [
     ['baseline', baselineChild, { url: `http://127.0.0.1:${baselinePort}/okta/telephony`, headers }],
     ['gateway', gateway, { url: `http://127.0.0.1:${gatewayPort}/okta/telephony`, headers }],

@@ -25,7 +25,7 @@ import { Redis } from 'ioredis';
 import { Pool } from 'undici';
 import { bunchedRate, closedLoop, type Target } from './load.js';
 import { oktaTraffic, type Traffic } from './okta-traffic.js';
-import { GUARD_YAML, HOOK_HEADER, gatewayConfig } from './gateway-config.js';
+import { GUARD_YAML, benchSecrets, gatewayConfig } from './gateway-config.js';
 import { countProxy } from './count-proxy.js';
 import { cpuSecondsOf, numberOption, portOf, startChild, stopAll, stopChild, stopOnExit, waitHealthy, type Child } from './processes.js';
 import { freePort } from '../test/support/processes.js';
@@ -230,17 +230,9 @@ async function run(o: Options, dir: string, cleanups: (() => Promise<unknown>)[]
     redis.disconnect();
   });
 
-  const secret = randomBytes(24).toString('base64url');
-  const env = {
-    ...process.env,
-    NODE_ENV: 'production',
-    BENCH_HOOK_SECRET: secret,
-    BENCH_PROVIDER_TOKEN: randomBytes(16).toString('hex'),
-    BENCH_HASH_KEY: randomBytes(24).toString('base64url'),
-  };
+  const { env, headers } = benchSecrets();
   const mock = startChild('mock provider', [join(benchDir, 'mock-provider.js'), '--slow-ms', '50']);
   const mockUrl = `http://127.0.0.1:${await portOf(mock)}`;
-  const headers = { [HOOK_HEADER]: secret };
 
   async function gateway(name: string, extra: { storeUrl?: string; redisUrl?: string }): Promise<{ child: Child; target: Target }> {
     const port = await freePort();
