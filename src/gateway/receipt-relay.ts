@@ -61,7 +61,8 @@ export function localReceipts(resender: Resender): ReceiptRelay {
 }
 
 export function startReceiptRelay(client: Redis, channel: string, resender: Resender, log: Logger): ReceiptRelay {
-  const sub = client.duplicate({ lazyConnect: true, connectionName: 'byot-receipts' });
+  // Subscribed on every 'ready', so a Redis that was away at start-up, or came back, is heard again.
+  const sub = client.duplicate({ lazyConnect: true, autoResubscribe: false, connectionName: 'byot-receipts' });
   sub.on('message', (ch: string, message: string) => {
     if (ch !== channel) return;
     const heard = parse(message);
@@ -72,9 +73,12 @@ export function startReceiptRelay(client: Redis, channel: string, resender: Rese
     });
   });
   sub.on('error', (err: Error) => log.debug({ err: err.message }, 'resend: receipt subscription error'));
-  sub.connect().then(() => sub.subscribe(channel)).catch((err: unknown) => {
-    log.warn({ err: err instanceof Error ? err.message : String(err) }, 'resend: receipts of other instances do not reach this one (no Redis subscription)');
+  sub.on('ready', () => {
+    sub.subscribe(channel).catch((err: unknown) => {
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'resend: receipts of other instances do not reach this one (no Redis subscription)');
+    });
   });
+  sub.connect().catch(() => undefined);
 
   return {
     async onReceipt(provider, receipt) {
