@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { Redis } from 'ioredis';
 import { startServe, type Server } from '../support/cli.js';
 import { needEnv } from '../support/env.js';
-import { createSchema, type PgSchema } from '../support/stores.js';
+import { createSchema, runId, type PgSchema } from '../support/stores.js';
 import { freePort, killAll, startProcess, type NodeProcess } from '../support/processes.js';
 import { json, startMock, type MockServer, type RecordedRequest } from '../support/mock-http.js';
 import { ACCOUNT } from '../support/twilio-mock.js';
@@ -18,10 +18,6 @@ import { oktaRequest } from '../support/okta.js';
 export const SECRET = 'scale-hook-secret-0123456789';
 export const HASH_KEY = 'scale-hash-key-0123456789abcdef';
 
-/** A name unique to this run, usable as a PostgreSQL schema and a Redis key prefix. */
-export function runId(what: string): string {
-  return `byot_${what}_${process.pid}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-}
 
 export interface SharedServices {
   redisUrl: string;
@@ -209,7 +205,7 @@ export function recipients(provider: CountingProvider): string[] {
 
 // --- PostgreSQL: one schema per run ---
 
-export { createSchema, type PgSchema } from '../support/stores.js';
+export { createSchema, runId, type PgSchema } from '../support/stores.js';
 
 // --- Redis ---
 

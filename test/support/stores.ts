@@ -60,9 +60,14 @@ export interface PgSchema {
   drop(): Promise<void>;
 }
 
+/** A name unique to this run, usable as a PostgreSQL schema and a Redis key prefix. */
+export function runId(what: string): string {
+  return `byot_${what}_${process.pid}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}
+
 /** A schema of its own on the shared PostgreSQL, named for this run (`what`, the pid, the time). */
 export async function createSchema(databaseUrl: string, what: string): Promise<PgSchema> {
-  const schema = `byot_${what}_${process.pid}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const schema = runId(what);
   const admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
   await admin.query(`CREATE SCHEMA ${schema}`);
