@@ -1,7 +1,7 @@
 // Who did what on the admin page: logins (and failed ones), logouts, real sends from the Preview
 // and lifted blocks, written to the delivery log's database (store/audit.ts) and shown on the
 // Audit page; and the roles that decide who may do the last two. Plain functions; routes.ts adapts HTTP.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FastifyBaseLogger } from 'fastify';
 import { ERROR_CODES, GatewayError } from '../core/errors.js';
 import { maskPhone } from '../core/mask.js';

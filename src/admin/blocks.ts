@@ -1,6 +1,6 @@
 // The admin page's view of conversion blocks: the active ones with their evidence, and lifting
 // one (audited in the log with the admin's name). Plain functions; routes.ts adapts HTTP.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FastifyBaseLogger } from 'fastify';
 import { ERROR_CODES, GatewayError } from '../core/errors.js';
 import type { BlockView } from '../guard/index.js';

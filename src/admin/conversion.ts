@@ -1,7 +1,7 @@
 // What the admin pages show of Okta's events (src/okta/events): codes sent against codes used, per
 // window and per country, prefix, provider, channel and flow; the hook executions Okta counted as
 // failed, per day; and the events that matched no send. Plain functions of the store.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ConversionBy, ConversionRow, DeliveryStore } from '../store/types.js';
 import type { HookFailureDay } from '../okta/events/inbox.js';
 

@@ -3,7 +3,7 @@
 // state-changing requests need the session's CSRF token and a same-origin Origin; every answer
 // carries strict security headers.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { safeEqual } from '../providers/verify.js';
 import { isGatewayError } from '../core/errors.js';
 import { adminEnabled, type Role } from './schema.js';

@@ -1,7 +1,7 @@
 // The `admin:` section of the configuration. The admin page exists only when it has credentials:
 // a token (bearer for scripts, or typed on the login page) and/or users with passwords. Passwords
 // and the token usually come from the environment (`password: ${BYOT_ADMIN_PASSWORD}`).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PhoneConfig } from '../core/phone.js';
 import type { MetricsConfig } from '../telemetry/schema.js';
 import type { AuthConfig } from '../okta/auth-schema.js';

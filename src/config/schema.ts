@@ -1,6 +1,6 @@
 // The whole configuration, assembled from the sections each part defines beside its code
 // (docs/architecture.md: only the composition root sees all of it).
-import { z } from 'zod';
+import * as z from 'zod';
 import { strictObject } from '../core/unknown-keys.js';
 import { phoneSchema } from '../core/phone.js';
 import { logSchema, metricsSchema } from '../telemetry/schema.js';

@@ -1,6 +1,6 @@
 // The configuration of delivery: the hook's time budget and failover policy (`hook:`), the texts
 // sent (`messages:`) and the providers' circuit breakers (`resilience:`).
-import { z } from 'zod';
+import * as z from 'zod';
 import { strictObject } from '../core/unknown-keys.js';
 import { normaliseLocale } from '../okta/contract.js';
 

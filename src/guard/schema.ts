@@ -1,7 +1,7 @@
 // The `guard:` section of the configuration: number-type and country policy, velocity limits,
 // overrides and how the counters' store behaves when it fails. Everything has a default, so an
 // absent section gives a working guard.
-import { z } from 'zod';
+import * as z from 'zod';
 import { strictObject } from '../core/unknown-keys.js';
 import { phoneLib } from '../core/phone.js';
 import { E164, NUMBER_TYPES } from '../core/domain.js';

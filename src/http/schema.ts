@@ -1,5 +1,5 @@
 // The `server:` section of the configuration: where and how the gateway listens.
-import { z } from 'zod';
+import * as z from 'zod';
 import { strictObject } from '../core/unknown-keys.js';
 
 export const serverSchema = strictObject({

@@ -1,6 +1,6 @@
 // The `auth:` section of the configuration: how Okta proves a hook call is its own — a header
 // secret, or an OAuth 2.0 bearer token signed by the org's authorization server.
-import { z } from 'zod';
+import * as z from 'zod';
 import { strictObject } from '../core/unknown-keys.js';
 import { HEADER_NAME } from '../core/domain.js';
 

@@ -1,7 +1,7 @@
 // AWS End User Messaging SMS and Voice v2 (SendTextMessage, SendVoiceMessage with Amazon Polly voices)
 // and, with `sms: sns`, SMS through SNS Publish. Through the official SDK: it signs with SigV4 and finds
 // credentials on its default chain (environment, profile, instance or task role) when none are configured.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ValidationExceptionField, VoiceId } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import type { ErrorCategory } from '../core/domain.js';
 import { adapterChannels, baseProviderSchema, feedbackChannels, feedbackOption, type ProviderKind } from './base.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { E164, E164_PATTERN, type Channel } from '../core/domain.js';
 import { strictObject } from '../core/unknown-keys.js';
 import type { ProviderAdapter, ProviderContext } from './types.js';

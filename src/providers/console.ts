@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { baseProviderSchema, adapterChannels, type ProviderKind } from './base.js';
 import { maskPhone, maskDigits } from '../core/mask.js';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const schema = baseProviderSchema.extend({ kind: z.literal('console') });
 

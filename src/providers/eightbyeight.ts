@@ -1,7 +1,7 @@
 // 8x8 CPaaS: SMS API (`umid`) and Voice callflows (makeCall → say → hangup, `sessionId`).
 // There is no official Node SDK, so this talks REST through httpCall. 8x8 signs no webhook:
 // receipts are accepted only on a URL whose last segment is the configured `callbackToken`.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ErrorCategory } from '../core/domain.js';
 import { adapterChannels, baseProviderSchema, e164, feedbackChannels, feedbackOption, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, providerAgent, statusError, type HttpReply } from './http.js';

@@ -1,6 +1,6 @@
 // A generic adapter for any HTTP gateway without a kind of its own: per channel, a request template
 // (url, method, headers, body with {{placeholders}}) and where to read the id and the errors in the answer.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ErrorCategory } from '../core/domain.js';
 import { strictObject } from '../core/unknown-keys.js';
 import { baseProviderSchema, type ProviderKind } from './base.js';

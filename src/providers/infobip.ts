@@ -2,7 +2,7 @@
 // (`/tts/3/advanced`, the v3 form that takes a per-message notifyUrl). One `App` API key for both.
 // Direct HTTP: the community SDK has no voice and brings axios. Infobip signs no callbacks, so the
 // callback URL carries a secret path token instead.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Channel, ErrorCategory } from '../core/domain.js';
 import { baseProviderSchema, e164, e164Or, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';

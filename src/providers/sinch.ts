@@ -2,7 +2,7 @@
 // text-to-speech callout, authenticated with Sinch's signed-request scheme (recommended for
 // production over Basic). Direct HTTP: the SDK pulls in its own HTTP client and retries.
 import { createHash, createHmac } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Channel, ErrorCategory } from '../core/domain.js';
 import { strictObject } from '../core/unknown-keys.js';
 import { baseProviderSchema, e164, e164Or, type ProviderKind } from './base.js';

@@ -9,7 +9,7 @@
 // so a connect timeout (nothing sent, safe to fail over) could no longer be told apart from a
 // request that went out (ambiguous); httpCall keeps the error code and shares the pooled agent.
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { adapterChannels, baseProviderSchema, e164, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { asStringOrNumber, field, receiptTime, singleHeader } from './read.js';

@@ -2,7 +2,7 @@
 // form-encoded POST, so the adapter talks REST directly over the shared undici pool: the `twilio` SDK
 // cannot be pointed at another base URL and brings axios and its own retries into the OTP deadline.
 import { createHmac } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ErrorCategory } from '../core/domain.js';
 import { adapterChannels, baseProviderSchema, e164, feedbackChannels, feedbackOption, type ProviderKind } from './base.js';
 import { basicAuth, categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';

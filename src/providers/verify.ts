@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CallbackRejected } from './types.js';
 
 /** Constant-time equality of two strings of any length (compares SHA-256 digests). */

@@ -1,6 +1,6 @@
 // The `routing:` section of the configuration: ordered rules that pick a chain or weighted split of
 // providers for a request, and the default chain when no rule matches.
-import { z } from 'zod';
+import * as z from 'zod';
 import { strictObject } from '../core/unknown-keys.js';
 import { CHANNELS, NUMBER_TYPES, REQUEST_TYPES } from '../core/domain.js';
 import { regionSchema } from '../core/phone.js';

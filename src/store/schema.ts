@@ -1,5 +1,5 @@
 // The `store:` section of the configuration: where the delivery log lives.
-import { z } from 'zod';
+import * as z from 'zod';
 import { strictObject } from '../core/unknown-keys.js';
 
 export const storeSchema = strictObject({

@@ -1,5 +1,5 @@
 // The `metrics:` and `log:` sections of the configuration.
-import { z } from 'zod';
+import * as z from 'zod';
 import { strictObject } from '../core/unknown-keys.js';
 
 export const metricsSchema = strictObject({

@@ -4,7 +4,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { pino } from 'pino';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { ErrorCategory } from '../../src/core/domain.js';
 import type { BaseProviderConfig, ProviderKind } from '../../src/providers/base.js';
 import { CallbackRejected, ProviderError, type ProviderAdapter, type ProviderContext } from '../../src/providers/types.js';

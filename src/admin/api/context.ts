@@ -1,6 +1,6 @@
 // What every admin page's API reads: the gateway's own parts, and how a request is checked.
 // Each page has its own module beside this one; routes.ts only adapts HTTP.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ERROR_CODES, GatewayError } from '../../core/errors.js';
 import type { AdminSettings } from '../schema.js';
 import type { DeliveryStore } from '../../store/types.js';

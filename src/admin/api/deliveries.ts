@@ -2,7 +2,7 @@
 // receipt, provider, country, channel, request type, guard rule and time; the count of what matches,
 // and the same search as a CSV file (export.ts).
 import type { CountryCode } from 'libphonenumber-js/max';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CallRow, SearchFilters } from '../../store/types.js';
 import { CHANNELS, REQUEST_TYPES, type Status } from '../../core/domain.js';
 import { toDestination } from '../../core/phone.js';

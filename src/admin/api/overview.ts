@@ -1,6 +1,6 @@
 // The Overview page: Okta-style figures of the period, per provider, channel and country, the
 // charts' timelines, latency percentiles and the guard's blocks per rule.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BlockCount, ProviderStats, SummaryRow, TimelineRow, LatencyPercentiles } from '../../store/types.js';
 import { failureAnswerText } from '../../okta/contract.js';
 import { DAY_MS, HOUR_MS, type AdminContext } from './context.js';

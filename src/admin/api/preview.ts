@@ -1,7 +1,7 @@
 // The Routing & Preview page: the request Okta would send, the route it would take, and a dry or
 // real run of it through the hook pipeline.
 import type { CountryCode } from 'libphonenumber-js/max';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Breaker } from '../../delivery/breaker.js';
 import type { BreakerState } from '../../core/domain.js';
 import type { RoutePlan } from '../../routing/plan.js';

@@ -1,7 +1,7 @@
 // The `guard.conversion:` section: conversion-aware blocking (sends against verified codes), and
 // the top-level `alerts:` section its blocks are announced through. Off by default: without a
 // verification feed (Okta's event hook or System Log) every send would look unverified.
-import { z } from 'zod';
+import * as z from 'zod';
 import { strictObject } from '../../core/unknown-keys.js';
 
 export const CONVERSION_MODES = ['enforce', 'monitor', 'off'] as const;

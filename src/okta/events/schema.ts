@@ -1,6 +1,6 @@
 // The `oktaEvents:` section of the configuration: Okta's event hook endpoint, the processing of
 // the events it delivers, and the optional System Log poller (README "Close the loop with Okta").
-import { z } from 'zod';
+import * as z from 'zod';
 import { strictObject } from '../../core/unknown-keys.js';
 
 const HOUR_MS = 3_600_000;
