@@ -2,7 +2,8 @@
 // an NCCO `talk` action. Direct HTTP over the shared undici pool rather than @vonage/server-sdk:
 // each channel is one POST, the SDK's current releases require Node 22, and jose already signs JWTs.
 import { createHash, createHmac, createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
+import { loadJose } from '../core/jose.js';
 import type { ErrorCategory } from '../core/domain.js';
 import { adapterChannels, baseProviderSchema, e164, e164Or, feedbackChannels, feedbackOption, type ProviderKind } from './base.js';
 import { E164 } from '../core/domain.js';
@@ -120,14 +121,6 @@ const RING_SECONDS = 30;
 /** Signed webhooks older than this are refused as replays; a little skew is allowed the other way. */
 const MAX_AGE_S = 300;
 const CLOCK_SKEW_S = 30;
-
-/**
- * jose, loaded when a Vonage adapter is created (in the background) rather than with this module:
- * the registry loads every adapter's module for its schema, and `byot check-config` need not pay
- * for a JWT library.
- */
-let jose: Promise<typeof import('jose')> | undefined;
-const loadJose = (): Promise<typeof import('jose')> => (jose ??= import('jose'));
 
 export const vonageProvider: ProviderKind<typeof schema> = {
   kind: 'vonage',

@@ -2,7 +2,7 @@
 // OAuth service app (private_key_jwt client credentials, with DPoP when the app requires it).
 // The key text never reaches a message.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { loadJose } from '../../core/jose.js';
 import { listed, OktaApiError, type OktaErrorCode } from './errors.js';
 
 const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -74,6 +74,7 @@ export function loadSigningKey(text: string, keyId?: string): SigningKey {
 /** The client assertion of private_key_jwt: iss = sub = client id, aud = the token endpoint, short-lived, unique jti. */
 export async function clientAssertion(clientId: string, tokenUrl: string, k: SigningKey, now = Date.now()): Promise<string> {
   const iat = Math.floor(now / 1000);
+  const { SignJWT } = await loadJose();
   return new SignJWT({})
     .setProtectedHeader({ alg: k.alg, ...(k.kid ? { kid: k.kid } : {}) })
     .setIssuer(clientId)
@@ -90,6 +91,7 @@ export interface DpopKey { privateKey: KeyObject; publicJwk: Record<string, stri
 /** A DPoP proof (RFC 9449) for one request; `ath` binds it to the access token on API calls. */
 export async function dpopProof(key: DpopKey, method: string, url: string, opts: { nonce?: string; accessToken?: string } = {}): Promise<string> {
   const u = new URL(url);
+  const { SignJWT } = await loadJose();
   return new SignJWT({
     htm: method,
     htu: `${u.origin}${u.pathname}`,
