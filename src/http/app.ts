@@ -38,6 +38,21 @@ export interface AppDeps {
 /** One year: what HSTS preload lists ask for, and long enough to matter. */
 export const HSTS_MAX_AGE_SEC = 31_536_000;
 
+/**
+ * No route declares a JSON schema: the hook's body is read by src/okta/contract.ts, everything else by
+ * its zod schema. Fastify's own compilers (ajv, fast-json-stringify) would be loaded and set up at every
+ * start for nothing, a tenth of `byot serve`'s start-up; these refuse instead, so a schema added to a
+ * route one day fails at start-up rather than being compiled by something nobody chose.
+ */
+const NO_SCHEMA_COMPILERS = {
+  buildValidator: () => () => {
+    throw new Error('route schemas are not compiled here: validate with zod (src/admin/api/context.ts read())');
+  },
+  buildSerializer: () => () => {
+    throw new Error('response schemas are not compiled here: routes send their own JSON');
+  },
+};
+
 export function buildApp(deps: AppDeps): FastifyInstance {
   const { config, store, authenticator, handleHook, metrics } = deps;
   const app = Fastify({
@@ -48,6 +63,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     requestTimeout: 10_000,
     // One access line per request (below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    schemaController: { compilersFactory: NO_SCHEMA_COMPILERS },
     ...(deps.tls ? { https: deps.tls } : {}),
   }) as unknown as FastifyInstance;
   endEarlyAnswers(app);
