@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { getExampleNumber, type CountryCode } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/examples.mobile.json';
-import { parseConfigText } from '../src/config/load.js';
+import { parseConfigText } from '../src/config/file.js';
 import { createGuard, type Guard } from '../src/guard/index.js';
 import { createHook } from '../src/pipeline/hook.js';
 import { createRouter } from '../src/routing/plan.js';

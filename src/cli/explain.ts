@@ -2,7 +2,8 @@
 import { existsSync } from 'node:fs';
 import pino from 'pino';
 import { CHANNELS, EXAMPLE_NUMBER, REQUEST_TYPES, withoutRequestTypePrefix, type Channel, type Destination, type RequestType } from '../core/domain.js';
-import { configFromEnv, loadConfigFile, type Config } from '../config/load.js';
+import { configFromEnv, type Config } from '../config/load.js';
+import { loadConfigFile } from '../config/file.js';
 import { buildAdapters } from '../gateway/adapters.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { createRouter } from '../routing/plan.js';

@@ -75,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
         const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
         if (values.help) return help(CHECK_CONFIG_USAGE);
         if (positionals.length !== 1) return usage('check-config takes one file', CHECK_CONFIG_USAGE);
-        const { loadConfigFile } = await import('../config/load.js');
+        const { loadConfigFile } = await import('../config/file.js');
         const config = await loadConfigFile(positionals[0]!);
         process.stdout.write(`${positionals[0]}: valid (${Object.keys(config.providers).length} provider(s): ${Object.keys(config.providers).join(', ')})\n`);
         return 0;

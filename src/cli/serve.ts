@@ -1,14 +1,15 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { configFromEnv, loadConfigFile } from '../config/load.js';
+import { configFromEnv } from '../config/load.js';
 import { createLogger } from '../telemetry/log.js';
 import { createGateway } from '../gateway/gateway.js';
-import { phoneLib } from '../core/phone.js';
+import { preloadPhoneLib } from '../core/phone.js';
 import { addresses, startupNotice, type Generated } from './startup.js';
 
 /** `byot serve`: runs until SIGTERM or SIGINT, then lets in-flight hook calls finish. */
 export async function serve(configFile: string | undefined): Promise<number> {
-  const config = configFile ? await loadConfigFile(configFile) : configFromEnv();
+  // The YAML parser only when there is a file (config/file.ts).
+  const config = configFile ? await (await import('../config/file.js')).loadConfigFile(configFile) : configFromEnv();
   const log: Logger = createLogger(config.log.level, undefined,
     config.auth.type === 'header' ? [config.auth.header] : [], { format: config.log.format });
   const generated: Generated = {};
@@ -27,7 +28,7 @@ export async function serve(configFile: string | undefined): Promise<number> {
   }
   log.info({ address, hookUrl: urls.hook, adminUrl: urls.admin ?? null, config: config.source, providers: Object.keys(config.providers) }, 'byot-gateway ready');
   // The phone metadata, once listening: start-up does not wait for it, and the first OTP does not either.
-  setImmediate(phoneLib);
+  preloadPhoneLib().catch((err: unknown) => log.warn({ err }, 'could not load the phone number metadata ahead of use'));
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

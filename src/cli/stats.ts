@@ -2,7 +2,8 @@
 // successful ones) and conversion (codes sent against codes Okta reported as used, src/okta/events),
 // read from the gateway's delivery log, overall or per provider, country, channel, prefix or flow.
 import { existsSync } from 'node:fs';
-import { configFromEnv, loadConfigFile, type Config } from '../config/load.js';
+import { configFromEnv, type Config } from '../config/load.js';
+import { loadConfigFile } from '../config/file.js';
 import { openStore, isPostgresUrl } from '../store/open.js';
 import type { ConversionRow, ProviderStats, SummaryBy, SummaryRow } from '../store/types.js';
 import { CommandError, createOutput, intOption, oneOf, parseCommand, table, UsageError, type Output } from './common.js';

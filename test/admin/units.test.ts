@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { REDACTED, redactConfig } from '../../src/core/redact.js';
 import { LoginBrake, SessionStore, readCookie, sessionCookie } from '../../src/admin/session.js';
-import { parseConfigText } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/config/file.js';
 import { configIssues } from '../support/config.js';
 import { adminEnabled } from '../../src/admin/schema.js';
 

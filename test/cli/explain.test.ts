@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { splitPick } from '../../src/routing/plan.js';
 import { runCli } from '../support/cli.js';
 import { explainRequest } from '../../src/cli/explain.js';
-import { parseConfigText } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/config/file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'byot-explain-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

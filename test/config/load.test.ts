@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configFromEnv, parseConfigText } from '../../src/config/load.js';
+import { configFromEnv } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/config/file.js';
 import { refusalOf as issuesOf } from '../support/config.js';
 
 

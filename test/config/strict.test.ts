@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfigText } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/config/file.js';
 import { refusalOf as issuesOf } from '../support/config.js';
 import { closestKey, editDistance } from '../../src/core/unknown-keys.js';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import pino from 'pino';
 import type { CountryCode } from 'libphonenumber-js/max';
-import { parseConfigText } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/config/file.js';
 import { buildAdapters } from '../../src/gateway/adapters.js';
 import { createRouter, type RouteInput } from '../../src/routing/plan.js';
 import { toDestination } from '../../src/core/phone.js';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { createAuthenticator } from '../../src/okta/auth.js';
 import { keySet } from '../../src/okta/jwks.js';
-import { parseConfigText } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/config/file.js';
 import { configIssues } from '../support/config.js';
 import { startMock, json, type MockServer } from '../support/mock-http.js';
 

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
-import { parseConfigText } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/config/file.js';
 import { buildAdapters } from '../../src/gateway/adapters.js';
 import { MAX_PROVIDER_TEXT, providerText, scrubbedAdapter } from '../../src/providers/scrub.js';
 import { configSecrets } from '../../src/config/secrets.js';

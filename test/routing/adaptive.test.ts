@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { CountryCode } from 'libphonenumber-js/max';
-import { parseConfigText } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/config/file.js';
 import { buildAdapters } from '../../src/gateway/adapters.js';
 import { createRouter, type RouteInput } from '../../src/routing/plan.js';
 import { RouteScores, type MeasuredRoute } from '../../src/routing/adaptive.js';

@@ -1,6 +1,7 @@
 // Configuration test helpers.
 import assert from 'node:assert/strict';
-import { ConfigError, parseConfigText, type LoadOptions } from '../../src/config/load.js';
+import { ConfigError, type LoadOptions } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/config/file.js';
 
 /** The `path: message` lines of the ConfigError that loading `text` throws; [] when it loads. */
 export function configIssues(text: string, env: Record<string, string> = {}, opts: LoadOptions = {}): string[] {
