@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The compiled CLI lives in dist/ (built by `npm install` through the prepare script).
-import { main } from '../dist/src/cli/main.js';
+// The bundled CLI lives in dist/cli/ (scripts/build-cli.mjs, run by `npm run build`, which `npm install` runs through the prepare script).
+import { main } from '../dist/cli/main.js';
 
 process.exitCode = await main(process.argv.slice(2));
