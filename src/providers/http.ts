@@ -21,9 +21,12 @@ export interface HttpReply {
 }
 
 // undici is loaded by the first request, so a command that only reads the configuration
-// (check-config, explain, stats) never pays for it.
-let undici: Promise<typeof import('undici')> | undefined;
-const loadUndici = (): Promise<typeof import('undici')> => (undici ??= import('undici'));
+// (check-config, explain, stats) never pays for it. Its default export: undici is CommonJS, and
+// only `default` (its module.exports) is there both under Node's own loader and in the bundled CLI
+// (scripts/build-cli.mjs), where a lazily imported CommonJS chunk has no named exports.
+type Undici = (typeof import('undici'))['default'];
+let undici: Promise<Undici> | undefined;
+const loadUndici = (): Promise<Undici> => (undici ??= import('undici').then((m) => m.default));
 
 /** A pooled connection set for one provider: connections stay warm between OTPs. */
 export class ProviderPool {
