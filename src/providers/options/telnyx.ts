@@ -1,4 +1,5 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { createRequire } from 'node:module';
 import * as z from 'zod';
 import { baseProviderSchema, e164, type ProviderOptions } from '../base.js';
 
@@ -41,5 +42,7 @@ function isEd25519PublicKey(value: string): boolean {
 export function ed25519Key(base64: string): KeyObject {
   const raw = Buffer.from(base64, 'base64');
   if (raw.length !== 32) throw new Error('an Ed25519 public key is 32 bytes');
+  // Required on first use, not imported: validating a configuration (byot check-config) loads node:crypto only for a key.
+  const { createPublicKey } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
 }

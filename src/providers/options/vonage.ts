@@ -1,4 +1,4 @@
-import { createPrivateKey } from 'node:crypto';
+import { createRequire } from 'node:module';
 import * as z from 'zod';
 import { E164 } from '../../core/domain.js';
 import { baseProviderSchema, e164, e164Or, feedbackOption, type ProviderOptions } from '../base.js';
@@ -70,6 +70,8 @@ export function callerId(c: Pick<VonageConfig, 'from' | 'voiceFrom'>): string | 
 }
 
 function isRsaPrivateKey(pem: string): boolean {
+  // Required on first use, not imported: validating a configuration (byot check-config) loads node:crypto only for a key.
+  const { createPrivateKey } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   try {
     return createPrivateKey(pem).asymmetricKeyType === 'rsa';
   } catch {
