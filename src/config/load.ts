@@ -1,7 +1,7 @@
 import type * as z from 'zod';
 import { ERROR_CODES, GatewayError } from '../core/errors.js';
 import { configSchema, type RawConfig } from './schema.js';
-import { providerKind, providerKindNames } from '../providers/registry.js';
+import { providerKindNames, providerOptions } from '../providers/options/index.js';
 import type { BaseProviderConfig } from '../providers/base.js';
 import { splitUnknownKeys } from '../core/unknown-keys.js';
 
@@ -111,7 +111,7 @@ function checkProviders(raw: Json, issues: ConfigIssue[]): Record<string, BasePr
   for (const [name, options] of Object.entries(raw)) {
     const kindName = isObject(options) ? options.kind : undefined;
     if (typeof kindName !== 'string') continue; // the main schema reports it
-    const kind = providerKind(kindName);
+    const kind = providerOptions(kindName);
     if (!kind) {
       issues.push({ path: `providers.${name}.kind`, message: `unknown provider kind "${kindName}" (known: ${providerKindNames().join(', ')})` });
       continue;

@@ -1,57 +1,15 @@
 // AWS End User Messaging SMS and Voice v2 (SendTextMessage, SendVoiceMessage with Amazon Polly voices)
 // and, with `sms: sns`, SMS through SNS Publish. Through the official SDK: it signs with SigV4 and finds
 // credentials on its default chain (environment, profile, instance or task role) when none are configured.
-import * as z from 'zod';
 import type { ValidationExceptionField, VoiceId } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import type { ErrorCategory } from '../core/domain.js';
-import { adapterChannels, baseProviderSchema, feedbackChannels, feedbackOption, type ProviderKind } from './base.js';
+import { adapterChannels, feedbackChannels, type ProviderKind } from './base.js';
 import { categoryForStatus, networkError } from './http.js';
 import { escapeXml } from './markup.js';
+import { awsOptions } from './options/aws.js';
 import { voiceFor, type VoiceTable } from './voices.js';
 import { ProviderError } from './types.js';
 import type { AwsClients } from './aws-sdk.js';
-
-const endpoint = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL, e.g. a VPC endpoint' });
-
-const schema = baseProviderSchema.extend({
-  kind: z.literal('aws'),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected an AWS region such as us-east-1'),
-  /** Static credentials; leave all out to use the SDK's default chain (env, profile, instance/task role). */
-  accessKeyId: z.string().min(1, 'expected an access key id').optional(),
-  secretAccessKey: z.string().min(1, 'expected a secret access key').optional(),
-  sessionToken: z.string().min(1).optional(),
-  /** Which service sends SMS: End User Messaging SMS and Voice v2 (default) or SNS. Voice is always End User Messaging. */
-  sms: z.enum(['end-user-messaging', 'sns'], { error: 'expected end-user-messaging or sns' }).default('end-user-messaging'),
-  /**
-   * End User Messaging: phone number, sender id, pool or their ARN/id (required for voice).
-   * SNS: an E.164 number becomes AWS.MM.SMS.OriginationNumber, anything else AWS.SNS.SMS.SenderID.
-   */
-  originationIdentity: z.string().min(1).optional(),
-  configurationSetName: z.string().min(1).optional(),
-  /** Spoken as SSML (slowed down, text escaped) or as plain text. */
-  voiceTextType: z.enum(['SSML', 'TEXT'], { error: 'expected SSML or TEXT' }).default('SSML'),
-  /** End User Messaging endpoint (tests, VPC endpoints); default https://sms-voice.{region}.amazonaws.com. */
-  endpoint: endpoint.optional(),
-  /** SNS endpoint; default https://sns.{region}.amazonaws.com. */
-  snsEndpoint: endpoint.optional(),
-  /**
-   * End User Messaging message feedback: sends go with MessageFeedbackEnabled and each one whose code
-   * was used gets PutMessageFeedback RECEIVED (AWS marks the others FAILED after an hour). Not for SNS.
-   */
-  feedback: feedbackOption,
-}).superRefine((c, ctx) => {
-  if ((c.accessKeyId === undefined) !== (c.secretAccessKey === undefined)) {
-    const missing = c.accessKeyId === undefined ? 'accessKeyId' : 'secretAccessKey';
-    ctx.addIssue({ code: 'custom', path: [missing], message: `expected ${missing} with ${missing === 'accessKeyId' ? 'secretAccessKey' : 'accessKeyId'} (or neither, for the default credential chain)` });
-  }
-  if (c.sessionToken !== undefined && c.accessKeyId === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['sessionToken'], message: 'expected accessKeyId and secretAccessKey with sessionToken' });
-  }
-  const voice = c.channels === undefined || c.channels.includes('voice');
-  if (voice && c.originationIdentity === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['originationIdentity'], message: 'expected the origination phone number (or pool) that places voice calls (or set channels: [sms])' });
-  }
-});
 
 // Amazon Polly standard voices that SendVoiceMessage accepts, per language.
 const POLLY: Readonly<Record<string, VoiceId>> & { en: VoiceId } = {
@@ -66,10 +24,8 @@ const VOICES = Object.fromEntries(Object.entries(POLLY).map(([tag, voice]) => [t
  * AWS SMS and voice. No receipts route: delivery events leave AWS through configuration-set event
  * destinations (SNS topic, CloudWatch Logs, Firehose), not a per-message callback URL.
  */
-export const awsProvider: ProviderKind<typeof schema> = {
-  kind: 'aws',
-  channels: ['sms', 'voice'],
-  schema,
+export const awsProvider: ProviderKind<typeof awsOptions.schema> = {
+  ...awsOptions,
   create(name, config) {
     // The SDK is loaded only when an aws provider is configured, and at once in the background,
     // so neither start-up nor the first OTP pays for it.

@@ -32,14 +32,29 @@ export function e164Or(...others: RegExp[]): RegExp {
   return new RegExp(`^(${[E164_PATTERN, ...others.map((r) => r.source)].join('|')})$`);
 }
 
-/** One provider kind (twilio, console…): how its config is checked and how an adapter is built. */
-export interface ProviderKind<S extends z.ZodType<BaseProviderConfig> = z.ZodType<BaseProviderConfig>> {
+/**
+ * What configuration needs of one provider kind (twilio, console…): its name, its channels and how
+ * its config is checked. Each kind's lives in options/<kind>.ts, apart from its adapter.
+ */
+export interface ProviderOptions<S extends z.ZodType<BaseProviderConfig> = z.ZodType<BaseProviderConfig>> {
   readonly kind: string;
   /** Channels the kind can deliver on. */
   readonly channels: readonly Channel[];
   readonly schema: S;
+}
+
+/** Kinds by their name: the one list of options/index.ts, and registry.ts's of their adapters. */
+export function byKind<K extends ProviderOptions>(kinds: readonly K[]): ReadonlyMap<string, K> {
+  return new Map(kinds.map((k) => [k.kind, k]));
+}
+
+/** One provider kind: its options, and how an adapter is built from a config they checked. */
+export interface ProviderKind<S extends z.ZodType<BaseProviderConfig> = z.ZodType<BaseProviderConfig>> extends ProviderOptions<S> {
   create(name: string, config: z.output<S>, ctx: ProviderContext): ProviderAdapter;
 }
+
+/** A secret path segment: the callback URL carries it because the provider signs nothing. */
+export const callbackTokenSchema = z.string().regex(/^[A-Za-z0-9_-]{24,}$/, 'expected at least 24 URL-safe characters (letters, digits, _ or -)');
 
 /**
  * `feedback:` of the kinds whose provider takes conversion feedback: off unless asked for, since

@@ -1,18 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { baseProviderSchema, adapterChannels, type ProviderKind } from './base.js';
+import { adapterChannels, type ProviderKind } from './base.js';
 import { maskPhone, maskDigits } from '../core/mask.js';
-import * as z from 'zod';
-
-const schema = baseProviderSchema.extend({ kind: z.literal('console') });
+import { consoleOptions } from './options/console.js';
 
 /**
  * Development provider: "delivers" by writing one log line, with the number and the code
  * masked, so a fresh install answers Okta end to end without any telephony account.
  */
-export const consoleProvider: ProviderKind<typeof schema> = {
-  kind: 'console',
-  channels: ['sms', 'voice'],
-  schema,
+export const consoleProvider: ProviderKind<typeof consoleOptions.schema> = {
+  ...consoleOptions,
   create(name, config, { log }) {
     const channels = adapterChannels(consoleProvider, config);
     return {

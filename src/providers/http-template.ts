@@ -1,18 +1,14 @@
 // A generic adapter for any HTTP gateway without a kind of its own: per channel, a request template
 // (url, method, headers, body with {{placeholders}}) and where to read the id and the errors in the answer.
 import * as z from 'zod';
-import type { ErrorCategory } from '../core/domain.js';
-import { strictObject } from '../core/unknown-keys.js';
-import { baseProviderSchema, type ProviderKind } from './base.js';
+import type { ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, providerAgent, statusError, type ProviderPool } from './http.js';
-import { callbackTokenSchema, tokenCallbackUrl, verifyPathToken } from './verify.js';
+import { httpTemplateOptions, jsonEscape, render, type Values } from './options/http-template.js';
+import { tokenCallbackUrl, verifyPathToken } from './verify.js';
 import {
   ProviderError,
   type CallbackRequest, type DeliveryReceipt, type OutboundMessage, type ProviderAdapter, type ReceiptStatus, type SendResult,
 } from './types.js';
-
-const CATEGORIES = ['invalid_number', 'region_blocked', 'insufficient_funds', 'rate_limited', 'auth', 'unavailable', 'timeout', 'rejected'] as const satisfies readonly ErrorCategory[];
-const category = z.enum(CATEGORIES, { error: `expected one of ${CATEGORIES.join(', ')}` });
 
 /** The value at a dot path (`data.id`, `messages.0.id`) as a string; undefined when absent, null, empty or not a scalar. */
 export function stringAt(root: unknown, path: string): string | undefined {
@@ -24,21 +20,6 @@ export function stringAt(root: unknown, path: string): string | undefined {
   if (typeof node === 'string') return node === '' ? undefined : node;
   if (typeof node === 'number' || typeof node === 'boolean') return String(node);
   return undefined;
-}
-
-const PLACEHOLDERS = ['phone', 'phoneDigits', 'text', 'code', 'locale', 'reference', 'callbackUrl'] as const;
-type Placeholder = (typeof PLACEHOLDERS)[number];
-type Values = Record<Placeholder, string>;
-const PLACEHOLDER = /\{\{\s*([A-Za-z]+)\s*\}\}/g;
-
-// Sample values for checking templates at load time: quotes, a backslash and a leading zero catch
-// JSON templates that forgot to quote a placeholder.
-const SAMPLE: Values = {
-  phone: '+15550100', phoneDigits: '15550100', text: 'Say "1\\2"', code: '012345', locale: 'en-US', reference: 'evt', callbackUrl: 'https://gw.example/cb',
-};
-
-function render(template: string, values: Values, encode: (value: string) => string): string {
-  return template.replace(PLACEHOLDER, (_all, name: string) => encode(values[name as Placeholder]));
 }
 
 /**
@@ -60,93 +41,19 @@ function renderUrl(template: string, values: Values, what: string): string {
   return segments.join('/') + render(rest, values, encodeURIComponent);
 }
 
-const jsonEscape = (value: string): string => JSON.stringify(value).slice(1, -1);
 // application/x-www-form-urlencoded writes spaces as `+`.
 const formEncode = (value: string): string => encodeURIComponent(value).replace(/%20/g, '+');
 
-function unknownPlaceholders(template: string): string[] {
-  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!).filter((name) => !(PLACEHOLDERS as readonly string[]).includes(name));
-}
-
-const channelSchema = strictObject({
-  /** May hold placeholders (always URL-encoded), e.g. `https://gw.example/send?to={{phoneDigits}}`. */
-  url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
-  method: z.enum(['POST', 'PUT', 'GET'], { error: 'expected POST, PUT or GET' }).default('POST'),
-  headers: z.record(z.string(), z.string()).default({}),
-  /** How placeholder values are escaped in `body`: JSON string content, or URL-encoded form fields. */
-  encoding: z.enum(['json', 'form'], { error: 'expected json or form' }).default('json'),
-  body: z.string().optional(),
-  /** Dot path to the message id in a JSON answer; without it the Okta eventId is the transaction id. */
-  idPath: z.string().min(1).optional(),
-  /** HTTP statuses that mean accepted (default: any 2xx). */
-  successStatuses: z.array(z.number().int().min(100).max(599)).min(1).optional(),
-  /** Category of a failed HTTP status, where the default mapping (401 auth, 429 rate_limited, …) is wrong for this gateway. */
-  failureStatuses: z.record(z.string().regex(/^\d{3}$/, 'expected an HTTP status such as "403"'), category).default({}),
-  /** Dot path to an error code in the answer body; a value there (other than `okValues`) is a failure, even on 2xx. */
-  errorPath: z.string().min(1).optional(),
-  /** The gateway's error values → category; unlisted values are `rejected`. */
-  errors: z.record(z.string(), category).default({}),
-  /** Values at `errorPath` that mean success (e.g. `"0"`). */
-  okValues: z.array(z.string()).default([]),
-}).superRefine((c, ctx) => {
-  let known = true;
-  for (const [field, template] of [['url', c.url], ['body', c.body ?? '']] as const) {
-    const unknown = unknownPlaceholders(template);
-    if (unknown.length > 0) {
-      known = false;
-      ctx.addIssue({ code: 'custom', path: [field], message: `unknown placeholder {{${unknown[0]}}} (expected one of ${PLACEHOLDERS.join(', ')})` });
-    }
-  }
-  if (c.method === 'GET' && c.body !== undefined) ctx.addIssue({ code: 'custom', path: ['body'], message: 'a GET request has no body: put the placeholders in url' });
-  if (c.method !== 'GET' && c.body === undefined) ctx.addIssue({ code: 'custom', path: ['body'], message: `expected a body template for ${c.method}` });
-  if (known && c.body !== undefined && c.encoding === 'json') {
-    try {
-      JSON.parse(render(c.body, SAMPLE, jsonEscape));
-    } catch {
-      ctx.addIssue({ code: 'custom', path: ['body'], message: 'expected valid JSON once the placeholders are filled in (put every placeholder inside quotes, e.g. "{{code}}")' });
-    }
-  }
-  if (c.errorPath === undefined && (Object.keys(c.errors).length > 0 || c.okValues.length > 0)) {
-    ctx.addIssue({ code: 'custom', path: ['errorPath'], message: 'expected errorPath: errors and okValues are read there' });
-  }
-});
-type ChannelConfig = z.output<typeof channelSchema>;
-
-const receiptSchema = strictObject({
-  idPath: z.string().min(1, 'expected the dot path to the message id'),
-  statusPath: z.string().min(1, 'expected the dot path to the status'),
-  codePath: z.string().min(1).optional(),
-  /** The gateway's status words; any other word is `sent`. Compared without regard to case. */
-  delivered: z.array(z.string()).default([]),
-  undelivered: z.array(z.string()).default([]),
-  failed: z.array(z.string()).default([]),
-});
-type ReceiptConfig = z.output<typeof receiptSchema>;
-
-const schema = baseProviderSchema.extend({
-  kind: z.literal('http'),
-  sms: channelSchema.optional(),
-  voice: channelSchema.optional(),
-  /** Secret last segment of the receipt URL (`{{callbackUrl}}` includes it). */
-  callbackToken: callbackTokenSchema.optional(),
-  receipt: receiptSchema.optional(),
-}).superRefine((c, ctx) => {
-  if (c.sms === undefined && c.voice === undefined) ctx.addIssue({ code: 'custom', path: [], message: 'expected an sms: or a voice: block' });
-  for (const channel of c.channels ?? []) {
-    if (c[channel] === undefined) ctx.addIssue({ code: 'custom', path: [channel], message: `expected a ${channel}: block, since channels lists ${channel}` });
-  }
-  if (c.receipt !== undefined && c.callbackToken === undefined) ctx.addIssue({ code: 'custom', path: ['callbackToken'], message: 'expected a callbackToken: receipts are only accepted on the secret URL' });
-  if (c.callbackToken !== undefined && c.receipt === undefined) ctx.addIssue({ code: 'custom', path: ['receipt'], message: 'expected a receipt: mapping to read the callbacks callbackToken protects' });
-});
+type HttpTemplateConfig = z.output<typeof httpTemplateOptions.schema>;
+type ChannelConfig = NonNullable<HttpTemplateConfig['sms']>;
+type ReceiptConfig = NonNullable<HttpTemplateConfig['receipt']>;
 
 /**
  * Generic HTTP gateway. Receipts, when `receipt` is configured, arrive at
  * `{callbackUrl}/{callbackToken}` (the `{{callbackUrl}}` placeholder) and are read with the configured paths.
  */
-export const httpTemplateProvider: ProviderKind<typeof schema> = {
-  kind: 'http',
-  channels: ['sms', 'voice'],
-  schema,
+export const httpTemplateProvider: ProviderKind<typeof httpTemplateOptions.schema> = {
+  ...httpTemplateOptions,
   create(name, config, ctx) {
     const agent = providerAgent();
     const callbackUrl = tokenCallbackUrl(ctx.callbackUrl, config.callbackToken);

@@ -4,40 +4,15 @@
 // callback URL carries a secret path token instead.
 import * as z from 'zod';
 import type { Channel, ErrorCategory } from '../core/domain.js';
-import { baseProviderSchema, e164, e164Or, type ProviderKind } from './base.js';
+import type { ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
+import { infobipOptions } from './options/infobip.js';
 import { receiptTime } from './read.js';
 import { CallbackRejected, ProviderError, type CallbackRequest, type DeliveryReceipt, type ReceiptStatus, type SendResult } from './types.js';
 import { tokenCallbackUrl, verifyPathToken } from './verify.js';
 import { voiceFor, type VoiceTable } from './voices.js';
 
-/** SMS sender: an E.164 number or an alphanumeric sender id. */
-const SENDER = e164Or(/[A-Za-z0-9 ]{3,11}/);
-
-const schema = baseProviderSchema.extend({
-  kind: z.literal('infobip'),
-  apiKey: z.string().min(1, 'expected the Infobip API key'),
-  /** The account's own base URL (https://xxxxx.api.infobip.com); the shared host also answers. */
-  baseUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).transform((u) => u.replace(/\/+$/, '')).default('https://api.infobip.com'),
-  /** SMS sender. */
-  sender: z.string().regex(SENDER, 'expected an E.164 number or an alphanumeric sender of 3 to 11 characters').optional(),
-  /** Caller id of voice calls: a number of the Infobip account. */
-  voiceFrom: e164().optional(),
-  /** Text-to-speech speed, 0.5–2 (1 is normal); slower helps callers write the code down. */
-  speechRate: z.number().min(0.5).max(2).optional(),
-  /** Secret last segment of the callback URL, the only proof a delivery report came from Infobip. */
-  callbackToken: z.string().min(24, 'expected a random token of at least 24 characters')
-    .regex(/^[A-Za-z0-9_-]+$/, 'expected URL-safe characters (A-Z, a-z, 0-9, _ or -)').optional(),
-}).superRefine((config, ctx) => {
-  if (config.sender === undefined && config.voiceFrom === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['sender'], message: 'expected a sender (SMS) or a voiceFrom (voice)' });
-  }
-  const channels = config.channels ?? [];
-  if (channels.includes('sms') && config.sender === undefined) ctx.addIssue({ code: 'custom', path: ['sender'], message: 'expected a sender when channels include sms' });
-  if (channels.includes('voice') && config.voiceFrom === undefined) ctx.addIssue({ code: 'custom', path: ['voiceFrom'], message: 'expected E.164 number when channels include voice' });
-});
-
-type InfobipConfig = z.output<typeof schema>;
+type InfobipConfig = z.output<typeof infobipOptions.schema>;
 
 /**
  * Status names of the REJECTED group (a 200 answer that is a failure, or a report): what each
@@ -91,10 +66,8 @@ function address(value: string): string {
   return value.startsWith('+') ? value.slice(1) : value;
 }
 
-export const infobipProvider: ProviderKind<typeof schema> = {
-  kind: 'infobip',
-  channels: ['sms', 'voice'],
-  schema,
+export const infobipProvider: ProviderKind<typeof infobipOptions.schema> = {
+  ...infobipOptions,
   create(name, config, ctx) {
     const agent = providerAgent();
     // By default an adapter serves the channels it has a sender for.

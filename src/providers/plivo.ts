@@ -13,9 +13,10 @@
 // bounded by the sealed expiry; a token is not single-use because Plivo retries answer_url.
 import { createHmac } from 'node:crypto';
 import * as z from 'zod';
-import { adapterChannels, baseProviderSchema, e164, type ProviderKind } from './base.js';
+import { adapterChannels, type ProviderKind } from './base.js';
 import { basicAuth, categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { escapeXml } from './markup.js';
+import { plivoOptions } from './options/plivo.js';
 import { asString, field, singleHeader } from './read.js';
 import { openScript, scriptKey, SCRIPT_TTL_MS, sealScript, type VoiceScript } from './sealed-script.js';
 import { safeEqual, sortedPairs } from './verify.js';
@@ -31,18 +32,7 @@ const SCRIPT_PARAM = 's';
 /** Long enough for a phone to ring through to its owner (Plivo's default is 120 s); a code is useless to voicemail. */
 const RING_SECONDS = 30;
 
-const schema = baseProviderSchema.extend({
-  kind: z.literal('plivo'),
-  authId: z.string({ error: 'expected the Plivo Auth ID' }).min(1, 'expected the Plivo Auth ID'),
-  authToken: z.string({ error: 'expected the Plivo Auth Token' }).min(1, 'expected the Plivo Auth Token'),
-  /** A Plivo number: the SMS source and the caller id. */
-  from: e164('expected E.164 number', { required: true }),
-  baseUrl: z.url({ error: 'expected a URL' }).default('https://api.plivo.com'),
-  /** Override the `<Speak>` voice per locale or language: WOMAN, MAN or a Polly voice, e.g. { 'en-GB': 'MAN' }. */
-  voices: z.record(z.string(), z.string().min(1)).default({}),
-});
-
-type PlivoConfig = z.output<typeof schema>;
+type PlivoConfig = z.output<typeof plivoOptions.schema>;
 
 /** `<Speak>` voice per locale, from Plivo's supported-language table (pt-PT has only MAN). */
 const VOICES: VoiceTable = {
@@ -82,10 +72,8 @@ const CALL_STATUS: Readonly<Record<string, ReceiptStatus>> = {
   failed: 'failed',
 };
 
-export const plivoProvider: ProviderKind<typeof schema> = {
-  kind: 'plivo',
-  channels: ['sms', 'voice'],
-  schema,
+export const plivoProvider: ProviderKind<typeof plivoOptions.schema> = {
+  ...plivoOptions,
   create(name, config, ctx) {
     const { voiceUrl, callbackUrl } = ctx;
     if (!voiceUrl && config.channels?.includes('voice')) {

@@ -1,4 +1,4 @@
-import type { ProviderKind } from './base.js';
+import { byKind, type ProviderKind } from './base.js';
 import { awsProvider } from './aws.js';
 import { consoleProvider } from './console.js';
 import { eightbyeightProvider } from './eightbyeight.js';
@@ -10,18 +10,21 @@ import { telnyxProvider } from './telnyx.js';
 import { twilioProvider } from './twilio.js';
 import { vonageProvider } from './vonage.js';
 
-/** Every provider kind the gateway knows; adding a provider means adding its file and one line here. */
-const kinds: ReadonlyMap<string, ProviderKind> = new Map(
-  ([
-    awsProvider, consoleProvider, eightbyeightProvider, httpTemplateProvider, infobipProvider, plivoProvider,
-    sinchProvider, telnyxProvider, twilioProvider, vonageProvider,
-  ] as ProviderKind[]).map((k) => [k.kind, k]),
-);
+/**
+ * Every provider kind's adapter. The kinds themselves are those of options/index.ts, which validates
+ * configurations without loading this file; test/providers/registry.test.ts fails when the two lists
+ * differ or an adapter is not built on its kind's options.
+ */
+const kinds = byKind([
+  awsProvider, consoleProvider, eightbyeightProvider, httpTemplateProvider, infobipProvider, plivoProvider,
+  sinchProvider, telnyxProvider, twilioProvider, vonageProvider,
+] as ProviderKind[]);
 
 export function providerKind(kind: string): ProviderKind | undefined {
   return kinds.get(kind);
 }
 
-export function providerKindNames(): string[] {
+/** The kinds that have an adapter, for test/providers/registry.test.ts to hold against the options. */
+export function adapterKindNames(): string[] {
   return [...kinds.keys()].sort();
 }

@@ -4,18 +4,13 @@
 import { createHash, createHmac } from 'node:crypto';
 import * as z from 'zod';
 import type { Channel, ErrorCategory } from '../core/domain.js';
-import { strictObject } from '../core/unknown-keys.js';
-import { baseProviderSchema, e164, e164Or, type ProviderKind } from './base.js';
+import type { ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
+import { sinchOptions } from './options/sinch.js';
 import { header, nonEmptyStringField, receiptTime } from './read.js';
 import { CallbackRejected, ProviderError, type CallbackRequest, type DeliveryReceipt, type OutboundMessage, type ReceiptStatus, type SendResult } from './types.js';
 import { safeEqual } from './verify.js';
 import { voiceFor, type VoiceTable } from './voices.js';
-
-/** What the batches API accepts as `from`: an E.164 number, a short code or an alphanumeric sender. */
-const SMS_SENDER = e164Or(/\d{3,8}/, /[A-Za-z0-9 ]{1,11}/);
-/** An http(s) base URL without its trailing slash. */
-const baseUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
 
 const SMS_HOSTS = {
   us: 'https://us.sms.api.sinch.com',
@@ -35,41 +30,9 @@ const VOICE_HOSTS = {
   apse2: 'https://calling-apse2.api.sinch.com',
 } as const;
 
-const smsSchema = strictObject({
-  servicePlanId: z.string().regex(/^[A-Za-z0-9]+$/, 'expected the service plan id from the Sinch dashboard'),
-  apiToken: z.string().min(1, 'expected the API token of the service plan'),
-  from: z.string().regex(SMS_SENDER, 'expected an E.164 number, a short code or an alphanumeric sender of up to 11 characters'),
-  region: z.enum(['us', 'eu', 'au', 'br', 'ca']).default('us'),
-  /** Replaces the regional host (tests point it at a mock). */
-  baseUrl: baseUrl.optional(),
-  /** HMAC secret Sinch signs delivery reports with (provisioned by Sinch); without it no reports are requested. */
-  callbackSecret: z.string().min(1, 'expected the webhook secret Sinch configured for the service plan').optional(),
-});
-
-const voiceSchema = strictObject({
-  applicationKey: z.string().min(1, 'expected the voice application key'),
-  /** As shown in the dashboard: Sinch signs with its base64-decoded bytes. */
-  applicationSecret: z.base64('expected the base64 application secret from the Sinch dashboard'),
-  /** Caller id shown to the callee: a number of the Sinch account. */
-  cli: e164().optional(),
-  region: z.enum(['global', 'us', 'eu', 'sa', 'apse1', 'apse2']).default('global'),
-  baseUrl: baseUrl.optional(),
-});
-
-const schema = baseProviderSchema.extend({
-  kind: z.literal('sinch'),
-  sms: smsSchema.optional(),
-  voice: voiceSchema.optional(),
-}).superRefine((config, ctx) => {
-  if (!config.sms && !config.voice) ctx.addIssue({ code: 'custom', path: ['sms'], message: 'expected an sms or a voice section' });
-  for (const channel of config.channels ?? []) {
-    if (!config[channel]) ctx.addIssue({ code: 'custom', path: [channel], message: `expected a ${channel} section when channels include ${channel}` });
-  }
-});
-
-type SinchConfig = z.output<typeof schema>;
-type SmsConfig = z.output<typeof smsSchema>;
-type VoiceConfig = z.output<typeof voiceSchema>;
+type SinchConfig = z.output<typeof sinchOptions.schema>;
+type SmsConfig = NonNullable<SinchConfig['sms']>;
+type VoiceConfig = NonNullable<SinchConfig['voice']>;
 
 /** Callbacks older or newer than this (by their signed timestamp) are refused as replays. */
 const TOLERANCE_MS = 5 * 60_000;
@@ -124,10 +87,8 @@ function webhookSignature(secret: string, algorithm: string, body: string, nonce
   return hash === undefined ? undefined : createHmac(hash, secret).update(`${body}.${nonce}.${timestamp}`, 'utf8').digest('base64');
 }
 
-export const sinchProvider: ProviderKind<typeof schema> = {
-  kind: 'sinch',
-  channels: ['sms', 'voice'],
-  schema,
+export const sinchProvider: ProviderKind<typeof sinchOptions.schema> = {
+  ...sinchOptions,
   create(name, config, ctx) {
     const agent = providerAgent();
     // By default an adapter serves the channels it has a section for.

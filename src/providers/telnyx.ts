@@ -8,10 +8,10 @@
 // connection error whose text says "timed out" into APIConnectionTimeoutError without its cause,
 // so a connect timeout (nothing sent, safe to fail over) could no longer be told apart from a
 // request that went out (ambiguous); httpCall keeps the error code and shares the pooled agent.
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import * as z from 'zod';
-import { adapterChannels, baseProviderSchema, e164, type ProviderKind } from './base.js';
+import { verify, type KeyObject } from 'node:crypto';
+import { adapterChannels, type ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
+import { ed25519Key, telnyxOptions } from './options/telnyx.js';
 import { asStringOrNumber, field, receiptTime, singleHeader } from './read.js';
 import { openScript, scriptKey, SCRIPT_TTL_MS, sealScript } from './sealed-script.js';
 import { voiceFor, withVoices, type VoiceTable } from './voices.js';
@@ -23,30 +23,6 @@ import type { ErrorCategory } from '../core/domain.js';
 
 /** Telnyx refuses webhooks whose `telnyx-timestamp` is further than this from now. */
 const TOLERANCE_SECONDS = 300;
-
-const schema = baseProviderSchema.extend({
-  kind: z.literal('telnyx'),
-  apiKey: z.string({ error: 'expected the Telnyx API key' }).min(1, 'expected the Telnyx API key'),
-  /** A Telnyx number on the messaging profile (SMS) and the caller id (voice). */
-  from: e164('expected E.164 number', { required: true }),
-  messagingProfileId: z.string().min(1, 'expected a messaging profile id').optional(),
-  /** The Call Control application's id (Mission Control → Voice → Programmable Voice); enables voice. */
-  connectionId: z.string().min(1, 'expected the Call Control application id').optional(),
-  /** Named so that a configuration written for the removed TeXML endpoint is refused, not silently stripped of voice. */
-  texmlApplicationId: z.never({ error: 'Telnyx removed the TeXML calls endpoint (2026-01-30): set connectionId to a Call Control application id instead' }).optional(),
-  /** Account public key (Mission Control → Keys & Credentials), base64; needed to accept delivery receipts. */
-  publicKey: z.string().refine(isEd25519PublicKey, 'expected the base64 Ed25519 public key (32 bytes) from Mission Control').optional(),
-  baseUrl: z.url({ error: 'expected a URL' }).default('https://api.telnyx.com/v2'),
-  /** Override the speak voice per locale or language, e.g. { fr: 'AWS.Polly.Remi-Neural' }. */
-  voices: z.record(z.string(), z.string().min(1)).default({}),
-}).superRefine((config, ctx) => {
-  if (config.channels?.includes('voice') && !config.connectionId) {
-    ctx.addIssue({ code: 'custom', path: ['connectionId'], message: 'voice needs the Call Control application id' });
-  }
-  if (config.channels?.includes('voice') && !config.publicKey) {
-    ctx.addIssue({ code: 'custom', path: ['publicKey'], message: 'voice needs the public key: the script is spoken when a signed call.answered webhook arrives' });
-  }
-});
 
 /**
  * Speak voice per locale: Amazon Polly neural voices in Call Control's `AWS.Polly.<VoiceId>` form;
@@ -109,10 +85,8 @@ const UNANSWERED: Readonly<Record<string, ReceiptStatus>> = {
   not_found: 'failed', unspecified: 'failed',
 };
 
-export const telnyxProvider: ProviderKind<typeof schema> = {
-  kind: 'telnyx',
-  channels: ['sms', 'voice'],
-  schema,
+export const telnyxProvider: ProviderKind<typeof telnyxOptions.schema> = {
+  ...telnyxOptions,
   create(name, config, ctx) {
     if (!ctx.callbackUrl && config.channels?.includes('voice')) {
       throw new Error(`providers.${name}.channels: telnyx voice needs server.publicUrl (Telnyx reports the answered call there)`);
@@ -211,21 +185,6 @@ function classify(reply: HttpReply, what: string): ProviderError {
   const category = (code !== undefined ? CODE_CATEGORY[code] : undefined)
     ?? (/\bbalance\b|insufficient funds/i.test(text) ? 'insufficient_funds' : categoryForStatus(reply.status));
   return statusError(reply, category, code, what);
-}
-
-function isEd25519PublicKey(value: string): boolean {
-  try {
-    ed25519Key(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function ed25519Key(base64: string): KeyObject {
-  const raw = Buffer.from(base64, 'base64');
-  if (raw.length !== 32) throw new Error('an Ed25519 public key is 32 bytes');
-  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
 }
 
 /** Ed25519 over `${telnyx-timestamp}|${raw body}`, within ±300 s of arrival. */

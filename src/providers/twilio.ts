@@ -2,46 +2,15 @@
 // form-encoded POST, so the adapter talks REST directly over the shared undici pool: the `twilio` SDK
 // cannot be pointed at another base URL and brings axios and its own retries into the OTP deadline.
 import { createHmac } from 'node:crypto';
-import * as z from 'zod';
 import type { ErrorCategory } from '../core/domain.js';
-import { adapterChannels, baseProviderSchema, e164, feedbackChannels, feedbackOption, type ProviderKind } from './base.js';
+import { adapterChannels, feedbackChannels, type ProviderKind } from './base.js';
 import { basicAuth, categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { escapeXml } from './markup.js';
+import { twilioOptions } from './options/twilio.js';
 import { header, nonEmptyStringField, numberField, receiptTime } from './read.js';
 import { CallbackRejected, ProviderError, type DeliveryReceipt, type ReceiptStatus, type SendResult } from './types.js';
 import { safeEqual, sortedPairs } from './verify.js';
 import { voiceFor, type VoiceTable } from './voices.js';
-
-const schema = baseProviderSchema.extend({
-  kind: z.literal('twilio'),
-  accountSid: z.string({ error: 'expected the Account SID (AC followed by 32 hex digits)' })
-    .regex(/^AC[0-9a-f]{32}$/i, 'expected the Account SID (AC followed by 32 hex digits)'),
-  /** The API password unless an API key is given; always what signs the status callbacks. */
-  authToken: z.string().min(1, 'expected the auth token').optional(),
-  apiKeySid: z.string().regex(/^SK[0-9a-f]{32}$/i, 'expected an API key SID (SK followed by 32 hex digits)').optional(),
-  apiKeySecret: z.string().min(1, 'expected the API key secret').optional(),
-  /** Caller id for calls, and the SMS sender unless a Messaging Service is given. */
-  from: e164().optional(),
-  /** SMS sender pool (MG…); takes precedence over `from` for SMS. */
-  messagingServiceSid: z.string().regex(/^MG[0-9a-f]{32}$/i, 'expected a Messaging Service SID (MG followed by 32 hex digits)').optional(),
-  baseUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).transform((u) => u.replace(/\/+$/, '')).default('https://api.twilio.com'),
-  /** Message Feedback (`Outcome=confirmed`) for each SMS whose code was used; messages then go with `ProvideFeedback=true`. */
-  feedback: feedbackOption,
-}).superRefine((c, ctx) => {
-  if (c.authToken === undefined && (c.apiKeySid === undefined || c.apiKeySecret === undefined)) {
-    ctx.addIssue({ code: 'custom', path: ['authToken'], message: 'expected authToken, or apiKeySid with apiKeySecret' });
-  }
-  if ((c.apiKeySid === undefined) !== (c.apiKeySecret === undefined)) {
-    ctx.addIssue({ code: 'custom', path: [c.apiKeySid === undefined ? 'apiKeySid' : 'apiKeySecret'], message: 'expected apiKeySid and apiKeySecret together' });
-  }
-  const channels = c.channels ?? twilioProvider.channels;
-  if (channels.includes('sms') && c.from === undefined && c.messagingServiceSid === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['from'], message: 'expected E.164 number (or messagingServiceSid) to send SMS' });
-  }
-  if (channels.includes('voice') && c.from === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['from'], message: 'expected E.164 number to place voice calls' });
-  }
-});
 
 // Twilio's error dictionary (source: test/fixtures/specs/README.md, "Code tables"; the Messages and
 // Calls definition documents no codes); anything else falls back to the HTTP status.
@@ -100,10 +69,8 @@ const CALL_STATUS: Readonly<Record<string, ReceiptStatus>> = {
   failed: 'failed', canceled: 'failed',
 };
 
-export const twilioProvider: ProviderKind<typeof schema> = {
-  kind: 'twilio',
-  channels: ['sms', 'voice'],
-  schema,
+export const twilioProvider: ProviderKind<typeof twilioOptions.schema> = {
+  ...twilioOptions,
   create(name, config, ctx) {
     const agent = providerAgent();
     const authorization = config.apiKeySid !== undefined && config.apiKeySecret !== undefined

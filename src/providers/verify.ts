@@ -1,5 +1,4 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import * as z from 'zod';
 import { CallbackRejected } from './types.js';
 
 /** Constant-time equality of two strings of any length (compares SHA-256 digests). */
@@ -12,9 +11,6 @@ export function sortedPairs(pairs: Iterable<[string, string]>): [string, string]
   const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return [...pairs].sort(([a, av], [b, bv]) => compare(a, b) || compare(av, bv));
 }
-
-/** A secret path segment: the callback URL carries it because the provider signs nothing. */
-export const callbackTokenSchema = z.string().regex(/^[A-Za-z0-9_-]{24,}$/, 'expected at least 24 URL-safe characters (letters, digits, _ or -)');
 
 /** The status callback URL with the secret token as its last segment, when both are known. */
 export function tokenCallbackUrl(callbackUrl: string | undefined, token: string | undefined): string | undefined {

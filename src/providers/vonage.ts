@@ -2,76 +2,17 @@
 // an NCCO `talk` action. Direct HTTP over the shared undici pool rather than @vonage/server-sdk:
 // each channel is one POST, the SDK's current releases require Node 22, and jose already signs JWTs.
 import { createHash, createHmac, createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
-import * as z from 'zod';
 import { loadJose } from '../core/jose.js';
 import type { ErrorCategory } from '../core/domain.js';
-import { adapterChannels, baseProviderSchema, e164, e164Or, feedbackChannels, feedbackOption, type ProviderKind } from './base.js';
+import { adapterChannels, feedbackChannels, type ProviderKind } from './base.js';
 import { E164 } from '../core/domain.js';
 import { smsEncoding } from '../core/sms-encoding.js';
 import { categoryForStatus, httpCall, isSuccess, parseJson, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
+import { callerId, vonageOptions, type SmsSignatureMethod } from './options/vonage.js';
 import { arrayField, field, header, nonEmptyStringField, receiptTime } from './read.js';
 import { CallbackRejected, ProviderError, type CallbackRequest, type DeliveryReceipt, type ReceiptStatus } from './types.js';
 import { safeEqual } from './verify.js';
 import { voiceFor, type VoiceTable } from './voices.js';
-
-/** An E.164 number, or an alphanumeric sender id (at most 11 characters, not all digits). */
-const SENDER = e164Or(/(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}/);
-
-const baseUrl = (fallback: string) =>
-  z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).transform((u) => u.replace(/\/+$/, '')).default(fallback);
-
-/** SMS API signature methods, named as Vonage's SDKs name them: `md5hash`, or HMAC with that digest. */
-const SMS_SIGNATURE_METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const;
-type SmsSignatureMethod = (typeof SMS_SIGNATURE_METHODS)[number];
-
-const schema = baseProviderSchema.extend({
-  kind: z.literal('vonage'),
-  /** SMS API credentials. */
-  apiKey: z.string().min(1, 'expected the API key').optional(),
-  apiSecret: z.string().min(1, 'expected the API secret').optional(),
-  /** SMS sender: a Vonage number or an alphanumeric sender id; also the caller id when it is a number. */
-  from: z.string().regex(SENDER, 'expected an E.164 number or an alphanumeric sender id of up to 11 characters').optional(),
-  /** Voice API application: its id and its private key (PEM; `\n` escapes, as env variables often carry them, are accepted). */
-  applicationId: z.uuid({ error: 'expected the application id (a UUID)' }).optional(),
-  privateKey: z.string().transform((pem) => pem.replace(/\\n/g, '\n'))
-    .refine(isRsaPrivateKey, "expected the application's RSA private key in PEM format").optional(),
-  /** Caller id for calls when `from` is not a number: a Vonage number linked to the application. */
-  voiceFrom: e164().optional(),
-  /**
-   * The API key's signature secret (dashboard, API settings): verifies call events (HS256 JWT) and,
-   * once Vonage support has enabled signed SMS webhooks, the `sig` of SMS delivery receipts.
-   */
-  signatureSecret: z.string().min(1, 'expected the signature secret').optional(),
-  /** The signature method the dashboard sets for that key; Vonage prefers the HMACs to the legacy `md5hash`. */
-  smsSignatureMethod: z.enum(SMS_SIGNATURE_METHODS, {
-    error: `expected one of ${SMS_SIGNATURE_METHODS.join(', ')} (the signature method set in the Vonage dashboard)`,
-  }).default('sha256'),
-  smsBaseUrl: baseUrl('https://rest.nexmo.com'),
-  voiceBaseUrl: baseUrl('https://api.nexmo.com'),
-  conversionBaseUrl: baseUrl('https://api.nexmo.com'),
-  /**
-   * Conversion API (`delivered=true`) for each SMS whose code was used, with the SMS API credentials;
-   * Vonage enables the API on request.
-   */
-  feedback: feedbackOption,
-}).superRefine((c, ctx) => {
-  const channels = c.channels ?? vonageProvider.channels;
-  const need = (field: keyof typeof c, channel: string, message: string) => {
-    if (c[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `${message} (needed for ${channel})` });
-  };
-  if (channels.includes('sms')) {
-    need('apiKey', 'sms', 'expected the API key');
-    need('apiSecret', 'sms', 'expected the API secret');
-    need('from', 'sms', 'expected an E.164 number or an alphanumeric sender id');
-  }
-  if (channels.includes('voice')) {
-    need('applicationId', 'voice', 'expected the application id (a UUID)');
-    need('privateKey', 'voice', "expected the application's RSA private key in PEM format");
-    if (callerId(c) === undefined) ctx.addIssue({ code: 'custom', path: ['voiceFrom'], message: 'expected E.164 number (needed for voice when from is not a number)' });
-  }
-});
-
-type VonageConfig = z.output<typeof schema>;
 
 // SMS API `status` values, from the definition's own table (`x-errors` in test/fixtures/specs/vonage-sms.json).
 // 3 is "invalid parameters": the number only when `to` is named. 10 asks to back off and retry;
@@ -122,10 +63,8 @@ const RING_SECONDS = 30;
 const MAX_AGE_S = 300;
 const CLOCK_SKEW_S = 30;
 
-export const vonageProvider: ProviderKind<typeof schema> = {
-  kind: 'vonage',
-  channels: ['sms', 'voice'],
-  schema,
+export const vonageProvider: ProviderKind<typeof vonageOptions.schema> = {
+  ...vonageOptions,
   create(name, config, ctx) {
     const agent = providerAgent();
     // Parsed once: the schema already proved it is an RSA key.
@@ -336,20 +275,7 @@ function conversionTime(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 
-/** The caller id: `voiceFrom`, else `from` when it is a number. */
-function callerId(c: Pick<VonageConfig, 'from' | 'voiceFrom'>): string | undefined {
-  return c.voiceFrom ?? (c.from !== undefined && E164.test(c.from) ? c.from : undefined);
-}
-
 /** Vonage wants numbers without the `+`; alphanumeric sender ids pass unchanged. */
 function digitsOf(address: string): string {
   return E164.test(address) ? address.slice(1) : address;
-}
-
-function isRsaPrivateKey(pem: string): boolean {
-  try {
-    return createPrivateKey(pem).asymmetricKeyType === 'rsa';
-  } catch {
-    return false;
-  }
 }
