@@ -22,6 +22,8 @@ export function phoneLib(): Libphonenumber {
  * command (scripts/build-cli.mjs) rather than a hundred modules resolved one by one.
  */
 export async function preloadPhoneLib(): Promise<void> {
+  // Already there when the configuration named a region (checked while it was read).
+  if (loaded) return;
   const lib: Libphonenumber = await import('libphonenumber-js/max');
   loaded ??= lib;
 }
