@@ -3,7 +3,8 @@
 import * as z from 'zod';
 import type { ProviderKind } from './base.js';
 import { categoryForStatus, httpCall, providerAgent, statusError, type ProviderPool } from './http.js';
-import { httpTemplateOptions, jsonEscape, render, type Values } from './options/http-template.js';
+import { formEncode, jsonEscape } from '../core/escape.js';
+import { httpTemplateOptions, render, type Values } from './options/http-template.js';
 import { tokenCallbackUrl, verifyPathToken } from './verify.js';
 import {
   ProviderError,
@@ -41,8 +42,6 @@ function renderUrl(template: string, values: Values, what: string): string {
   return segments.join('/') + render(rest, values, encodeURIComponent);
 }
 
-// application/x-www-form-urlencoded writes spaces as `+`.
-const formEncode = (value: string): string => encodeURIComponent(value).replace(/%20/g, '+');
 
 type HttpTemplateConfig = z.output<typeof httpTemplateOptions.schema>;
 type ChannelConfig = NonNullable<HttpTemplateConfig['sms']>;

@@ -3,6 +3,7 @@
 // and ids. Every string an adapter hands back passes through here before it is logged, stored,
 // shown or given to Okta: scrubbed of those values, stripped of control characters, bounded.
 import type { CountryCode } from 'libphonenumber-js/max';
+import { escapeRegExp, formEncode, jsonEscape } from '../core/escape.js';
 import { phoneLib } from '../core/phone.js';
 import { ProviderError, type DeliveryReceipt, type OutboundMessage, type ProviderAdapter, type SendResult } from './types.js';
 
@@ -15,12 +16,10 @@ const AUTH_VALUE = /\b(basic|bearer|digest)\s+[A-Za-z0-9+/=._~-]{8,}/gi;
 /** Control, format and unassigned characters: nothing a log line or a page should carry. */
 const UNPRINTABLE = /\p{C}/gu;
 
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const formEncode = (s: string): string => encodeURIComponent(s).replace(/%20/g, '+');
 
 /** A secret and the forms an echo would carry it in: as is, URL- or form-encoded, JSON-escaped. */
 function forms(secret: string): string[] {
-  return [...new Set([secret, encodeURIComponent(secret), formEncode(secret), JSON.stringify(secret).slice(1, -1)])];
+  return [...new Set([secret, encodeURIComponent(secret), formEncode(secret), jsonEscape(secret)])];
 }
 
 /**
@@ -29,7 +28,7 @@ function forms(secret: string): string[] {
  * a number is not, and is often written after a trunk `0`).
  */
 function spaced(digits: string, separator: string, alone: boolean): string {
-  const body = [...digits].map(escape).join(separator);
+  const body = [...digits].map(escapeRegExp).join(separator);
   return alone ? `(?<!\\d)${body}(?!\\d)` : body;
 }
 
@@ -47,7 +46,7 @@ export interface ProviderText {
 export function providerText(secrets: readonly string[], msg?: OutboundMessage): ProviderText {
   const known = secretPattern(secrets);
   // The message's patterns hold its number and code, so they are compiled anew for each message, and
-  // compiling them cost more than the rest of a send (bench/run.ts: ~2 ms of CPU). Every form they
+  // compiling them cost more than the rest of a send (bench/run.ts: ~4 ms of CPU per request). Every form they
   // match keeps the code's or the number's digits in a row once the other characters are dropped, so
   // they are built only for a value whose digits hold one of those; a status word or a typical id has none.
   const needles = msg ? messageDigits(msg) : [];
@@ -82,7 +81,7 @@ function secretPattern(secrets: readonly string[]): RegExp {
     const literal = new Set<string>();
     for (const s of secrets) for (const f of forms(s)) if (f.length > 0) literal.add(f);
     // Longest first, so a secret containing another is replaced whole.
-    const alternatives = [...literal].sort((a, b) => b.length - a.length).map(escape);
+    const alternatives = [...literal].sort((a, b) => b.length - a.length).map(escapeRegExp);
     re = new RegExp(alternatives.join('|') || '(?!)', 'g');
     secretPatterns.set(secrets, re);
   }
@@ -101,7 +100,7 @@ function messagePatterns(msg: OutboundMessage | undefined): MessagePatterns {
   const e164 = msg.to.e164;
   const digits = e164.replace(/\D/g, '');
   const national = nationalNumber(msg);
-  const literals = forms(e164).map(escape);
+  const literals = forms(e164).map(escapeRegExp);
   const exact: string[] = [];
   const loose: string[] = [];
   // Written out too: `+1 (415) 555-0100`, a voice script's `1, 2, 3, 4`.

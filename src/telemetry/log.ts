@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { PrettyOptions } from 'pino-pretty';
+import { escapeRegExp, jsonEscape } from '../core/escape.js';
 
 // Keys whose values never reach a log line, at any depth (compared without case): the passcode's
 // fields and credentials. The code logs masked fields only; this is the net under it.
@@ -16,7 +17,7 @@ const CENSOR = '[redacted]';
  */
 export function lineRedactor(keys: readonly string[]): (line: string) => string {
   const names = new Set(keys.map((k) => k.toLowerCase()));
-  const escaped = [...names].map((k) => JSON.stringify(k).slice(1, -1).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const escaped = [...names].map((k) => escapeRegExp(jsonEscape(k)));
   const present = new RegExp(`"(?:${escaped.join('|')})":`, 'i');
   const censor = (value: unknown): void => {
     if (typeof value !== 'object' || value === null) return;

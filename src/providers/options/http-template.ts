@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { ErrorCategory } from '../../core/domain.js';
+import { jsonEscape } from '../../core/escape.js';
 import { strictObject } from '../../core/unknown-keys.js';
 import { baseProviderSchema, callbackTokenSchema, type ProviderOptions } from '../base.js';
 
@@ -20,8 +21,6 @@ const SAMPLE: Values = {
 export function render(template: string, values: Values, encode: (value: string) => string): string {
   return template.replace(PLACEHOLDER, (_all, name: string) => encode(values[name as Placeholder]));
 }
-
-export const jsonEscape = (value: string): string => JSON.stringify(value).slice(1, -1);
 
 function unknownPlaceholders(template: string): string[] {
   return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!).filter((name) => !(PLACEHOLDERS as readonly string[]).includes(name));
