@@ -22,4 +22,3 @@ export function parseConfigText(text: string, env: Env = process.env, source = '
   }
   return buildConfig(doc.toJS() ?? {}, env, source, opts);
 }
-
