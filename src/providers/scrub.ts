@@ -52,7 +52,8 @@ export function providerText(secrets: readonly string[], msg?: OutboundMessage):
   const needles = msg ? messageDigits(msg) : [];
   let patterns: MessagePatterns | undefined;
   const scrubMessage = (value: string, which: keyof MessagePatterns): string => {
-    if (!needles.some((n) => value.replace(/\D/g, '').includes(n))) return value;
+    const digits = value.replace(/\D/g, '');
+    if (!needles.some((n) => digits.includes(n))) return value;
     patterns ??= messagePatterns(msg);
     return value.replace(patterns[which], SCRUBBED);
   };
