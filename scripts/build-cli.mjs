@@ -31,6 +31,18 @@ const EXTERNAL = [
   '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler', 'light-my-request',
 ];
 
+// yaml publishes the same parser twice: CommonJS for Node (its package.json's "node" condition) and ES
+// modules for everything else. The ES build bundles without CommonJS wrappers and with what
+// src/config/file.ts does not use left out (198 KB instead of 263 KB), which takes about a twentieth
+// off what `byot check-config` adds to a bare node start. It differs only in how a YAML warning is
+// printed (console.warn instead of process.emitWarning).
+const yamlAsEsModules = {
+  name: 'yaml-as-es-modules',
+  setup(b) {
+    b.onResolve({ filter: /^yaml$/ }, () => ({ path: join(ROOT, 'node_modules', 'yaml', 'browser', 'dist', 'index.js') }));
+  },
+};
+
 const started = performance.now();
 rmSync(OUTDIR, { recursive: true, force: true });
 await build({
@@ -52,5 +64,6 @@ await build({
   legalComments: 'linked',
   outdir: OUTDIR,
   logLevel: 'warning',
+  plugins: [yamlAsEsModules],
 });
 process.stdout.write(`build-cli: dist/cli/ (${Math.round(performance.now() - started)} ms)\n`);

@@ -3,7 +3,7 @@
 // credentials on its default chain (environment, profile, instance or task role) when none are configured.
 import type { ValidationExceptionField, VoiceId } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import type { ErrorCategory } from '../core/domain.js';
-import { adapterChannels, feedbackChannels, type ProviderKind } from './base.js';
+import { adapterChannels, feedbackChannels, defineKind } from './base.js';
 import { categoryForStatus, networkError } from './http.js';
 import { escapeXml } from './markup.js';
 import { awsOptions } from './options/aws.js';
@@ -24,8 +24,7 @@ const VOICES = Object.fromEntries(Object.entries(POLLY).map(([tag, voice]) => [t
  * AWS SMS and voice. No receipts route: delivery events leave AWS through configuration-set event
  * destinations (SNS topic, CloudWatch Logs, Firehose), not a per-message callback URL.
  */
-export const awsProvider: ProviderKind<typeof awsOptions.schema> = {
-  ...awsOptions,
+export const awsProvider = defineKind(awsOptions, {
   create(name, config) {
     // The SDK is loaded only when an aws provider is configured, and at once in the background,
     // so neither start-up nor the first OTP pays for it.
@@ -79,7 +78,7 @@ export const awsProvider: ProviderKind<typeof awsOptions.schema> = {
       },
     };
   },
-};
+});
 
 // Exception name (without a trailing "Exception", so SNS's wire codes and SDK class names meet) → category.
 const BY_NAME: Readonly<Record<string, ErrorCategory>> = {

@@ -43,6 +43,21 @@ export interface ProviderOptions<S extends z.ZodType<BaseProviderConfig> = z.Zod
   readonly schema: S;
 }
 
+/**
+ * A kind's options, its schema built on first use: validating a configuration builds the schemas of
+ * the kinds it names, not of all ten (about 300 zod schemas, a quarter of `byot check-config`'s).
+ */
+export function defineOptions<S extends z.ZodType<BaseProviderConfig>>(kind: string, channels: readonly Channel[], build: () => S): ProviderOptions<S> {
+  let schema: S | undefined;
+  return {
+    kind,
+    channels,
+    get schema() {
+      return (schema ??= build());
+    },
+  };
+}
+
 /** Kinds by their name: the one list of options/index.ts, and registry.ts's of their adapters. */
 export function byKind<K extends ProviderOptions>(kinds: readonly K[]): ReadonlyMap<string, K> {
   return new Map(kinds.map((k) => [k.kind, k]));
@@ -51,6 +66,18 @@ export function byKind<K extends ProviderOptions>(kinds: readonly K[]): Readonly
 /** One provider kind: its options, and how an adapter is built from a config they checked. */
 export interface ProviderKind<S extends z.ZodType<BaseProviderConfig> = z.ZodType<BaseProviderConfig>> extends ProviderOptions<S> {
   create(name: string, config: z.output<S>, ctx: ProviderContext): ProviderAdapter;
+}
+
+/** A kind from its options and its adapter; the schema stays built on first use (defineOptions). */
+export function defineKind<S extends z.ZodType<BaseProviderConfig>>(options: ProviderOptions<S>, adapter: Pick<ProviderKind<S>, 'create'>): ProviderKind<S> {
+  return {
+    kind: options.kind,
+    channels: options.channels,
+    get schema() {
+      return options.schema;
+    },
+    create: adapter.create,
+  };
 }
 
 /** A secret path segment: the callback URL carries it because the provider signs nothing. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { adapterChannels, type ProviderKind } from './base.js';
+import { adapterChannels, defineKind } from './base.js';
 import { maskPhone, maskDigits } from '../core/mask.js';
 import { consoleOptions } from './options/console.js';
 
@@ -7,8 +7,7 @@ import { consoleOptions } from './options/console.js';
  * Development provider: "delivers" by writing one log line, with the number and the code
  * masked, so a fresh install answers Okta end to end without any telephony account.
  */
-export const consoleProvider: ProviderKind<typeof consoleOptions.schema> = {
-  ...consoleOptions,
+export const consoleProvider = defineKind(consoleOptions, {
   create(name, config, { log }) {
     const channels = adapterChannels(consoleProvider, config);
     return {
@@ -26,4 +25,4 @@ export const consoleProvider: ProviderKind<typeof consoleOptions.schema> = {
       },
     };
   },
-};
+});

@@ -3,7 +3,7 @@
 // receipts are accepted only on a URL whose last segment is the configured `callbackToken`.
 import * as z from 'zod';
 import type { ErrorCategory } from '../core/domain.js';
-import { adapterChannels, feedbackChannels, type ProviderKind } from './base.js';
+import { adapterChannels, feedbackChannels, defineKind } from './base.js';
 import { categoryForStatus, httpCall, providerAgent, statusError, type HttpReply } from './http.js';
 import { eightbyeightOptions } from './options/eightbyeight.js';
 import { receiptTime } from './read.js';
@@ -70,8 +70,7 @@ const CALL_STATES: Readonly<Record<string, ReceiptStatus>> = { COMPLETED: 'deliv
  * each message; callflows take no callback URL, so register the same URL once as the sub-account's
  * VSS (voice session summary) webhook: POST {voiceBaseUrl}/api/v1/subaccounts/{id}/webhooks {"type":"VSS","url":…}.
  */
-export const eightbyeightProvider: ProviderKind<typeof eightbyeightOptions.schema> = {
-  ...eightbyeightOptions,
+export const eightbyeightProvider = defineKind(eightbyeightOptions, {
   create(name, config, ctx) {
     const agent = providerAgent();
     const dlrCallbackUrl = tokenCallbackUrl(ctx.callbackUrl, config.callbackToken);
@@ -158,7 +157,7 @@ export const eightbyeightProvider: ProviderKind<typeof eightbyeightOptions.schem
       },
     };
   },
-};
+});
 
 /** The category of 8x8's own code, else of the HTTP status; a refusal inside a 2xx answer is `rejected`. */
 function codeCategory(table: Readonly<Record<number, ErrorCategory>>, code: number | undefined, reply: HttpReply): ErrorCategory {

@@ -1,7 +1,7 @@
 // A generic adapter for any HTTP gateway without a kind of its own: per channel, a request template
 // (url, method, headers, body with {{placeholders}}) and where to read the id and the errors in the answer.
 import * as z from 'zod';
-import type { ProviderKind } from './base.js';
+import { defineKind } from './base.js';
 import { categoryForStatus, httpCall, providerAgent, statusError, type ProviderPool } from './http.js';
 import { formEncode, jsonEscape } from '../core/escape.js';
 import { httpTemplateOptions, render, type Values } from './options/http-template.js';
@@ -51,8 +51,7 @@ type ReceiptConfig = NonNullable<HttpTemplateConfig['receipt']>;
  * Generic HTTP gateway. Receipts, when `receipt` is configured, arrive at
  * `{callbackUrl}/{callbackToken}` (the `{{callbackUrl}}` placeholder) and are read with the configured paths.
  */
-export const httpTemplateProvider: ProviderKind<typeof httpTemplateOptions.schema> = {
-  ...httpTemplateOptions,
+export const httpTemplateProvider = defineKind(httpTemplateOptions, {
   create(name, config, ctx) {
     const agent = providerAgent();
     const callbackUrl = tokenCallbackUrl(ctx.callbackUrl, config.callbackToken);
@@ -80,7 +79,7 @@ export const httpTemplateProvider: ProviderKind<typeof httpTemplateOptions.schem
     }
     return adapter;
   },
-};
+});
 
 async function sendWith(agent: ProviderPool, what: string, channel: ChannelConfig, msg: OutboundMessage, callbackUrl: string | undefined, signal: AbortSignal): Promise<SendResult> {
   const values: Values = {

@@ -4,7 +4,7 @@
 // callback URL carries a secret path token instead.
 import * as z from 'zod';
 import type { Channel, ErrorCategory } from '../core/domain.js';
-import type { ProviderKind } from './base.js';
+import { defineKind } from './base.js';
 import { categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { infobipOptions } from './options/infobip.js';
 import { receiptTime } from './read.js';
@@ -66,8 +66,7 @@ function address(value: string): string {
   return value.startsWith('+') ? value.slice(1) : value;
 }
 
-export const infobipProvider: ProviderKind<typeof infobipOptions.schema> = {
-  ...infobipOptions,
+export const infobipProvider = defineKind(infobipOptions, {
   create(name, config, ctx) {
     const agent = providerAgent();
     // By default an adapter serves the channels it has a sender for.
@@ -126,7 +125,7 @@ export const infobipProvider: ProviderKind<typeof infobipOptions.schema> = {
       },
     };
   },
-};
+});
 
 interface Status { groupId?: unknown; groupName?: unknown; name?: unknown }
 

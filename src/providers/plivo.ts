@@ -13,7 +13,7 @@
 // bounded by the sealed expiry; a token is not single-use because Plivo retries answer_url.
 import { createHmac } from 'node:crypto';
 import * as z from 'zod';
-import { adapterChannels, type ProviderKind } from './base.js';
+import { adapterChannels, defineKind } from './base.js';
 import { basicAuth, categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { escapeXml } from './markup.js';
 import { plivoOptions } from './options/plivo.js';
@@ -72,8 +72,7 @@ const CALL_STATUS: Readonly<Record<string, ReceiptStatus>> = {
   failed: 'failed',
 };
 
-export const plivoProvider: ProviderKind<typeof plivoOptions.schema> = {
-  ...plivoOptions,
+export const plivoProvider = defineKind(plivoOptions, {
   create(name, config, ctx) {
     const { voiceUrl, callbackUrl } = ctx;
     if (!voiceUrl && config.channels?.includes('voice')) {
@@ -143,7 +142,7 @@ export const plivoProvider: ProviderKind<typeof plivoOptions.schema> = {
       },
     };
   },
-};
+});
 
 function speak(voices: VoiceTable, script: VoiceScript): string {
   const { voice = 'WOMAN', language } = voiceFor(voices, script.locale) ?? voices.en;

@@ -4,7 +4,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import * as z from 'zod';
 import type { Channel, ErrorCategory } from '../core/domain.js';
-import type { ProviderKind } from './base.js';
+import { defineKind } from './base.js';
 import { categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { sinchOptions } from './options/sinch.js';
 import { header, nonEmptyStringField, receiptTime } from './read.js';
@@ -87,8 +87,7 @@ function webhookSignature(secret: string, algorithm: string, body: string, nonce
   return hash === undefined ? undefined : createHmac(hash, secret).update(`${body}.${nonce}.${timestamp}`, 'utf8').digest('base64');
 }
 
-export const sinchProvider: ProviderKind<typeof sinchOptions.schema> = {
-  ...sinchOptions,
+export const sinchProvider = defineKind(sinchOptions, {
   create(name, config, ctx) {
     const agent = providerAgent();
     // By default an adapter serves the channels it has a section for.
@@ -162,7 +161,7 @@ export const sinchProvider: ProviderKind<typeof sinchOptions.schema> = {
       },
     };
   },
-};
+});
 
 function smsError(reply: HttpReply): ProviderError {
   const { code, text } = (reply.json ?? {}) as { code?: unknown; text?: unknown };

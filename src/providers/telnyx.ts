@@ -9,7 +9,7 @@
 // so a connect timeout (nothing sent, safe to fail over) could no longer be told apart from a
 // request that went out (ambiguous); httpCall keeps the error code and shares the pooled agent.
 import { verify, type KeyObject } from 'node:crypto';
-import { adapterChannels, type ProviderKind } from './base.js';
+import { adapterChannels, defineKind } from './base.js';
 import { categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { ed25519Key, telnyxOptions } from './options/telnyx.js';
 import { asStringOrNumber, field, receiptTime, singleHeader } from './read.js';
@@ -85,8 +85,7 @@ const UNANSWERED: Readonly<Record<string, ReceiptStatus>> = {
   not_found: 'failed', unspecified: 'failed',
 };
 
-export const telnyxProvider: ProviderKind<typeof telnyxOptions.schema> = {
-  ...telnyxOptions,
+export const telnyxProvider = defineKind(telnyxOptions, {
   create(name, config, ctx) {
     if (!ctx.callbackUrl && config.channels?.includes('voice')) {
       throw new Error(`providers.${name}.channels: telnyx voice needs server.publicUrl (Telnyx reports the answered call there)`);
@@ -172,7 +171,7 @@ export const telnyxProvider: ProviderKind<typeof telnyxOptions.schema> = {
       },
     };
   },
-};
+});
 
 /** Telnyx answers `{errors:[{code,title,detail}]}`; the detail can quote the number, so it never enters the message. */
 function classify(reply: HttpReply, what: string): ProviderError {

@@ -3,7 +3,7 @@
 // cannot be pointed at another base URL and brings axios and its own retries into the OTP deadline.
 import { createHmac } from 'node:crypto';
 import type { ErrorCategory } from '../core/domain.js';
-import { adapterChannels, feedbackChannels, type ProviderKind } from './base.js';
+import { adapterChannels, feedbackChannels, defineKind } from './base.js';
 import { basicAuth, categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { escapeXml } from './markup.js';
 import { twilioOptions } from './options/twilio.js';
@@ -69,8 +69,7 @@ const CALL_STATUS: Readonly<Record<string, ReceiptStatus>> = {
   failed: 'failed', canceled: 'failed',
 };
 
-export const twilioProvider: ProviderKind<typeof twilioOptions.schema> = {
-  ...twilioOptions,
+export const twilioProvider = defineKind(twilioOptions, {
   create(name, config, ctx) {
     const agent = providerAgent();
     const authorization = config.apiKeySid !== undefined && config.apiKeySecret !== undefined
@@ -146,7 +145,7 @@ export const twilioProvider: ProviderKind<typeof twilioOptions.schema> = {
       },
     };
   },
-};
+});
 
 function failure(reply: HttpReply, what: string): ProviderError {
   // Twilio's own `message` repeats the number ("Invalid 'To' Phone Number: +1…"), so only the code is kept.

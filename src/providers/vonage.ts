@@ -4,7 +4,7 @@
 import { createHash, createHmac, createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { loadJose } from '../core/jose.js';
 import type { ErrorCategory } from '../core/domain.js';
-import { adapterChannels, feedbackChannels, type ProviderKind } from './base.js';
+import { adapterChannels, feedbackChannels, defineKind } from './base.js';
 import { E164 } from '../core/domain.js';
 import { smsEncoding } from '../core/sms-encoding.js';
 import { categoryForStatus, httpCall, isSuccess, parseJson, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
@@ -63,8 +63,7 @@ const RING_SECONDS = 30;
 const MAX_AGE_S = 300;
 const CLOCK_SKEW_S = 30;
 
-export const vonageProvider: ProviderKind<typeof vonageOptions.schema> = {
-  ...vonageOptions,
+export const vonageProvider = defineKind(vonageOptions, {
   create(name, config, ctx) {
     const agent = providerAgent();
     // Parsed once: the schema already proved it is an RSA key.
@@ -181,7 +180,7 @@ export const vonageProvider: ProviderKind<typeof vonageOptions.schema> = {
       },
     };
   },
-};
+});
 
 function smsFailure(message: unknown): ProviderError {
   const status = nonEmptyStringField(message, 'status') ?? 'unknown';

@@ -1,6 +1,8 @@
 import * as z from 'zod';
-import { baseProviderSchema, type ProviderOptions } from '../base.js';
+import { baseProviderSchema, defineOptions } from '../base.js';
 
-const schema = baseProviderSchema.extend({ kind: z.literal('console') });
+function schema() {
+  return baseProviderSchema.extend({ kind: z.literal('console') });
+}
 
-export const consoleOptions: ProviderOptions<typeof schema> = { kind: 'console', channels: ['sms', 'voice'], schema };
+export const consoleOptions = defineOptions('console', ['sms', 'voice'], schema);

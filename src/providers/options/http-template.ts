@@ -2,10 +2,9 @@ import * as z from 'zod';
 import type { ErrorCategory } from '../../core/domain.js';
 import { jsonEscape } from '../../core/escape.js';
 import { strictObject } from '../../core/unknown-keys.js';
-import { baseProviderSchema, callbackTokenSchema, type ProviderOptions } from '../base.js';
+import { baseProviderSchema, callbackTokenSchema, defineOptions } from '../base.js';
 
 const CATEGORIES = ['invalid_number', 'region_blocked', 'insufficient_funds', 'rate_limited', 'auth', 'unavailable', 'timeout', 'rejected'] as const satisfies readonly ErrorCategory[];
-const category = z.enum(CATEGORIES, { error: `expected one of ${CATEGORIES.join(', ')}` });
 
 const PLACEHOLDERS = ['phone', 'phoneDigits', 'text', 'code', 'locale', 'reference', 'callbackUrl'] as const;
 type Placeholder = (typeof PLACEHOLDERS)[number];
@@ -26,71 +25,74 @@ function unknownPlaceholders(template: string): string[] {
   return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!).filter((name) => !(PLACEHOLDERS as readonly string[]).includes(name));
 }
 
-const channelSchema = strictObject({
-  /** May hold placeholders (always URL-encoded), e.g. `https://gw.example/send?to={{phoneDigits}}`. */
-  url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
-  method: z.enum(['POST', 'PUT', 'GET'], { error: 'expected POST, PUT or GET' }).default('POST'),
-  headers: z.record(z.string(), z.string()).default({}),
-  /** How placeholder values are escaped in `body`: JSON string content, or URL-encoded form fields. */
-  encoding: z.enum(['json', 'form'], { error: 'expected json or form' }).default('json'),
-  body: z.string().optional(),
-  /** Dot path to the message id in a JSON answer; without it the Okta eventId is the transaction id. */
-  idPath: z.string().min(1).optional(),
-  /** HTTP statuses that mean accepted (default: any 2xx). */
-  successStatuses: z.array(z.number().int().min(100).max(599)).min(1).optional(),
-  /** Category of a failed HTTP status, where the default mapping (401 auth, 429 rate_limited, …) is wrong for this gateway. */
-  failureStatuses: z.record(z.string().regex(/^\d{3}$/, 'expected an HTTP status such as "403"'), category).default({}),
-  /** Dot path to an error code in the answer body; a value there (other than `okValues`) is a failure, even on 2xx. */
-  errorPath: z.string().min(1).optional(),
-  /** The gateway's error values → category; unlisted values are `rejected`. */
-  errors: z.record(z.string(), category).default({}),
-  /** Values at `errorPath` that mean success (e.g. `"0"`). */
-  okValues: z.array(z.string()).default([]),
-}).superRefine((c, ctx) => {
-  let known = true;
-  for (const [field, template] of [['url', c.url], ['body', c.body ?? '']] as const) {
-    const unknown = unknownPlaceholders(template);
-    if (unknown.length > 0) {
-      known = false;
-      ctx.addIssue({ code: 'custom', path: [field], message: `unknown placeholder {{${unknown[0]}}} (expected one of ${PLACEHOLDERS.join(', ')})` });
+function schema() {
+  const category = z.enum(CATEGORIES, { error: `expected one of ${CATEGORIES.join(', ')}` });
+  const channelSchema = strictObject({
+    /** May hold placeholders (always URL-encoded), e.g. `https://gw.example/send?to={{phoneDigits}}`. */
+    url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+    method: z.enum(['POST', 'PUT', 'GET'], { error: 'expected POST, PUT or GET' }).default('POST'),
+    headers: z.record(z.string(), z.string()).default({}),
+    /** How placeholder values are escaped in `body`: JSON string content, or URL-encoded form fields. */
+    encoding: z.enum(['json', 'form'], { error: 'expected json or form' }).default('json'),
+    body: z.string().optional(),
+    /** Dot path to the message id in a JSON answer; without it the Okta eventId is the transaction id. */
+    idPath: z.string().min(1).optional(),
+    /** HTTP statuses that mean accepted (default: any 2xx). */
+    successStatuses: z.array(z.number().int().min(100).max(599)).min(1).optional(),
+    /** Category of a failed HTTP status, where the default mapping (401 auth, 429 rate_limited, …) is wrong for this gateway. */
+    failureStatuses: z.record(z.string().regex(/^\d{3}$/, 'expected an HTTP status such as "403"'), category).default({}),
+    /** Dot path to an error code in the answer body; a value there (other than `okValues`) is a failure, even on 2xx. */
+    errorPath: z.string().min(1).optional(),
+    /** The gateway's error values → category; unlisted values are `rejected`. */
+    errors: z.record(z.string(), category).default({}),
+    /** Values at `errorPath` that mean success (e.g. `"0"`). */
+    okValues: z.array(z.string()).default([]),
+  }).superRefine((c, ctx) => {
+    let known = true;
+    for (const [field, template] of [['url', c.url], ['body', c.body ?? '']] as const) {
+      const unknown = unknownPlaceholders(template);
+      if (unknown.length > 0) {
+        known = false;
+        ctx.addIssue({ code: 'custom', path: [field], message: `unknown placeholder {{${unknown[0]}}} (expected one of ${PLACEHOLDERS.join(', ')})` });
+      }
     }
-  }
-  if (c.method === 'GET' && c.body !== undefined) ctx.addIssue({ code: 'custom', path: ['body'], message: 'a GET request has no body: put the placeholders in url' });
-  if (c.method !== 'GET' && c.body === undefined) ctx.addIssue({ code: 'custom', path: ['body'], message: `expected a body template for ${c.method}` });
-  if (known && c.body !== undefined && c.encoding === 'json') {
-    try {
-      JSON.parse(render(c.body, SAMPLE, jsonEscape));
-    } catch {
-      ctx.addIssue({ code: 'custom', path: ['body'], message: 'expected valid JSON once the placeholders are filled in (put every placeholder inside quotes, e.g. "{{code}}")' });
+    if (c.method === 'GET' && c.body !== undefined) ctx.addIssue({ code: 'custom', path: ['body'], message: 'a GET request has no body: put the placeholders in url' });
+    if (c.method !== 'GET' && c.body === undefined) ctx.addIssue({ code: 'custom', path: ['body'], message: `expected a body template for ${c.method}` });
+    if (known && c.body !== undefined && c.encoding === 'json') {
+      try {
+        JSON.parse(render(c.body, SAMPLE, jsonEscape));
+      } catch {
+        ctx.addIssue({ code: 'custom', path: ['body'], message: 'expected valid JSON once the placeholders are filled in (put every placeholder inside quotes, e.g. "{{code}}")' });
+      }
     }
-  }
-  if (c.errorPath === undefined && (Object.keys(c.errors).length > 0 || c.okValues.length > 0)) {
-    ctx.addIssue({ code: 'custom', path: ['errorPath'], message: 'expected errorPath: errors and okValues are read there' });
-  }
-});
-const receiptSchema = strictObject({
-  idPath: z.string().min(1, 'expected the dot path to the message id'),
-  statusPath: z.string().min(1, 'expected the dot path to the status'),
-  codePath: z.string().min(1).optional(),
-  /** The gateway's status words; any other word is `sent`. Compared without regard to case. */
-  delivered: z.array(z.string()).default([]),
-  undelivered: z.array(z.string()).default([]),
-  failed: z.array(z.string()).default([]),
-});
-const schema = baseProviderSchema.extend({
-  kind: z.literal('http'),
-  sms: channelSchema.optional(),
-  voice: channelSchema.optional(),
-  /** Secret last segment of the receipt URL (`{{callbackUrl}}` includes it). */
-  callbackToken: callbackTokenSchema.optional(),
-  receipt: receiptSchema.optional(),
-}).superRefine((c, ctx) => {
-  if (c.sms === undefined && c.voice === undefined) ctx.addIssue({ code: 'custom', path: [], message: 'expected an sms: or a voice: block' });
-  for (const channel of c.channels ?? []) {
-    if (c[channel] === undefined) ctx.addIssue({ code: 'custom', path: [channel], message: `expected a ${channel}: block, since channels lists ${channel}` });
-  }
-  if (c.receipt !== undefined && c.callbackToken === undefined) ctx.addIssue({ code: 'custom', path: ['callbackToken'], message: 'expected a callbackToken: receipts are only accepted on the secret URL' });
-  if (c.callbackToken !== undefined && c.receipt === undefined) ctx.addIssue({ code: 'custom', path: ['receipt'], message: 'expected a receipt: mapping to read the callbacks callbackToken protects' });
-});
+    if (c.errorPath === undefined && (Object.keys(c.errors).length > 0 || c.okValues.length > 0)) {
+      ctx.addIssue({ code: 'custom', path: ['errorPath'], message: 'expected errorPath: errors and okValues are read there' });
+    }
+  });
+  const receiptSchema = strictObject({
+    idPath: z.string().min(1, 'expected the dot path to the message id'),
+    statusPath: z.string().min(1, 'expected the dot path to the status'),
+    codePath: z.string().min(1).optional(),
+    /** The gateway's status words; any other word is `sent`. Compared without regard to case. */
+    delivered: z.array(z.string()).default([]),
+    undelivered: z.array(z.string()).default([]),
+    failed: z.array(z.string()).default([]),
+  });
+  return baseProviderSchema.extend({
+    kind: z.literal('http'),
+    sms: channelSchema.optional(),
+    voice: channelSchema.optional(),
+    /** Secret last segment of the receipt URL (`{{callbackUrl}}` includes it). */
+    callbackToken: callbackTokenSchema.optional(),
+    receipt: receiptSchema.optional(),
+  }).superRefine((c, ctx) => {
+    if (c.sms === undefined && c.voice === undefined) ctx.addIssue({ code: 'custom', path: [], message: 'expected an sms: or a voice: block' });
+    for (const channel of c.channels ?? []) {
+      if (c[channel] === undefined) ctx.addIssue({ code: 'custom', path: [channel], message: `expected a ${channel}: block, since channels lists ${channel}` });
+    }
+    if (c.receipt !== undefined && c.callbackToken === undefined) ctx.addIssue({ code: 'custom', path: ['callbackToken'], message: 'expected a callbackToken: receipts are only accepted on the secret URL' });
+    if (c.callbackToken !== undefined && c.receipt === undefined) ctx.addIssue({ code: 'custom', path: ['receipt'], message: 'expected a receipt: mapping to read the callbacks callbackToken protects' });
+  });
+}
 
-export const httpTemplateOptions: ProviderOptions<typeof schema> = { kind: 'http', channels: ['sms', 'voice'], schema };
+export const httpTemplateOptions = defineOptions('http', ['sms', 'voice'], schema);

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import * as z from 'zod';
 import { E164 } from '../../core/domain.js';
-import { baseProviderSchema, e164, e164Or, feedbackOption, type ProviderOptions } from '../base.js';
+import { baseProviderSchema, e164, e164Or, feedbackOption, defineOptions } from '../base.js';
 
 /** An E.164 number, or an alphanumeric sender id (at most 11 characters, not all digits). */
 const SENDER = e164Or(/(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}/);
@@ -13,56 +13,58 @@ const baseUrl = (fallback: string) =>
 const SMS_SIGNATURE_METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const;
 export type SmsSignatureMethod = (typeof SMS_SIGNATURE_METHODS)[number];
 
-const schema = baseProviderSchema.extend({
-  kind: z.literal('vonage'),
-  /** SMS API credentials. */
-  apiKey: z.string().min(1, 'expected the API key').optional(),
-  apiSecret: z.string().min(1, 'expected the API secret').optional(),
-  /** SMS sender: a Vonage number or an alphanumeric sender id; also the caller id when it is a number. */
-  from: z.string().regex(SENDER, 'expected an E.164 number or an alphanumeric sender id of up to 11 characters').optional(),
-  /** Voice API application: its id and its private key (PEM; `\n` escapes, as env variables often carry them, are accepted). */
-  applicationId: z.uuid({ error: 'expected the application id (a UUID)' }).optional(),
-  privateKey: z.string().transform((pem) => pem.replace(/\\n/g, '\n'))
-    .refine(isRsaPrivateKey, "expected the application's RSA private key in PEM format").optional(),
-  /** Caller id for calls when `from` is not a number: a Vonage number linked to the application. */
-  voiceFrom: e164().optional(),
-  /**
-   * The API key's signature secret (dashboard, API settings): verifies call events (HS256 JWT) and,
-   * once Vonage support has enabled signed SMS webhooks, the `sig` of SMS delivery receipts.
-   */
-  signatureSecret: z.string().min(1, 'expected the signature secret').optional(),
-  /** The signature method the dashboard sets for that key; Vonage prefers the HMACs to the legacy `md5hash`. */
-  smsSignatureMethod: z.enum(SMS_SIGNATURE_METHODS, {
-    error: `expected one of ${SMS_SIGNATURE_METHODS.join(', ')} (the signature method set in the Vonage dashboard)`,
-  }).default('sha256'),
-  smsBaseUrl: baseUrl('https://rest.nexmo.com'),
-  voiceBaseUrl: baseUrl('https://api.nexmo.com'),
-  conversionBaseUrl: baseUrl('https://api.nexmo.com'),
-  /**
-   * Conversion API (`delivered=true`) for each SMS whose code was used, with the SMS API credentials;
-   * Vonage enables the API on request.
-   */
-  feedback: feedbackOption,
-}).superRefine((c, ctx) => {
-  const channels = c.channels ?? vonageOptions.channels;
-  const need = (field: keyof typeof c, channel: string, message: string) => {
-    if (c[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `${message} (needed for ${channel})` });
-  };
-  if (channels.includes('sms')) {
-    need('apiKey', 'sms', 'expected the API key');
-    need('apiSecret', 'sms', 'expected the API secret');
-    need('from', 'sms', 'expected an E.164 number or an alphanumeric sender id');
-  }
-  if (channels.includes('voice')) {
-    need('applicationId', 'voice', 'expected the application id (a UUID)');
-    need('privateKey', 'voice', "expected the application's RSA private key in PEM format");
-    if (callerId(c) === undefined) ctx.addIssue({ code: 'custom', path: ['voiceFrom'], message: 'expected E.164 number (needed for voice when from is not a number)' });
-  }
-});
+function schema() {
+  return baseProviderSchema.extend({
+    kind: z.literal('vonage'),
+    /** SMS API credentials. */
+    apiKey: z.string().min(1, 'expected the API key').optional(),
+    apiSecret: z.string().min(1, 'expected the API secret').optional(),
+    /** SMS sender: a Vonage number or an alphanumeric sender id; also the caller id when it is a number. */
+    from: z.string().regex(SENDER, 'expected an E.164 number or an alphanumeric sender id of up to 11 characters').optional(),
+    /** Voice API application: its id and its private key (PEM; `\n` escapes, as env variables often carry them, are accepted). */
+    applicationId: z.uuid({ error: 'expected the application id (a UUID)' }).optional(),
+    privateKey: z.string().transform((pem) => pem.replace(/\\n/g, '\n'))
+      .refine(isRsaPrivateKey, "expected the application's RSA private key in PEM format").optional(),
+    /** Caller id for calls when `from` is not a number: a Vonage number linked to the application. */
+    voiceFrom: e164().optional(),
+    /**
+     * The API key's signature secret (dashboard, API settings): verifies call events (HS256 JWT) and,
+     * once Vonage support has enabled signed SMS webhooks, the `sig` of SMS delivery receipts.
+     */
+    signatureSecret: z.string().min(1, 'expected the signature secret').optional(),
+    /** The signature method the dashboard sets for that key; Vonage prefers the HMACs to the legacy `md5hash`. */
+    smsSignatureMethod: z.enum(SMS_SIGNATURE_METHODS, {
+      error: `expected one of ${SMS_SIGNATURE_METHODS.join(', ')} (the signature method set in the Vonage dashboard)`,
+    }).default('sha256'),
+    smsBaseUrl: baseUrl('https://rest.nexmo.com'),
+    voiceBaseUrl: baseUrl('https://api.nexmo.com'),
+    conversionBaseUrl: baseUrl('https://api.nexmo.com'),
+    /**
+     * Conversion API (`delivered=true`) for each SMS whose code was used, with the SMS API credentials;
+     * Vonage enables the API on request.
+     */
+    feedback: feedbackOption,
+  }).superRefine((c, ctx) => {
+    const channels = c.channels ?? vonageOptions.channels;
+    const need = (field: keyof typeof c, channel: string, message: string) => {
+      if (c[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `${message} (needed for ${channel})` });
+    };
+    if (channels.includes('sms')) {
+      need('apiKey', 'sms', 'expected the API key');
+      need('apiSecret', 'sms', 'expected the API secret');
+      need('from', 'sms', 'expected an E.164 number or an alphanumeric sender id');
+    }
+    if (channels.includes('voice')) {
+      need('applicationId', 'voice', 'expected the application id (a UUID)');
+      need('privateKey', 'voice', "expected the application's RSA private key in PEM format");
+      if (callerId(c) === undefined) ctx.addIssue({ code: 'custom', path: ['voiceFrom'], message: 'expected E.164 number (needed for voice when from is not a number)' });
+    }
+  });
+}
 
-type VonageConfig = z.output<typeof schema>;
+type VonageConfig = z.output<ReturnType<typeof schema>>;
 
-export const vonageOptions: ProviderOptions<typeof schema> = { kind: 'vonage', channels: ['sms', 'voice'], schema };
+export const vonageOptions = defineOptions('vonage', ['sms', 'voice'], schema);
 
 /** The caller id: `voiceFrom`, else `from` when it is a number. */
 export function callerId(c: Pick<VonageConfig, 'from' | 'voiceFrom'>): string | undefined {
