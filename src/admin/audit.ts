@@ -1,7 +1,7 @@
 // Who did what on the admin page: logins (and failed ones), logouts, real sends from the Preview
 // and lifted blocks, written to the delivery log's database (store/audit.ts) and shown on the
 // Audit page; and the roles that decide who may do the last two. Plain functions; routes.ts adapts HTTP.
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { ERROR_CODES, GatewayError } from '../core/errors.js';
 import { maskPhone } from '../core/mask.js';
@@ -26,8 +26,8 @@ export function requireAdmin(role: Role, action: string): void {
 
 export const auditQuery = z.object({
   /** The `next` of the previous page. */
-  before: z.coerce.number().int().positive().optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z.optional(z.coerce.number().check(z.int(), z.positive())),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(200)), 50),
 });
 
 /** One page of the audit log, newest first; `next` is there when there may be older entries. */

@@ -1,13 +1,13 @@
 // The admin page's view of conversion blocks: the active ones with their evidence, and lifting
 // one (audited in the log with the admin's name). Plain functions; routes.ts adapts HTTP.
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { ERROR_CODES, GatewayError } from '../core/errors.js';
 import type { BlockView } from '../guard/index.js';
 import type { AdminContext } from './api/context.js';
 
 export const liftBody = z.strictObject({
-  id: z.string().min(1).max(200).regex(/^conversion\.[a-z0-9.]+:[A-Za-z0-9_-]{1,64}$/, 'expected a block id from GET /admin/api/blocks'),
+  id: z.string().check(z.minLength(1), z.maxLength(200), z.regex(/^conversion\.[a-z0-9.]+:[A-Za-z0-9_-]{1,64}$/, 'expected a block id from GET /admin/api/blocks')),
 });
 
 export class BlockNotFound extends GatewayError {

@@ -1,7 +1,7 @@
 // What the admin pages show of Okta's events (src/okta/events): codes sent against codes used, per
 // window and per country, prefix, provider, channel and flow; the hook executions Okta counted as
 // failed, per day; and the events that matched no send. Plain functions of the store.
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import type { ConversionBy, ConversionRow, DeliveryStore } from '../store/types.js';
 import type { HookFailureDay } from '../okta/events/inbox.js';
 
@@ -15,7 +15,7 @@ const FAILURE_DAYS = 14;
 const TOP = 20;
 
 export const conversionQuery = z.object({
-  window: z.enum(Object.keys(CONVERSION_WINDOWS) as [Window, ...Window[]]).default('24h'),
+  window: z._default(z.enum(Object.keys(CONVERSION_WINDOWS) as [Window, ...Window[]]), '24h'),
 });
 
 export interface ConversionView {

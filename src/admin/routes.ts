@@ -3,7 +3,7 @@
 // state-changing requests need the session's CSRF token and a same-origin Origin; every answer
 // carries strict security headers.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import { safeEqual } from '../providers/verify.js';
 import { isGatewayError } from '../core/errors.js';
 import { adminEnabled, type Role } from './schema.js';
@@ -48,9 +48,9 @@ type Auth =
   | { via: 'bearer'; user: string; role: Role };
 
 const loginBody = z.object({
-  username: z.string().max(256).optional(),
-  password: z.string().max(1_024).optional(),
-  token: z.string().max(1_024).optional(),
+  username: z.optional(z.string().check(z.maxLength(256))),
+  password: z.optional(z.string().check(z.maxLength(1_024))),
+  token: z.optional(z.string().check(z.maxLength(1_024))),
 });
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

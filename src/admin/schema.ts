@@ -1,7 +1,7 @@
 // The `admin:` section of the configuration. The admin page exists only when it has credentials:
 // a token (bearer for scripts, or typed on the login page) and/or users with passwords. Passwords
 // and the token usually come from the environment (`password: ${BYOT_ADMIN_PASSWORD}`).
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import type { PhoneConfig } from '../core/phone.js';
 import type { MetricsConfig } from '../telemetry/schema.js';
 import type { AuthConfig } from '../okta/auth-schema.js';
@@ -18,28 +18,28 @@ import { strictObject } from '../core/unknown-keys.js';
  */
 export const ROLES = ['admin', 'read-only'] as const;
 export type Role = (typeof ROLES)[number];
-const role = z.enum(['admin', 'read-only', 'viewer']).default('admin').transform((r): Role => (r === 'viewer' ? 'read-only' : r));
+const role = z.pipe(z._default(z.enum(['admin', 'read-only', 'viewer']), 'admin'), z.transform((r): Role => (r === 'viewer' ? 'read-only' : r)));
 
 const user = strictObject({
-  username: z.string().min(1, 'expected a user name').max(128).regex(/^[^\s:]+$/, 'expected a user name without spaces or colons'),
+  username: z.string().check(z.minLength(1, 'expected a user name'), z.maxLength(128), z.regex(/^[^\s:]+$/, 'expected a user name without spaces or colons')),
   /** Compared in constant time; give it as `${ENV_VAR}` rather than in the file. */
-  password: z.string().min(12, 'expected a password of at least 12 characters').max(1_024),
+  password: z.string().check(z.minLength(12, 'expected a password of at least 12 characters'), z.maxLength(1_024)),
   role,
 });
 
-export const adminSchema = strictObject({
+export const adminSchema = z.prefault(strictObject({
   /** `Authorization: Bearer <token>` on /admin/api/* for scripts; also accepted on the login page. */
-  token: z.string().min(24, 'expected a random token of at least 24 characters').max(1_024).optional(),
+  token: z.optional(z.string().check(z.minLength(24, 'expected a random token of at least 24 characters'), z.maxLength(1_024))),
   /** The role of whoever uses the token. */
   tokenRole: role,
   /** People who log in on /admin/login with a user name and password. */
-  users: z.array(user).default([])
-    .refine((users) => new Set(users.map((u) => u.username.toLowerCase())).size === users.length, 'expected each username once'),
+  users: z._default(z.array(user), [])
+    .check(z.refine((users) => new Set(users.map((u) => u.username.toLowerCase())).size === users.length, 'expected each username once')),
   /** How long a login lasts. */
-  sessionTtlMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+  sessionTtlMinutes: z._default(z.int().check(z.gte(1), z.lte(7 * 24 * 60)), 60),
   /** How long the audit log (logins, real sends, lifted blocks) keeps an entry. */
-  auditRetentionDays: z.number().int().min(1).max(3_650).default(365),
-}).prefault({});
+  auditRetentionDays: z._default(z.int().check(z.gte(1), z.lte(3_650)), 365),
+}), {});
 
 export type AdminConfig = z.output<typeof adminSchema>;
 

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from '../core/zod.js';
 import { ERROR_CODES, GatewayError } from '../core/errors.js';
 import { configSchema, type RawConfig } from './schema.js';
 import { providerKindNames, providerOptions } from '../providers/options/index.js';
@@ -199,7 +199,7 @@ function scalar(value: string): Json {
   return value;
 }
 
-function zodIssues(error: z.ZodError, prefix: (string | number)[]): ConfigIssue[] {
+function zodIssues(error: z.core.$ZodError, prefix: (string | number)[]): ConfigIssue[] {
   return error.issues.flatMap((i) => {
     const path = [...prefix, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
     // One line per unknown key, named by its own path: `auth.hedaer: unknown key — did you mean header?`

@@ -1,6 +1,6 @@
 // The whole configuration, assembled from the sections each part defines beside its code
 // (docs/architecture.md: only the composition root sees all of it).
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import { strictObject } from '../core/unknown-keys.js';
 import { phoneSchema } from '../core/phone.js';
 import { logSchema, metricsSchema } from '../telemetry/schema.js';
@@ -21,12 +21,12 @@ export const configSchema = strictObject({
   hook: hookSchema,
   phone: phoneSchema,
   /** Each entry is checked again by its kind's own schema (config/load.ts). */
-  providers: z.record(z.string(), z.looseObject({ kind: z.string() })).superRefine((providers, ctx) => {
+  providers: z.record(z.string(), z.looseObject({ kind: z.string() })).check(z.superRefine((providers, ctx) => {
     if (Object.keys(providers).length === 0) ctx.addIssue({ code: 'custom', message: 'expected at least one provider' });
     for (const name of Object.keys(providers)) {
       if (!/^[a-z][a-z0-9_-]{0,31}$/.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'expected a lower-case name (a-z, 0-9, _ or -)' });
     }
-  }),
+  })),
   messages: messagesSchema,
   routing: routingSchema,
   /** Toll-fraud guard: number and country policy, velocity limits. */
@@ -42,11 +42,11 @@ export const configSchema = strictObject({
   /** Okta's event hook and System Log: which codes were used (src/okta/events/schema.ts). */
   oktaEvents: oktaEventsSchema,
   log: logSchema,
-}).superRefine((c, ctx) => {
+}).check(z.superRefine((c, ctx) => {
   // A key-set fetch runs inside a hook call: it must not outlast the answer.
   if (c.auth?.type === 'oauth' && c.hook !== undefined && c.auth.jwksTimeoutMs > c.hook.budgetMs) {
     ctx.addIssue({ code: 'custom', path: ['auth', 'jwksTimeoutMs'], message: `expected at most hook.budgetMs (${c.hook.budgetMs})` });
   }
-});
+}));
 
 export type RawConfig = z.output<typeof configSchema>;

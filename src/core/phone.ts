@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { CountryCode, PhoneNumber } from 'libphonenumber-js/max';
-import * as z from 'zod';
+import * as z from './zod.js';
 import { strictObject } from './unknown-keys.js';
 import type { Destination, NumberType } from './domain.js';
 
@@ -29,13 +29,13 @@ export async function preloadPhoneLib(): Promise<void> {
 }
 
 /** A region libphonenumber knows (ISO 3166-1 alpha-2), as configuration gives it. */
-export const regionSchema = z.string().refine((r) => phoneLib().isSupportedCountry(r), 'expected an ISO 3166-1 alpha-2 region, e.g. US');
+export const regionSchema = z.string().check(z.refine((r) => phoneLib().isSupportedCountry(r), 'expected an ISO 3166-1 alpha-2 region, e.g. US'));
 
 /** The `phone:` section of the configuration. */
-export const phoneSchema = strictObject({
+export const phoneSchema = z.prefault(strictObject({
   /** Region used for numbers Okta sends without a country code. */
-  defaultRegion: regionSchema.default('US'),
-}).prefault({});
+  defaultRegion: z._default(regionSchema, 'US'),
+}), {});
 export type PhoneConfig = z.output<typeof phoneSchema>;
 
 /** Characters a phone number may be written with; anything else means it is not a number at all. */

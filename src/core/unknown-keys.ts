@@ -2,7 +2,7 @@
 // `hedaer: unknown key — did you mean header?`. Every part's configuration schema builds its
 // objects with `strictObject` from here, so a misspelt key is an error instead of a silent default.
 // It depends on zod alone, so any layer may use it.
-import * as z from 'zod';
+import * as z from './zod.js';
 
 /** Line of an `unrecognized_keys` message: `key: unknown key…`, one line per key, in the issue's order. */
 const LINE = /^(.*?): (unknown key.*)$/;

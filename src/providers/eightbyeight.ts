@@ -1,7 +1,7 @@
 // 8x8 CPaaS: SMS API (`umid`) and Voice callflows (makeCall → say → hangup, `sessionId`).
 // There is no official Node SDK, so this talks REST through httpCall. 8x8 signs no webhook:
 // receipts are accepted only on a URL whose last segment is the configured `callbackToken`.
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import type { ErrorCategory } from '../core/domain.js';
 import { adapterChannels, feedbackChannels, defineKind } from './base.js';
 import { categoryForStatus, httpCall, providerAgent, statusError, type HttpReply } from './http.js';
@@ -48,7 +48,7 @@ const smsReceipt = z.looseObject({
   eventType: z.literal('outbound_message_status_changed'),
   payload: z.looseObject({
     umid: z.string(),
-    status: z.looseObject({ state: z.string(), timestamp: z.string().optional(), errorCode: z.number().optional() }),
+    status: z.looseObject({ state: z.string(), timestamp: z.optional(z.string()), errorCode: z.optional(z.number()) }),
   }),
 });
 const voiceSummary = z.looseObject({
@@ -57,8 +57,8 @@ const voiceSummary = z.looseObject({
   payload: z.looseObject({
     sessionId: z.string(),
     sessionStatus: z.string(),
-    endTime: z.string().optional(),
-    errorDetails: z.looseObject({ errorCode: z.number().optional() }).optional(),
+    endTime: z.optional(z.string()),
+    errorDetails: z.optional(z.looseObject({ errorCode: z.optional(z.number()) })),
   }),
 });
 

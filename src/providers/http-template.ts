@@ -1,6 +1,6 @@
 // A generic adapter for any HTTP gateway without a kind of its own: per channel, a request template
 // (url, method, headers, body with {{placeholders}}) and where to read the id and the errors in the answer.
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import { defineKind } from './base.js';
 import { categoryForStatus, httpCall, providerAgent, statusError, type ProviderPool } from './http.js';
 import { formEncode, jsonEscape } from '../core/escape.js';

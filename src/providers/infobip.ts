@@ -2,7 +2,7 @@
 // (`/tts/3/advanced`, the v3 form that takes a per-message notifyUrl). One `App` API key for both.
 // Direct HTTP: the community SDK has no voice and brings axios. Infobip signs no callbacks, so the
 // callback URL carries a secret path token instead.
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import type { Channel, ErrorCategory } from '../core/domain.js';
 import { defineKind } from './base.js';
 import { categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';

@@ -12,7 +12,7 @@
 // recording a receipt is idempotent, so nonces are not remembered. A replayed answer request is
 // bounded by the sealed expiry; a token is not single-use because Plivo retries answer_url.
 import { createHmac } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import { adapterChannels, defineKind } from './base.js';
 import { basicAuth, categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';
 import { escapeXml } from './markup.js';

@@ -2,7 +2,7 @@
 // text-to-speech callout, authenticated with Sinch's signed-request scheme (recommended for
 // production over Basic). Direct HTTP: the SDK pulls in its own HTTP client and retries.
 import { createHash, createHmac } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import type { Channel, ErrorCategory } from '../core/domain.js';
 import { defineKind } from './base.js';
 import { categoryForStatus, httpCall, isSuccess, providerAgent, replyWithoutId, statusError, type HttpReply } from './http.js';

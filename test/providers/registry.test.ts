@@ -1,7 +1,7 @@
 // The two lists of provider kinds: their options (config validation) and their adapters (the gateway).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as z from 'zod';
+import * as z from '../../src/core/zod.js';
 import { baseProviderSchema, defineKind, defineOptions } from '../../src/providers/base.js';
 import { providerKindNames, providerOptions } from '../../src/providers/options/index.js';
 import { adapterKindNames, providerKind } from '../../src/providers/registry.js';
@@ -20,7 +20,7 @@ test('a kind\'s schema is built on first use, once, and not by making its adapte
   let builds = 0;
   const options = defineOptions('example', ['sms'], () => {
     builds += 1;
-    return baseProviderSchema.extend({ kind: z.literal('example') });
+    return z.extend(baseProviderSchema, { kind: z.literal('example') });
   });
   const kind = defineKind(options, { create: () => assert.fail('not created here') });
   assert.equal(builds, 0, 'defining the options and the kind builds nothing');

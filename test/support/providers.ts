@@ -4,7 +4,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { pino } from 'pino';
-import type * as z from 'zod';
+import type * as z from '../../src/core/zod.js';
 import type { ErrorCategory } from '../../src/core/domain.js';
 import type { BaseProviderConfig, ProviderKind } from '../../src/providers/base.js';
 import { CallbackRejected, ProviderError, type ProviderAdapter, type ProviderContext } from '../../src/providers/types.js';
@@ -13,7 +13,7 @@ import type { MockServer } from './mock-http.js';
 export const silentLog = pino({ level: 'silent' });
 
 /** An adapter of `kind` built from a raw config (parsed by its schema), with a silent logger and `ctx`. */
-export function createAdapter<S extends z.ZodType<BaseProviderConfig>>(
+export function createAdapter<S extends z.ZodMiniType<BaseProviderConfig>>(
   kind: ProviderKind<S>, name: string, raw: unknown, ctx: Partial<ProviderContext> = {},
 ): ProviderAdapter {
   return kind.create(name, kind.schema.parse(raw), { log: silentLog, ...ctx });
@@ -96,14 +96,14 @@ export function rejectedWith(status: 401 | 403): (err: unknown) => boolean {
 }
 
 /** The issues a provider schema finds in `input` (which it must refuse), as dotted path and message. */
-export function configIssues(schema: z.ZodType, input: unknown): { path: string; message: string }[] {
+export function configIssues(schema: z.ZodMiniType, input: unknown): { path: string; message: string }[] {
   const result = schema.safeParse(input);
   assert.equal(result.success, false, `expected the config to be refused: ${JSON.stringify(input)}`);
   return result.error!.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
 }
 
 /** The message of the issue a provider schema finds at `path` in `input` (which it must refuse). */
-export function issueAt(schema: z.ZodType, input: unknown, path: string): string {
+export function issueAt(schema: z.ZodMiniType, input: unknown, path: string): string {
   const issues = configIssues(schema, input);
   const issue = issues.find((i) => i.path === path);
   assert.ok(issue, JSON.stringify(issues));

@@ -1,6 +1,6 @@
 // What every admin page's API reads: the gateway's own parts, and how a request is checked.
 // Each page has its own module beside this one; routes.ts only adapts HTTP.
-import * as z from 'zod';
+import * as z from '../../core/zod.js';
 import { ERROR_CODES, GatewayError } from '../../core/errors.js';
 import type { AdminSettings } from '../schema.js';
 import type { DeliveryStore } from '../../store/types.js';
@@ -42,7 +42,7 @@ export class BadRequest extends GatewayError {
 }
 
 /** Reads `input` with a zod schema; a BadRequest names every problem. */
-export function read<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
+export function read<T extends z.ZodMiniType>(schema: T, input: unknown, what: string): z.output<T> {
   const r = schema.safeParse(input ?? {});
   if (r.success) return r.data;
   throw new BadRequest(`invalid ${what}`, r.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message })));

@@ -2,7 +2,7 @@
 // receipt, provider, country, channel, request type, guard rule and time; the count of what matches,
 // and the same search as a CSV file (export.ts).
 import type { CountryCode } from 'libphonenumber-js/max';
-import * as z from 'zod';
+import * as z from '../../core/zod.js';
 import type { CallRow, SearchFilters } from '../../store/types.js';
 import { CHANNELS, REQUEST_TYPES, type Status } from '../../core/domain.js';
 import { toDestination } from '../../core/phone.js';
@@ -14,34 +14,39 @@ export type DeliveryView = Omit<CallRow, 'phoneHash'>;
 
 const status = z.enum(['SUCCESSFUL', 'PENDING', 'FAILED']);
 /** Epoch ms, or an ISO date / date-time. */
-export const time = z.union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true }), z.iso.date()])
-  .transform((v) => (typeof v === 'number' ? v : Date.parse(v)));
+export const time = z.pipe(
+  z.union([z.coerce.number().check(z.int(), z.nonnegative()), z.iso.datetime({ offset: true }), z.iso.date()]),
+  z.transform((v) => (typeof v === 'number' ? v : Date.parse(v))),
+);
 /** A name as configuration writes them (providers, guard rules): letters, digits and `._:-`. */
-const name = (max: number) => z.string().trim().max(max).regex(/^[\w.:-]*$/, 'expected letters, digits, ".", "_", ":" or "-"');
+const name = (max: number) => z.string().check(z.trim(), z.maxLength(max), z.regex(/^[\w.:-]*$/, 'expected letters, digits, ".", "_", ":" or "-"'));
 /** An enum the page's "Any" choice may leave empty. */
-const anyOf = <T extends readonly [string, ...string[]]>(values: T) => z.union([z.enum(values), z.literal('')]).optional();
+const anyOf = <T extends readonly [string, ...string[]]>(values: T) => z.optional(z.union([z.enum(values), z.literal('')]));
 
 /** The filters, without paging: what the search, the count and the export share. */
 export const deliveriesFilters = z.object({
-  phone: z.string().trim().max(64).optional(),
+  phone: z.optional(z.string().check(z.trim(), z.maxLength(64))),
   /** Part of an Okta user id or login, in any case. */
-  user: z.string().trim().max(256).optional(),
-  eventId: z.string().trim().max(256).optional(),
-  transactionId: z.string().trim().max(256).optional(),
-  status: z.union([status, z.literal('')]).optional(),
+  user: z.optional(z.string().check(z.trim(), z.maxLength(256))),
+  eventId: z.optional(z.string().check(z.trim(), z.maxLength(256))),
+  transactionId: z.optional(z.string().check(z.trim(), z.maxLength(256))),
+  status: z.optional(z.union([status, z.literal('')])),
   /** What the provider's receipt said: a SUCCESSFUL answer whose message never arrived is `undelivered`. */
   receipt: anyOf(['delivered', 'undelivered', 'failed', 'sent', 'none'] as const),
   /** The provider that gave the final answer. */
-  provider: name(64).optional(),
+  provider: z.optional(name(64)),
   /** ISO 3166 alpha-2, any case. */
-  country: z.union([z.string().trim().regex(/^[A-Za-z]{2}$/, 'expected a two-letter country code').transform((c) => c.toUpperCase()), z.literal('')]).optional(),
+  country: z.optional(z.union([
+    z.pipe(z.string().check(z.trim(), z.regex(/^[A-Za-z]{2}$/, 'expected a two-letter country code')), z.transform((c) => c.toUpperCase())),
+    z.literal(''),
+  ])),
   channel: anyOf(CHANNELS),
   requestType: anyOf(REQUEST_TYPES),
   /** The guard's rule that refused the call (`limits.phone`…). */
-  rule: name(128).optional(),
+  rule: z.optional(name(128)),
   /** Epoch ms, or an ISO date / date-time. */
-  from: time.optional(),
-  to: time.optional(),
+  from: z.optional(time),
+  to: z.optional(time),
 });
 
 const fromBeforeTo: [(q: { from?: number; to?: number }) => boolean, { path: string[]; message: string }] = [
@@ -49,13 +54,13 @@ const fromBeforeTo: [(q: { from?: number; to?: number }) => boolean, { path: str
   { path: ['from'], message: 'expected a From date on or before the To date' },
 ];
 
-export const deliveriesQuery = deliveriesFilters.extend({
+export const deliveriesQuery = z.extend(deliveriesFilters, {
   /** Paging: rows received before this (epoch ms). */
-  before: z.coerce.number().int().nonnegative().optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-}).refine(...fromBeforeTo);
+  before: z.optional(z.coerce.number().check(z.int(), z.nonnegative())),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(200)), 50),
+}).check(z.refine(...fromBeforeTo));
 
-export const exportQuery = deliveriesFilters.refine(...fromBeforeTo);
+export const exportQuery = deliveriesFilters.check(z.refine(...fromBeforeTo));
 
 /** The store's filters for the page's. */
 export function searchFilters(ctx: AdminContext, q: z.output<typeof deliveriesFilters>): SearchFilters {

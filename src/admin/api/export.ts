@@ -2,7 +2,7 @@
 // streamed page by page. Masked numbers only (the log has nothing else), no phone hash, no stored
 // answer, no receipt code; a cell that a spreadsheet would read as a formula is neutralised.
 import { Readable } from 'node:stream';
-import type * as z from 'zod';
+import type * as z from '../../core/zod.js';
 import { SEARCH_MAX_LIMIT } from '../../store/sql.js';
 import type { CallRow } from '../../store/types.js';
 import { searchFilters, toView, type DeliveryView, type exportQuery } from './deliveries.js';

@@ -1,6 +1,6 @@
 // The Overview page: Okta-style figures of the period, per provider, channel and country, the
 // charts' timelines, latency percentiles and the guard's blocks per rule.
-import * as z from 'zod';
+import * as z from '../../core/zod.js';
 import type { BlockCount, ProviderStats, SummaryRow, TimelineRow, LatencyPercentiles } from '../../store/types.js';
 import { failureAnswerText } from '../../okta/contract.js';
 import { DAY_MS, HOUR_MS, type AdminContext } from './context.js';
@@ -39,15 +39,16 @@ export const MAX_PERIOD_MS = 90 * DAY_MS;
 
 /** The last `days` or `hours` (30 days when neither), or a custom From/To (To defaults to now). */
 export const overviewQuery = z.object({
-  days: z.coerce.number().int().min(1).max(90).optional(),
-  hours: z.coerce.number().int().min(1).max(72).optional(),
-  from: time.optional(),
-  to: time.optional(),
-})
-  .refine((q) => [q.days, q.hours, q.from].filter((v) => v !== undefined).length <= 1, { path: ['from'], message: 'expected one of days, hours or from' })
-  .refine((q) => q.to === undefined || q.from !== undefined, { path: ['to'], message: 'expected a From date with the To date' })
-  .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, { path: ['from'], message: 'expected a From date before the To date' })
-  .refine((q) => q.from === undefined || (q.to ?? Date.now()) - q.from <= MAX_PERIOD_MS, { path: ['from'], message: 'expected a period of 90 days at most' });
+  days: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(90))),
+  hours: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(72))),
+  from: z.optional(time),
+  to: z.optional(time),
+}).check(
+  z.refine((q) => [q.days, q.hours, q.from].filter((v) => v !== undefined).length <= 1, { path: ['from'], message: 'expected one of days, hours or from' }),
+  z.refine((q) => q.to === undefined || q.from !== undefined, { path: ['to'], message: 'expected a From date with the To date' }),
+  z.refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, { path: ['from'], message: 'expected a From date before the To date' }),
+  z.refine((q) => q.from === undefined || (q.to ?? Date.now()) - q.from <= MAX_PERIOD_MS, { path: ['from'], message: 'expected a period of 90 days at most' }),
+);
 
 export interface Period {
   sinceMs: number;

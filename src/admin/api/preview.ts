@@ -1,7 +1,7 @@
 // The Routing & Preview page: the request Okta would send, the route it would take, and a dry or
 // real run of it through the hook pipeline.
 import type { CountryCode } from 'libphonenumber-js/max';
-import * as z from 'zod';
+import * as z from '../../core/zod.js';
 import type { Breaker } from '../../delivery/breaker.js';
 import type { BreakerState } from '../../core/domain.js';
 import type { RoutePlan } from '../../routing/plan.js';
@@ -15,11 +15,11 @@ import type { OtpRequest } from '../../core/domain.js';
 import type { AdminContext } from './context.js';
 
 export const previewRequestInput = z.object({
-  requestType: z.enum(['pre-enrollment', 'mfa-verification', 'account-unlock', 'password-reset']).default('mfa-verification'),
-  channel: z.enum(['sms', 'voice']).default('sms'),
-  login: z.string().trim().max(256).optional(),
-  phone: z.string().trim().min(1, 'expected a phone number').max(64),
-  locale: z.string().trim().max(64).optional(),
+  requestType: z._default(z.enum(['pre-enrollment', 'mfa-verification', 'account-unlock', 'password-reset']), 'mfa-verification'),
+  channel: z._default(z.enum(['sms', 'voice']), 'sms'),
+  login: z.optional(z.string().check(z.trim(), z.maxLength(256))),
+  phone: z.string().check(z.trim(), z.minLength(1, 'expected a phone number'), z.maxLength(64)),
+  locale: z.optional(z.string().check(z.trim(), z.maxLength(64))),
 });
 
 /** The request Okta's Preview would send for these choices. */
@@ -52,7 +52,7 @@ export function planView(plan: RoutePlan, breakers: ReadonlyMap<string, Breaker>
 export const previewBody = z.object({
   /** The Okta request, as edited in the page. */
   request: z.unknown(),
-  dryRun: z.boolean().default(true),
+  dryRun: z._default(z.boolean(), true),
 });
 
 export interface DestinationView {

@@ -1,8 +1,8 @@
-import * as z from 'zod';
+import * as z from '../../core/zod.js';
 import { baseProviderSchema, defineOptions } from '../base.js';
 
 function schema() {
-  return baseProviderSchema.extend({ kind: z.literal('console') });
+  return z.extend(baseProviderSchema, { kind: z.literal('console') });
 }
 
 export const consoleOptions = defineOptions('console', ['sms', 'voice'], schema);

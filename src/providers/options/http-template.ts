@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../core/zod.js';
 import type { ErrorCategory } from '../../core/domain.js';
 import { jsonEscape } from '../../core/escape.js';
 import { strictObject } from '../../core/unknown-keys.js';
@@ -30,24 +30,24 @@ function schema() {
   const channelSchema = strictObject({
     /** May hold placeholders (always URL-encoded), e.g. `https://gw.example/send?to={{phoneDigits}}`. */
     url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
-    method: z.enum(['POST', 'PUT', 'GET'], { error: 'expected POST, PUT or GET' }).default('POST'),
-    headers: z.record(z.string(), z.string()).default({}),
+    method: z._default(z.enum(['POST', 'PUT', 'GET'], { error: 'expected POST, PUT or GET' }), 'POST'),
+    headers: z._default(z.record(z.string(), z.string()), {}),
     /** How placeholder values are escaped in `body`: JSON string content, or URL-encoded form fields. */
-    encoding: z.enum(['json', 'form'], { error: 'expected json or form' }).default('json'),
-    body: z.string().optional(),
+    encoding: z._default(z.enum(['json', 'form'], { error: 'expected json or form' }), 'json'),
+    body: z.optional(z.string()),
     /** Dot path to the message id in a JSON answer; without it the Okta eventId is the transaction id. */
-    idPath: z.string().min(1).optional(),
+    idPath: z.optional(z.string().check(z.minLength(1))),
     /** HTTP statuses that mean accepted (default: any 2xx). */
-    successStatuses: z.array(z.number().int().min(100).max(599)).min(1).optional(),
+    successStatuses: z.optional(z.array(z.int().check(z.gte(100), z.lte(599))).check(z.minLength(1))),
     /** Category of a failed HTTP status, where the default mapping (401 auth, 429 rate_limited, …) is wrong for this gateway. */
-    failureStatuses: z.record(z.string().regex(/^\d{3}$/, 'expected an HTTP status such as "403"'), category).default({}),
+    failureStatuses: z._default(z.record(z.string().check(z.regex(/^\d{3}$/, 'expected an HTTP status such as "403"')), category), {}),
     /** Dot path to an error code in the answer body; a value there (other than `okValues`) is a failure, even on 2xx. */
-    errorPath: z.string().min(1).optional(),
+    errorPath: z.optional(z.string().check(z.minLength(1))),
     /** The gateway's error values → category; unlisted values are `rejected`. */
-    errors: z.record(z.string(), category).default({}),
+    errors: z._default(z.record(z.string(), category), {}),
     /** Values at `errorPath` that mean success (e.g. `"0"`). */
-    okValues: z.array(z.string()).default([]),
-  }).superRefine((c, ctx) => {
+    okValues: z._default(z.array(z.string()), []),
+  }).check(z.superRefine((c, ctx) => {
     let known = true;
     for (const [field, template] of [['url', c.url], ['body', c.body ?? '']] as const) {
       const unknown = unknownPlaceholders(template);
@@ -68,31 +68,31 @@ function schema() {
     if (c.errorPath === undefined && (Object.keys(c.errors).length > 0 || c.okValues.length > 0)) {
       ctx.addIssue({ code: 'custom', path: ['errorPath'], message: 'expected errorPath: errors and okValues are read there' });
     }
-  });
+  }));
   const receiptSchema = strictObject({
-    idPath: z.string().min(1, 'expected the dot path to the message id'),
-    statusPath: z.string().min(1, 'expected the dot path to the status'),
-    codePath: z.string().min(1).optional(),
+    idPath: z.string().check(z.minLength(1, 'expected the dot path to the message id')),
+    statusPath: z.string().check(z.minLength(1, 'expected the dot path to the status')),
+    codePath: z.optional(z.string().check(z.minLength(1))),
     /** The gateway's status words; any other word is `sent`. Compared without regard to case. */
-    delivered: z.array(z.string()).default([]),
-    undelivered: z.array(z.string()).default([]),
-    failed: z.array(z.string()).default([]),
+    delivered: z._default(z.array(z.string()), []),
+    undelivered: z._default(z.array(z.string()), []),
+    failed: z._default(z.array(z.string()), []),
   });
-  return baseProviderSchema.extend({
+  return z.extend(baseProviderSchema, {
     kind: z.literal('http'),
-    sms: channelSchema.optional(),
-    voice: channelSchema.optional(),
+    sms: z.optional(channelSchema),
+    voice: z.optional(channelSchema),
     /** Secret last segment of the receipt URL (`{{callbackUrl}}` includes it). */
-    callbackToken: callbackTokenSchema.optional(),
-    receipt: receiptSchema.optional(),
-  }).superRefine((c, ctx) => {
+    callbackToken: z.optional(callbackTokenSchema),
+    receipt: z.optional(receiptSchema),
+  }).check(z.superRefine((c, ctx) => {
     if (c.sms === undefined && c.voice === undefined) ctx.addIssue({ code: 'custom', path: [], message: 'expected an sms: or a voice: block' });
     for (const channel of c.channels ?? []) {
       if (c[channel] === undefined) ctx.addIssue({ code: 'custom', path: [channel], message: `expected a ${channel}: block, since channels lists ${channel}` });
     }
     if (c.receipt !== undefined && c.callbackToken === undefined) ctx.addIssue({ code: 'custom', path: ['callbackToken'], message: 'expected a callbackToken: receipts are only accepted on the secret URL' });
     if (c.callbackToken !== undefined && c.receipt === undefined) ctx.addIssue({ code: 'custom', path: ['receipt'], message: 'expected a receipt: mapping to read the callbacks callbackToken protects' });
-  });
+  }));
 }
 
 export const httpTemplateOptions = defineOptions('http', ['sms', 'voice'], schema);
