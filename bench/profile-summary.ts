@@ -4,7 +4,10 @@
 // --from/--to pick the window.
 //
 //   node dist/bench/profile-summary.js FILE.cpuprofile [--from S] [--to S] [--top 25]
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 interface CallFrame { functionName: string; url: string; lineNumber: number }
@@ -23,7 +26,7 @@ const STEPS: [string, (f: CallFrame) => boolean][] = [
   ['request body JSON parse', (f) => f.url.includes('secure-json-parse')],
   ['Okta contract parse/answer', (f) => f.url.includes('/src/okta/')],
   ['guard: policy + velocity counters', (f) => f.url.includes('/src/guard/') || f.url.includes('rate-limiter-flexible')],
-  ['metrics: prom-client', (f) => f.url.includes('prom-client') || f.url.endsWith('/src/telemetry/metrics.js')],
+  ['metrics: prom-client', (f) => f.url.includes('prom-client') || /\/src\/telemetry\/metrics\.[jt]s$/.test(f.url)],
   ['routing, delivery, hook', (f) => /\/src\/(routing|delivery|providers)\//.test(f.url) || f.url.includes('/src/pipeline/')],
   ['Fastify + node:http', (f) => /fastify|find-my-way|avvio|_http_|node:net|streams/.test(f.url)],
 ];
@@ -37,6 +40,20 @@ if (positionals.length !== 1) {
   process.exit(2);
 }
 const profile = JSON.parse(readFileSync(positionals[0]!, 'utf8')) as Profile;
+
+// The gateway runs the bundle (dist/cli/), so a frame names a chunk's line. Its source map (beside
+// the chunk) gives the file and line it came from, which the steps above and the table below name.
+const maps = new Map<string, SourceMap | undefined>();
+function original(frame: CallFrame & { columnNumber?: number }): void {
+  if (!frame.url.startsWith('file://') || !frame.url.includes('/dist/cli/')) return;
+  const file = fileURLToPath(frame.url);
+  if (!maps.has(file)) maps.set(file, existsSync(`${file}.map`) ? new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8'))) : undefined);
+  const entry = maps.get(file)?.findEntry(frame.lineNumber, frame.columnNumber ?? 0);
+  if (!entry || !('originalSource' in entry)) return;
+  frame.url = pathToFileURL(resolve(dirname(file), entry.originalSource)).href;
+  frame.lineNumber = entry.originalLine;
+}
+for (const n of profile.nodes) original(n.callFrame);
 const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -83,7 +100,7 @@ for (const s of samples) {
   const step = leaf.functionName === '(garbage collector)' ? 'garbage collection'
     : STEPS.find(([, test]) => frames.some(test))?.[0] ?? 'other';
   stepTime.set(step, (stepTime.get(step) ?? 0) + s.us);
-  const where = leaf.url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, '').replace(/^file:\/\//, '');
+  const where = leaf.url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, '').replace(/^.*\/src\//, 'src/').replace(/^file:\/\//, '');
   const key = `${leaf.functionName || '(anonymous)'}  ${where}${leaf.url ? `:${leaf.lineNumber + 1}` : ''}`;
   selfTime.set(key, (selfTime.get(key) ?? 0) + s.us);
 }
