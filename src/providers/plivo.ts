@@ -80,7 +80,7 @@ export const plivoProvider = defineKind(plivoOptions, {
     }
     const channels = adapterChannels(plivoProvider, { ...config, channels: config.channels ?? (voiceUrl ? undefined : ['sms']) });
     const agent = providerAgent();
-    const account = `${config.baseUrl.replace(/\/+$/, '')}/v1/Account/${encodeURIComponent(config.authId)}`;
+    const account = `${config.baseUrl}/v1/Account/${encodeURIComponent(config.authId)}`;
     const headers = { authorization: basicAuth(config.authId, config.authToken), 'content-type': 'application/json', accept: 'application/json' };
     const sealKey = scriptKey(config.authToken, `plivo voice script ${name}`);
     const voices = withVoices(VOICES, config.voices);

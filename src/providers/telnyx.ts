@@ -95,7 +95,6 @@ export const telnyxProvider = defineKind(telnyxOptions, {
     const sealKey = scriptKey(config.apiKey, `telnyx voice script ${name}`);
     const voices = withVoices(VOICES, config.voices);
     const agent = providerAgent();
-    const base = config.baseUrl.replace(/\/+$/, '');
     const headers = { authorization: `Bearer ${config.apiKey}`, 'content-type': 'application/json', accept: 'application/json' };
     const publicKey = config.publicKey === undefined ? undefined : ed25519Key(config.publicKey);
     // Without the public key no receipt could be verified, so asking Telnyx to send them is pointless.
@@ -107,7 +106,7 @@ export const telnyxProvider = defineKind(telnyxOptions, {
     }
 
     async function sendSms(msg: OutboundMessage, signal: AbortSignal): Promise<SendResult> {
-      const reply = await post(`${base}/messages`, {
+      const reply = await post(`${config.baseUrl}/messages`, {
         from: config.from, to: msg.to.e164, text: msg.text,
         messaging_profile_id: config.messagingProfileId, webhook_url: callbackUrl,
       }, signal);
@@ -122,7 +121,7 @@ export const telnyxProvider = defineKind(telnyxOptions, {
     async function sendVoice(msg: OutboundMessage, signal: AbortSignal): Promise<SendResult> {
       if (!config.connectionId || !callbackUrl) throw new ProviderError('rejected', 'telnyx voice needs connectionId, publicKey and server.publicUrl');
       const script = sealScript(sealKey, { text: msg.text, locale: msg.locale, expires: Date.now() + SCRIPT_TTL_MS });
-      const reply = await post(`${base}/calls`, {
+      const reply = await post(`${config.baseUrl}/calls`, {
         connection_id: config.connectionId, to: msg.to.e164, from: config.from,
         timeout_secs: RING_SECONDS, time_limit_secs: CALL_LIMIT_SECONDS,
         webhook_url: callbackUrl, webhook_url_method: 'POST', client_state: script.toString('base64'),
@@ -140,7 +139,7 @@ export const telnyxProvider = defineKind(telnyxOptions, {
       if (!script || script.expires < at.getTime()) return [];
       const { voice, language } = voiceFor(voices, script.locale) ?? voices.en;
       try {
-        const reply = await post(`${base}/calls/${encodeURIComponent(callControlId)}/actions/speak`, {
+        const reply = await post(`${config.baseUrl}/calls/${encodeURIComponent(callControlId)}/actions/speak`, {
           payload: script.text, payload_type: 'text', voice, language, command_id: SPEAK_COMMAND_ID,
         }, AbortSignal.timeout(config.timeoutMs));
         if (!isSuccess(reply)) throw classify(reply, 'telnyx speak');

@@ -1,4 +1,5 @@
 import * as z from '../../core/zod.js';
+import { baseUrl } from '../../core/base-url.js';
 import { baseProviderSchema, e164, defineOptions } from '../base.js';
 
 function schema() {
@@ -8,7 +9,7 @@ function schema() {
     authToken: z.string({ error: 'expected the Plivo Auth Token' }).check(z.minLength(1, 'expected the Plivo Auth Token')),
     /** A Plivo number: the SMS source and the caller id. */
     from: e164('expected E.164 number', { required: true }),
-    baseUrl: z._default(z.url({ error: 'expected a URL' }), 'https://api.plivo.com'),
+    baseUrl: z._default(baseUrl(), 'https://api.plivo.com'),
     /** Override the `<Speak>` voice per locale or language: WOMAN, MAN or a Polly voice, e.g. { 'en-GB': 'MAN' }. */
     voices: z._default(z.record(z.string(), z.string().check(z.minLength(1))), {}),
   });

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import * as z from '../../core/zod.js';
+import { baseUrl } from '../../core/base-url.js';
 import { baseProviderSchema, e164, defineOptions } from '../base.js';
 
 function schema() {
@@ -16,7 +17,7 @@ function schema() {
     texmlApplicationId: z.optional(z.never({ error: 'Telnyx removed the TeXML calls endpoint (2026-01-30): set connectionId to a Call Control application id instead' })),
     /** Account public key (Mission Control → Keys & Credentials), base64; needed to accept delivery receipts. */
     publicKey: z.optional(z.string().check(z.refine(isEd25519PublicKey, 'expected the base64 Ed25519 public key (32 bytes) from Mission Control'))),
-    baseUrl: z._default(z.url({ error: 'expected a URL' }), 'https://api.telnyx.com/v2'),
+    baseUrl: z._default(baseUrl(), 'https://api.telnyx.com/v2'),
     /** Override the speak voice per locale or language, e.g. { fr: 'AWS.Polly.Remi-Neural' }. */
     voices: z._default(z.record(z.string(), z.string().check(z.minLength(1))), {}),
   }).check(z.superRefine((config, ctx) => {
