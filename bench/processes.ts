@@ -169,7 +169,6 @@ export function machineBusySeconds(): number {
   }
 }
 
-
 /** `--name N` read as a number of at least `min`, or an error naming the option. */
 export function numberOption(name: string, value: string, min: number): number {
   const n = Number(value);

@@ -18,7 +18,6 @@ export const baseProviderSchema = strictObject({
 });
 export type BaseProviderConfig = z.infer<typeof baseProviderSchema>;
 
-
 /**
  * A string option holding an E.164 number; `message` is the issue when it does not match. With
  * `required`, a missing or non-string value gets the same message instead of zod's own.

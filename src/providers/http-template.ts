@@ -42,7 +42,6 @@ function renderUrl(template: string, values: Values, what: string): string {
   return segments.join('/') + render(rest, values, encodeURIComponent);
 }
 
-
 type HttpTemplateConfig = z.output<typeof httpTemplateOptions.schema>;
 type ChannelConfig = NonNullable<HttpTemplateConfig['sms']>;
 type ReceiptConfig = NonNullable<HttpTemplateConfig['receipt']>;

@@ -16,7 +16,6 @@ const AUTH_VALUE = /\b(basic|bearer|digest)\s+[A-Za-z0-9+/=._~-]{8,}/gi;
 /** Control, format and unassigned characters: nothing a log line or a page should carry. */
 const UNPRINTABLE = /\p{C}/gu;
 
-
 /** A secret and the forms an echo would carry it in: as is, URL- or form-encoded, JSON-escaped. */
 function forms(secret: string): string[] {
   return [...new Set([secret, encodeURIComponent(secret), formEncode(secret), jsonEscape(secret)])];

@@ -17,7 +17,6 @@ import type { DeliveryStore } from '../../src/store/types.js';
 import { ADMIN_PASSWORD, ADMIN_TOKEN, ADMIN_USER, PAGES, API_GETS, startAdminGateway } from './support.js';
 import { SHOTS, launchChromium, skip } from './browser-support.js';
 
-
 const ROUTING = `providers:
   console: { kind: console }
   flaky: { kind: console }

@@ -4,7 +4,6 @@ import { configFromEnv } from '../../src/config/load.js';
 import { parseConfigText } from '../../src/config/file.js';
 import { refusalOf as issuesOf } from '../support/config.js';
 
-
 test('the environment alone runs the gateway: PORT, OKTA_HOOK_SECRET, OKTA_HOOK_HEADER, console provider', () => {
   const c = configFromEnv({ PORT: '9090', OKTA_HOOK_SECRET: 'an-env-secret-123', OKTA_HOOK_HEADER: 'x-telephony-key' });
   assert.equal(c.server.port, 9090);

@@ -4,7 +4,6 @@ import { parseConfigText } from '../../src/config/file.js';
 import { refusalOf as issuesOf } from '../support/config.js';
 import { closestKey, editDistance } from '../../src/core/unknown-keys.js';
 
-
 test('the typos of the issue are refused with their path and the key meant', () => {
   const issues = issuesOf(`
 server:

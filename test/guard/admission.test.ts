@@ -19,7 +19,6 @@ const HASH_KEY = 'an-admission-test-hash-key';
 const h = keyHasher(HASH_KEY);
 const silent = pino({ level: 'silent' });
 
-
 /** A client whose commands are counted, and whose key prefix's keys are deleted after the test. */
 async function countedClient(t: TestContext, url: string, keyPrefix: string): Promise<{ redis: Redis; sent: string[] }> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });

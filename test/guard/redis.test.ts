@@ -18,7 +18,6 @@ import { freePort, startNode } from '../support/processes.js';
 const HASH_KEY = 'a-test-hash-key-of-enough-length';
 const silent = pino({ level: 'silent' });
 
-
 /** `n` connected clients, closed after the test; the key prefix's keys are deleted then. */
 async function clients(t: TestContext, url: string, keyPrefix: string, n: number, options: RedisOptions = {}): Promise<Redis[]> {
   const list = Array.from({ length: n }, () => new Redis(url, { maxRetriesPerRequest: 1, ...options }));

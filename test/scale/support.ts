@@ -18,7 +18,6 @@ import { oktaRequest } from '../support/okta.js';
 export const SECRET = 'scale-hook-secret-0123456789';
 export const HASH_KEY = 'scale-hash-key-0123456789abcdef';
 
-
 export interface SharedServices {
   redisUrl: string;
   databaseUrl: string;
